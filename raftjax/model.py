@@ -1,0 +1,261 @@
+"""A LLaMA-family decoder in `flax.nnx`: LLaMA 2/3, Mistral, Qwen2, SmolLM2.
+
+Token embedding -> N x [RMSNorm -> grouped-query attention with RoPE -> RMSNorm -> SwiGLU MLP] -> RMSNorm
+-> LM head (tied to the embedding or not). Optional q/k/v bias (Qwen2), llama3 / linear RoPE scaling.
+
+One call signature serves training, prefill and decode:
+
+  model(tokens[B, T])                                   -> logits[B, T, V]   (causal, positions 0..T-1)
+  model(tokens, positions[B, T], segment_ids[B, T])     -> logits            (packed rows; segment 0 = pad)
+  model(tokens, positions, cache=cache)                 -> (logits, cache)   (KV cache, see `init_cache`)
+
+With a cache, slot s of row b holds the key/value of position s of that row: tokens are written at their
+own positions and attend to every slot <= their position. Rows of different lengths therefore need no
+left padding: the sampler keeps one position per row. Logits are float32 whatever the compute dtype.
+
+Every parameter carries `logical_axes` metadata; `raftjax.mesh.RULES` turns those names into mesh axes.
+"""
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+KVCache = list[tuple[jax.Array, jax.Array]]  # per layer (k, v), each [B, S, num_kv_heads, head_dim]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+  vocab_size: int
+  hidden_size: int
+  intermediate_size: int
+  num_layers: int
+  num_heads: int
+  num_kv_heads: int
+  head_dim: int
+  rope_theta: float = 10_000.0
+  # None, ('linear', factor) or ('llama3', factor, low_freq_factor, high_freq_factor, original_max_pos).
+  rope_scaling: tuple | None = None
+  rms_norm_eps: float = 1e-5
+  tie_embeddings: bool = False
+  qkv_bias: bool = False
+  max_position_embeddings: int = 4096
+  param_dtype: str = 'float32'
+  dtype: str = 'float32'  # compute dtype
+
+
+def _normal(rngs: nnx.Rngs, shape, dtype, std=0.02):
+  return std * jax.random.normal(rngs.params(), shape, dtype)
+
+
+class LoRA(nnx.Module):
+  """Low-rank update `x @ a @ b * alpha / rank`; `b` starts at zero so the model starts unchanged."""
+
+  def __init__(self, in_shape, out_shape, in_axes, out_axes, *, rank: int, alpha: float, dropout: float,
+               dtype, rngs: nnx.Rngs):
+    self.a = nnx.LoRAParam(_normal(rngs, (*in_shape, rank), dtype, 1 / math.sqrt(math.prod(in_shape))),
+                           logical_axes=(*in_axes, 'lora'))
+    self.b = nnx.LoRAParam(jnp.zeros((rank, *out_shape), dtype), logical_axes=('lora', *out_axes))
+    self.scale = alpha / rank
+    self.dropout = nnx.Dropout(dropout, rngs=rngs)
+
+  def delta(self) -> jax.Array:
+    """The dense update the adapter adds to the kernel (for merging and export)."""
+    return jnp.tensordot(self.a.value, self.b.value, 1) * self.scale
+
+  def __call__(self, x, num_in: int):
+    h = jnp.tensordot(self.dropout(x), self.a.value.astype(x.dtype), num_in)
+    return jnp.tensordot(h, self.b.value.astype(x.dtype), 1) * self.scale
+
+
+class Linear(nnx.Module):
+  """y = x @ kernel (+ bias) (+ LoRA), contracting x's trailing `in_shape` with kernel[*in, *out]."""
+
+  def __init__(self, in_shape, out_shape, axes, *, bias: bool, cfg: ModelConfig, rngs: nnx.Rngs):
+    self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+    self.axes = tuple(axes)
+    self.dtype = jnp.dtype(cfg.dtype)
+    self.kernel = nnx.Param(_normal(rngs, (*self.in_shape, *self.out_shape), cfg.param_dtype),
+                            logical_axes=self.axes)
+    self.bias = (nnx.Param(jnp.zeros(self.out_shape, cfg.param_dtype), logical_axes=self.axes[len(in_shape):])
+                 if bias else None)
+    self.lora: LoRA | None = None
+
+  def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs):
+    n = len(self.in_shape)
+    self.lora = LoRA(self.in_shape, self.out_shape, self.axes[:n], self.axes[n:], rank=rank, alpha=alpha,
+                     dropout=dropout, dtype=self.kernel.value.dtype, rngs=rngs)
+
+  def __call__(self, x: jax.Array) -> jax.Array:
+    x = x.astype(self.dtype)
+    n = len(self.in_shape)
+    y = jnp.tensordot(x, self.kernel.value.astype(self.dtype), n)
+    if self.bias is not None:
+      y = y + self.bias.value.astype(self.dtype)
+    if self.lora is not None:
+      y = y + self.lora(x, n)
+    return y
+
+
+class RMSNorm(nnx.Module):
+
+  def __init__(self, dim: int, cfg: ModelConfig):
+    self.weight = nnx.Param(jnp.ones((dim,), cfg.param_dtype), logical_axes=('norm',))
+    self.eps = cfg.rms_norm_eps
+    self.dtype = jnp.dtype(cfg.dtype)
+
+  def __call__(self, x: jax.Array) -> jax.Array:
+    # Normalise in float32 (as transformers does), then scale in the compute dtype.
+    x32 = x.astype(jnp.float32)
+    x32 = x32 * jax.lax.rsqrt(jnp.mean(x32 * x32, axis=-1, keepdims=True) + self.eps)
+    return self.weight.value.astype(self.dtype) * x32.astype(self.dtype)
+
+
+def rope_frequencies(cfg: ModelConfig) -> jax.Array:
+  """Inverse frequencies [head_dim // 2], with the checkpoint's RoPE scaling applied."""
+  d = cfg.head_dim
+  inv = 1.0 / (cfg.rope_theta ** (jnp.arange(0, d, 2, dtype=jnp.float32) / d))
+  if cfg.rope_scaling is None:
+    return inv
+  kind, factor, *rest = cfg.rope_scaling
+  if kind == 'linear':
+    return inv / factor
+  # llama3: leave high frequencies alone, divide low ones by `factor`, interpolate in between.
+  low, high, old_len = rest
+  wavelen = 2 * math.pi / inv
+  smooth = (old_len / wavelen - low) / (high - low)
+  scaled = jnp.where(wavelen > old_len / low, inv / factor, inv)
+  medium = (wavelen >= old_len / high) & (wavelen <= old_len / low)
+  return jnp.where(medium, (1 - smooth) * scaled / factor + smooth * scaled, scaled)
+
+
+def apply_rope(x: jax.Array, positions: jax.Array, inv_freq: jax.Array) -> jax.Array:
+  """Rotates x[B, T, H, D] by positions[B, T] (transformers' rotate-half layout)."""
+  angles = positions[..., None].astype(jnp.float32) * inv_freq  # [B, T, D/2]
+  cos = jnp.cos(angles)[:, :, None, :]
+  sin = jnp.sin(angles)[:, :, None, :]
+  x1, x2 = jnp.split(x.astype(jnp.float32), 2, axis=-1)
+  return jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1).astype(x.dtype)
+
+
+class Attention(nnx.Module):
+
+  def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
+    d, h, kv, hd = cfg.hidden_size, cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
+    self.q_proj = Linear((d,), (h, hd), ('embed', 'heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg, rngs=rngs)
+    self.k_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg,
+                         rngs=rngs)
+    self.v_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg,
+                         rngs=rngs)
+    self.o_proj = Linear((h, hd), (d,), ('heads', 'head_dim', 'embed'), bias=False, cfg=cfg, rngs=rngs)
+    self.groups = h // kv
+
+  def __call__(self, x, positions, mask, inv_freq, cache: tuple[jax.Array, jax.Array] | None):
+    q = apply_rope(self.q_proj(x), positions, inv_freq)  # [B, T, H, D]
+    k = apply_rope(self.k_proj(x), positions, inv_freq)  # [B, T, K, D]
+    v = self.v_proj(x)
+    if cache is not None:
+      # Write this step's keys/values at their own positions, then attend over the whole cache.
+      rows = jnp.arange(x.shape[0])[:, None]
+      k = cache[0].at[rows, positions].set(k.astype(cache[0].dtype), mode='drop')
+      v = cache[1].at[rows, positions].set(v.astype(cache[1].dtype), mode='drop')
+      cache = (k, v)
+    b, t, h, d = q.shape
+    q = q.reshape(b, t, h // self.groups, self.groups, d)  # [B, T, K, G, D]
+    scores = jnp.einsum('btkgd,bskd->bkgts', q, k.astype(q.dtype)).astype(jnp.float32) / math.sqrt(d)
+    scores = jnp.where(mask[:, None, None], scores, jnp.finfo(jnp.float32).min)
+    probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
+    out = jnp.einsum('bkgts,bskd->btkgd', probs, v).reshape(b, t, h, d)
+    return self.o_proj(out), cache
+
+
+class MLP(nnx.Module):
+
+  def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
+    d, f = cfg.hidden_size, cfg.intermediate_size
+    self.gate_proj = Linear((d,), (f,), ('embed', 'mlp'), bias=False, cfg=cfg, rngs=rngs)
+    self.up_proj = Linear((d,), (f,), ('embed', 'mlp'), bias=False, cfg=cfg, rngs=rngs)
+    self.down_proj = Linear((f,), (d,), ('mlp', 'embed'), bias=False, cfg=cfg, rngs=rngs)
+
+  def __call__(self, x):
+    return self.down_proj(jax.nn.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Block(nnx.Module):
+
+  def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
+    self.input_layernorm = RMSNorm(cfg.hidden_size, cfg)
+    self.self_attn = Attention(cfg, rngs)
+    self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg)
+    self.mlp = MLP(cfg, rngs)
+
+  def __call__(self, x, positions, mask, inv_freq, cache):
+    h, cache = self.self_attn(self.input_layernorm(x), positions, mask, inv_freq, cache)
+    x = x + h
+    return x + self.mlp(self.post_attention_layernorm(x)), cache
+
+
+class Llama(nnx.Module):
+
+  def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
+    self.cfg = cfg
+    self.embed_tokens = nnx.Param(_normal(rngs, (cfg.vocab_size, cfg.hidden_size), cfg.param_dtype),
+                                  logical_axes=('vocab', 'embed'))
+    self.layers = nnx.List([Block(cfg, rngs) for _ in range(cfg.num_layers)])
+    self.norm = RMSNorm(cfg.hidden_size, cfg)
+    self.lm_head = (None if cfg.tie_embeddings else
+                    Linear((cfg.hidden_size,), (cfg.vocab_size,), ('embed', 'vocab'), bias=False, cfg=cfg,
+                           rngs=rngs))
+
+  def __call__(self, tokens: jax.Array, positions: jax.Array | None = None,
+               segment_ids: jax.Array | None = None, cache: KVCache | None = None):
+    b, t = tokens.shape
+    if positions is None:
+      positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
+    mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0][0].shape[1])
+    dtype = jnp.dtype(self.cfg.dtype)
+    x = self.embed_tokens.value[tokens].astype(dtype)
+    inv_freq = rope_frequencies(self.cfg)
+    new_cache = []
+    for i, layer in enumerate(self.layers):
+      x, layer_cache = layer(x, positions, mask, inv_freq, None if cache is None else cache[i])
+      new_cache.append(layer_cache)
+    x = self.norm(x)
+    if self.lm_head is None:
+      logits = jnp.einsum('btd,vd->btv', x, self.embed_tokens.value.astype(dtype))
+    else:
+      logits = self.lm_head(x)
+    logits = logits.astype(jnp.float32)
+    return logits if cache is None else (logits, new_cache)
+
+
+def attention_mask(positions: jax.Array, segment_ids: jax.Array | None, cache_len: int | None) -> jax.Array:
+  """Boolean [B, T, S] mask: True where query t may attend to key s.
+
+  Without a cache, keys are the queries' own tokens: causal by position, within one segment, never to
+  padding (segment 0). With a cache, key slot s holds position s, so a query attends to slots <= its
+  position; slots beyond it are stale or empty and stay masked.
+  """
+  if cache_len is not None:
+    return jnp.arange(cache_len)[None, None, :] <= positions[:, :, None]
+  mask = positions[:, None, :] <= positions[:, :, None]
+  if segment_ids is not None:
+    mask &= (segment_ids[:, :, None] == segment_ids[:, None, :]) & (segment_ids[:, None, :] != 0)
+  return mask
+
+
+def init_cache(cfg: ModelConfig, batch: int, length: int, dtype=None) -> KVCache:
+  shape = (batch, length, cfg.num_kv_heads, cfg.head_dim)
+  dtype = jnp.dtype(dtype or cfg.dtype)
+  return [(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype)) for _ in range(cfg.num_layers)]
+
+
+def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
+  """Bytes of a KV cache for `batch` rows of `length` slots (computed before it is allocated)."""
+  return 2 * cfg.num_layers * batch * length * cfg.num_kv_heads * cfg.head_dim * jnp.dtype(
+      dtype or cfg.dtype).itemsize
+
+
+CACHE_AXES = ('batch', 'length', 'kv_heads', 'head_dim')
