@@ -1,0 +1,13 @@
+#include <stdio.h>
+
+int main(void) {
+    int n;
+    if (scanf("%d", &n) != 1) {
+        return 1;
+    }
+    if (n < 0) {
+        n = -n;
+    }
+    printf("%d\n", n);
+    return 0;
+}
