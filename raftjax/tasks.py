@@ -29,9 +29,9 @@ import importlib.resources
 import json
 import random
 
-LANGUAGES = ("c", "cpp")
+LANGUAGES = ('c', 'cpp')
 DIFFICULTIES = (1, 2, 3, 4, 5)
-BUILTIN = "data/tasks.jsonl"
+BUILTIN = 'data/tasks.jsonl'
 
 
 class TaskFileError(ValueError):
@@ -41,39 +41,39 @@ class TaskFileError(ValueError):
 def load_tasks(path: str | None = None) -> list[dict]:
   """Reads and validates a task file; None or '' reads the built-in set."""
   if not path:
-    resource = importlib.resources.files("raftjax").joinpath(BUILTIN)
-    return parse_tasks(resource.read_text(encoding="utf-8"),
-                       name=f"<built-in {BUILTIN}>")
+    resource = importlib.resources.files('raftjax').joinpath(BUILTIN)
+    return parse_tasks(resource.read_text(encoding='utf-8'),
+                       name=f'<built-in {BUILTIN}>')
   try:
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding='utf-8') as f:
       text = f.read()
   except OSError as e:
-    raise TaskFileError(f"{path}: cannot read task file: {e}") from e
+    raise TaskFileError(f'{path}: cannot read task file: {e}') from e
   except UnicodeDecodeError as e:
-    raise TaskFileError(f"{path}: task file is not UTF-8: {e}") from e
+    raise TaskFileError(f'{path}: task file is not UTF-8: {e}') from e
   return parse_tasks(text, name=path)
 
 
-def parse_tasks(text: str, name: str = "<string>") -> list[dict]:
+def parse_tasks(text: str, name: str = '<string>') -> list[dict]:
   """Parses JSONL task text; `name` is used in error messages."""
   tasks, first_line = [], {}
   for lineno, line in enumerate(text.splitlines(), start=1):
     if not line.strip():
       continue
-    where = f"{name}:{lineno}"
+    where = f'{name}:{lineno}'
     try:
       obj = json.loads(line)
     except json.JSONDecodeError as e:
-      raise TaskFileError(f"{where}: malformed JSON ({e.msg} at column "
-                          f"{e.colno}); expected one JSON object per line")
+      raise TaskFileError(f'{where}: malformed JSON ({e.msg} at column '
+                          f'{e.colno}); expected one JSON object per line')
     task = _check_task(obj, lineno, where)
-    if task["id"] in first_line:
+    if task['id'] in first_line:
       raise TaskFileError(f"{where}: duplicate id {task['id']!r} (first "
                           f"used on line {first_line[task['id']]})")
-    first_line[task["id"]] = lineno
+    first_line[task['id']] = lineno
     tasks.append(task)
   if not tasks:
-    raise TaskFileError(f"{name}: no tasks (expected JSONL lines like "
+    raise TaskFileError(f'{name}: no tasks (expected JSONL lines like '
                         '{"id": ..., "prompt": ..., "tests": [...]})')
   return tasks
 
@@ -81,50 +81,50 @@ def parse_tasks(text: str, name: str = "<string>") -> list[dict]:
 def _check_task(obj, lineno: int, where: str) -> dict:
   """Validates one parsed line and returns the normalised task."""
   def fail(msg):
-    raise TaskFileError(f"{where}: {msg}")
+    raise TaskFileError(f'{where}: {msg}')
 
   if not isinstance(obj, dict):
-    fail(f"expected a JSON object, got {type(obj).__name__}")
-  if "prompt" not in obj:
+    fail(f'expected a JSON object, got {type(obj).__name__}')
+  if 'prompt' not in obj:
     fail('missing "prompt" (a non-empty string)')
-  if not isinstance(obj["prompt"], str):
+  if not isinstance(obj['prompt'], str):
     fail(f'"prompt" must be a string, got {type(obj["prompt"]).__name__}')
-  if not obj["prompt"].strip():
+  if not obj['prompt'].strip():
     fail('"prompt" is empty')
   task = dict(obj)
-  task.setdefault("id", f"line-{lineno}")
-  if not isinstance(task["id"], str) or not task["id"]:
+  task.setdefault('id', f'line-{lineno}')
+  if not isinstance(task['id'], str) or not task['id']:
     fail(f'"id" must be a non-empty string, got {task["id"]!r}')
-  task.setdefault("language", "c")
-  if task["language"] not in LANGUAGES:
+  task.setdefault('language', 'c')
+  if task['language'] not in LANGUAGES:
     fail(f'"language" must be one of {LANGUAGES}, got {task["language"]!r}')
-  if "difficulty" in task and (
-      type(task["difficulty"]) is not int
-      or task["difficulty"] not in DIFFICULTIES):
+  if 'difficulty' in task and (
+      type(task['difficulty']) is not int
+      or task['difficulty'] not in DIFFICULTIES):
     fail(f'"difficulty" must be an integer 1..5, got {task["difficulty"]!r}')
-  tests = task.setdefault("tests", [])
+  tests = task.setdefault('tests', [])
   if not isinstance(tests, list):
     fail(f'"tests" must be a list of {{"stdin": str, "stdout": str}}, got '
-         f"{type(tests).__name__}")
-  task["tests"] = [_check_test(t, i, fail) for i, t in enumerate(tests)]
+         f'{type(tests).__name__}')
+  task['tests'] = [_check_test(t, i, fail) for i, t in enumerate(tests)]
   return task
 
 
 def _check_test(test, i: int, fail) -> dict:
   if not isinstance(test, dict):
     fail(f'tests[{i}] must be an object {{"stdin": str, "stdout": str}}, '
-         f"got {type(test).__name__}")
-  if "stdout" not in test:
+         f'got {type(test).__name__}')
+  if 'stdout' not in test:
     fail(f'tests[{i}] is missing "stdout"')
-  for key in ("stdin", "stdout"):
+  for key in ('stdin', 'stdout'):
     if key in test and not isinstance(test[key], str):
       fail(f'tests[{i}]["{key}"] must be a string, got '
-           f"{type(test[key]).__name__}")
-  extra = set(test) - {"stdin", "stdout"}
+           f'{type(test[key]).__name__}')
+  extra = set(test) - {'stdin', 'stdout'}
   if extra:
-    fail(f"tests[{i}] has unknown keys {sorted(extra)}; expected only "
+    fail(f'tests[{i}] has unknown keys {sorted(extra)}; expected only '
          '"stdin" and "stdout"')
-  return {"stdin": test.get("stdin", ""), "stdout": test["stdout"]}
+  return {'stdin': test.get('stdin', ''), 'stdout': test['stdout']}
 
 
 def split_tasks(tasks: list[dict], eval_fraction: float,
@@ -137,10 +137,10 @@ def split_tasks(tasks: list[dict], eval_fraction: float,
   order; both halves keep the input order.
   """
   if not 0.0 <= eval_fraction <= 1.0:
-    raise ValueError(f"eval_fraction must be in [0, 1], got {eval_fraction}")
+    raise ValueError(f'eval_fraction must be in [0, 1], got {eval_fraction}')
   strata = collections.defaultdict(list)
   for task in tasks:
-    strata[task.get("difficulty")].append(task["id"])
+    strata[task.get('difficulty')].append(task['id'])
   keys = sorted(strata, key=lambda k: (k is None, k))
   n_eval = round(len(tasks) * eval_fraction)
   quota = {k: len(strata[k]) * n_eval / max(len(tasks), 1) for k in keys}
@@ -151,8 +151,8 @@ def split_tasks(tasks: list[dict], eval_fraction: float,
   eval_ids = set()
   for k in keys:
     ids = sorted(strata[k])
-    random.Random(f"{seed}/{k}").shuffle(ids)
+    random.Random(f'{seed}/{k}').shuffle(ids)
     eval_ids.update(ids[:count[k]])
-  train = [t for t in tasks if t["id"] not in eval_ids]
-  evals = [t for t in tasks if t["id"] in eval_ids]
+  train = [t for t in tasks if t['id'] not in eval_ids]
+  evals = [t for t in tasks if t['id'] in eval_ids]
   return train, evals
