@@ -1,0 +1,401 @@
+"""Sampling completions from a raftjax model, on the device mesh.
+
+  sampler = Sampler(model, tokenizer, mesh, SamplingConfig(max_new_tokens=256, temperature=0.7, top_p=0.95))
+  prompts = [format_prompt(tokenizer, task['prompt']) for task in tasks]
+  samples = sampler.generate(model, prompts, samples_per_prompt=4, seed=0)   # prompt i sample j at i*4 + j
+
+How one call runs (per chunk of `batch_size` prompts):
+  1. prefill: every prompt is run ONCE, right-padded to a bucketed length; pad tokens get an
+     out-of-range position so their keys/values are never written. The prompt caches and last logits are
+     then repeated `samples_per_prompt` times along the batch axis and the cache padded to its full length.
+  2. decode: one jitted `lax.while_loop` samples a token per row and step, and runs the model on it at the
+     row's own position. It exits as soon as every row has finished (eos, a stop string, or
+     `max_new_tokens`). A finished row stops consuming: its later tokens are `pad`, its log-probs 0, and its
+     position is moved past the cache, so its cache writes are dropped.
+  3. host: tokens are detokenised; a stop string cuts the completion text (see `Sample`).
+
+Weights are a jit argument (`nnx.split` state), never a closure constant: updated LoRA weights each RAFT
+cycle reuse the compiled functions. Recompiles are bounded by bucketing: the prompt length is rounded up
+to a power of two (>= `min_prompt_bucket`), the cache length is that plus `max_new_tokens`, and the number
+of prompts in a chunk to a power of two (<= `batch_size`). `Sampler.compiles` counts traces.
+
+Randomness: sample j of prompt i (in the order of one `generate` call) draws from
+`fold_in(key(seed), i * samples_per_prompt + j)`, folded with the step number. A sample therefore does not
+depend on `batch_size`, on the other prompts of its chunk, or on how rows are spread over devices.
+
+CLI: python -m raftjax.sample --config=configs/raft.py --output=samples.jsonl [--config.prompts=FILE]
+"""
+
+import collections
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+from jax.sharding import Mesh
+
+from raftjax import mesh as mesh_lib
+from raftjax.model import CACHE_AXES, Llama, ModelConfig, cache_bytes, init_cache
+
+FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
+_RUNNING, _EOS, _STOP, _LENGTH = range(4)
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingConfig:
+  max_new_tokens: int = 256
+  temperature: float = 0.7  # 0 = greedy
+  top_p: float = 1.0  # nucleus: smallest set of tokens with cumulative probability >= top_p
+  top_k: int = 0  # 0 = off
+  stop_strings: tuple[str, ...] = ()
+  batch_size: int = 8  # prompts per device call; each expands to samples_per_prompt rows
+  min_prompt_bucket: int = 32  # prompt lengths are padded to a power of two at least this
+  # Top-p looks for the nucleus among this many most likely tokens and falls back to a full sort of the
+  # vocabulary (the same result, ~50x slower on CPU) only on the steps where they hold < top_p.
+  top_p_candidates: int = 256
+
+  @classmethod
+  def from_config(cls, generation) -> 'SamplingConfig':
+    """From the `generation` ConfigDict of configs/raft.py."""
+    return cls(max_new_tokens=generation.max_new_tokens, temperature=generation.temperature,
+               top_p=generation.top_p, top_k=generation.top_k, stop_strings=tuple(generation.stop_strings),
+               batch_size=generation.batch_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+  """One completion.
+
+  tokens: what the model generated, as fed back to it: includes the eos token when it ended by eos; when a
+    stop string ended it, the tokens up to the one that completed the stop string. The RAFT trainer trains
+    on `format_prompt(...) + tokens`.
+  logprob: sum over `tokens` of the model's own log-softmax at temperature 1 (the policy's log-likelihood,
+    independent of temperature/top-p/top-k, which is what RL objectives and importance ratios need).
+  completion: `tokens` detokenised without special tokens, cut before the first stop string.
+  """
+  tokens: list[int]
+  num_tokens: int
+  finish_reason: str  # 'eos' | 'stop' | 'length'
+  logprob: float
+  completion: str
+
+
+class Decoded(NamedTuple):
+  """Device output of one decode call, rows [R] (pad rows included), M = max_new_tokens."""
+  tokens: jax.Array  # [R, M] int32, pad after a row's end
+  logprobs: jax.Array  # [R, M] float32, 0 after a row's end
+  num_tokens: jax.Array  # [R] int32
+  finish: jax.Array  # [R] int32, index into FINISH_REASONS
+  steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
+  cache: list  # the final KV cache (returned so that the donated input buffer is reused in place)
+
+
+def format_prompt(tokenizer, prompt: str, system_prompt: str = '') -> list[int]:
+  """Token ids of the chat-templated prompt, ending with the assistant turn's header.
+
+  These are exactly the ids the sampler is fed, and the prefix the trainer puts before a sample's tokens.
+  An empty `system_prompt` leaves the template's default (SmolLM2's template inserts its own).
+  """
+  messages = [{'role': 'system', 'content': system_prompt}] if system_prompt else []
+  messages.append({'role': 'user', 'content': prompt})
+  text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+  # The template already wrote any bos/special tokens as text: tokenising must not add them again.
+  return list(tokenizer(text, add_special_tokens=False)['input_ids'])
+
+
+# ------------------------------------------------------------------------------------------ sampling
+
+
+def sample_logits(logits: jax.Array, uniforms: jax.Array, *, temperature: float, top_p: float = 1.0,
+                  top_k: int = 0, candidates: int = 256) -> jax.Array:
+  """Draws tokens[R] from logits[R, V] with one uniform[R] in [0, 1) per row.
+
+  Order as in transformers: temperature, then top-k (ties with the k-th logit are kept), then top-p. The
+  nucleus is exact: the smallest prefix of the tokens sorted by probability (descending, ties by lower
+  token id) whose cumulative probability is >= top_p, renormalised. The draw inverts that prefix's CDF
+  at `uniforms`, so the token is a deterministic function of (logits, uniforms).
+  """
+  if temperature == 0:
+    return jnp.argmax(logits, axis=-1).astype(jnp.int32)
+  logits = logits / temperature
+  if top_k:
+    kth = jax.lax.top_k(logits, top_k)[0][:, -1:]
+    logits = jnp.where(logits >= kth, logits, -jnp.inf)
+  probs = jax.nn.softmax(logits, axis=-1)
+  if top_p >= 1:
+    return _invert_cdf(probs, jnp.arange(probs.shape[-1], dtype=jnp.int32), uniforms, probs.shape[-1])
+  # A full sort of a 50k vocabulary costs ~70 ms per step on CPU, top_k(256) ~1 ms. top_k returns the same
+  # leading entries as a stable descending sort, so when its candidates already hold top_p of the mass
+  # the nucleus lies inside them and the result is identical; otherwise the whole batch takes the sort.
+  n = min(candidates, probs.shape[-1])
+  top_probs, top_ids = jax.lax.top_k(probs, n)
+
+  def full_sort():
+    ids = jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)
+    neg, ids = jax.lax.sort((-probs, ids), dimension=-1, num_keys=1, is_stable=True)
+    return _nucleus(-neg, ids, uniforms, top_p)
+
+  covered = jnp.all(jnp.sum(top_probs, axis=-1) >= top_p)
+  return jax.lax.cond(covered, lambda: _nucleus(top_probs, top_ids, uniforms, top_p), full_sort)
+
+
+def _nucleus(probs: jax.Array, ids: jax.Array, uniforms: jax.Array, top_p: float) -> jax.Array:
+  """Top-p draw from probs[R, C] sorted descending (token ids[R, C])."""
+  cdf = jnp.cumsum(probs, axis=-1)
+  size = jnp.minimum(jnp.sum(cdf < top_p, axis=-1) + 1, probs.shape[-1])  # smallest n: cdf[n-1] >= top_p
+  return _invert_cdf(probs, ids, uniforms, size, cdf)
+
+
+def _invert_cdf(probs, ids, uniforms, size, cdf=None) -> jax.Array:
+  """ids[r, i] for the first i < size[r] with cdf[r, i] > uniforms[r] * cdf[r, size[r] - 1]."""
+  cdf = jnp.cumsum(probs, axis=-1) if cdf is None else cdf
+  size = jnp.broadcast_to(size, uniforms.shape)
+  target = uniforms * jnp.take_along_axis(cdf, size[:, None] - 1, axis=-1)[:, 0]
+  # Counting cdf <= target skips zero-probability tokens; the clip guards target rounding up to the total.
+  i = jnp.minimum(jnp.sum(cdf <= target[:, None], axis=-1), size - 1)
+  return jnp.take_along_axis(ids, i[:, None], axis=-1)[:, 0]
+
+
+def token_logprobs(logits: jax.Array, tokens: jax.Array) -> jax.Array:
+  """log softmax(logits[R, V])[tokens[R]] at temperature 1."""
+  picked = jnp.take_along_axis(logits, tokens[:, None], axis=-1)[:, 0]
+  return picked - jax.nn.logsumexp(logits, axis=-1)
+
+
+# --------------------------------------------------------------------------------------------- memory
+
+
+def available_bytes(device) -> tuple[int, str]:
+  """(free bytes, where the number comes from) for `device`: its allocator limit, or host RAM on CPU."""
+  stats = device.memory_stats() if device.platform != 'cpu' else None
+  if stats and 'bytes_limit' in stats:
+    return stats['bytes_limit'] - stats.get('bytes_in_use', 0), f'{device.device_kind} memory_stats'
+  with open('/proc/meminfo') as f:
+    info = dict(line.split(':', 1) for line in f)
+  return int(info['MemAvailable'].split()[0]) * 1024, 'host MemAvailable'
+
+
+def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
+  """Logs the KV cache size of a call and raises MemoryError, with the numbers, if it cannot fit."""
+  total = cache_bytes(cfg, rows, length)
+  shape = (rows, length, cfg.num_kv_heads, cfg.head_dim)
+  shard = mesh_lib.array_sharding(shape, CACHE_AXES, mesh).shard_shape(shape)
+  device = mesh.devices.flat[0]
+  # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
+  need = total if device.platform == 'cpu' else total * math.prod(shard) // math.prod(shape)
+  free, source = available_bytes(device)
+  logging.info('KV cache: %d rows x %d slots = %.3f GiB (%.3f GiB per device); %.3f GiB free (%s)', rows,
+               length, total / 2**30, need / 2**30, free / 2**30, source)
+  if need > free:
+    raise MemoryError(
+        f'KV cache for {rows} rows x {length} slots needs {need / 2**30:.3f} GiB ({need} bytes) per device '
+        f'but only {free / 2**30:.3f} GiB ({free} bytes) is free ({source}). Lower generation.batch_size, '
+        f'raft.samples_per_prompt or generation.max_new_tokens, or add devices to the data axes.')
+  return total
+
+
+# -------------------------------------------------------------------------------------------- sampler
+
+
+def prompt_bucket(length: int, minimum: int) -> int:
+  return max(minimum, 1 << max(length - 1, 0).bit_length())
+
+
+class _Loop(NamedTuple):
+  step: jax.Array  # [] tokens sampled so far per running row
+  token: jax.Array  # [R] last sampled token
+  done: jax.Array  # [R] bool
+  num: jax.Array  # [R] tokens generated
+  finish: jax.Array  # [R]
+  recent: jax.Array  # [R, L] last L tokens, to match stop token sequences on device
+  tokens: jax.Array  # [R, M]
+  logprobs: jax.Array  # [R, M]
+  cache: list
+
+
+class Sampler:
+  """Generates samples from a `Llama` on `mesh`; see the module docstring."""
+
+  def __init__(self, model: Llama, tokenizer, mesh: Mesh, config: SamplingConfig,
+               eos_ids: Sequence[int] | None = None):
+    """`eos_ids` default to the tokenizer's eos token; () never stops on eos (benchmarks)."""
+    self.cfg: ModelConfig = model.cfg
+    self.graphdef = nnx.split(model)[0]
+    self.tokenizer = tokenizer
+    self.mesh = mesh
+    self.config = config
+    self.eos_ids = tuple(int(i) for i in ([tokenizer.eos_token_id] if eos_ids is None else eos_ids))
+    pad = tokenizer.pad_token_id
+    self.pad_id = int(pad if pad is not None else self.eos_ids[0] if self.eos_ids else 0)
+    self.data_size = math.prod(mesh.shape[a] for a in mesh_lib.logical_to_spec(('batch',), mesh)[0] or ())
+    # Stop strings are checked on the text after decoding (the authority), and on device as their
+    # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
+    seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
+    width = max((len(s) for s in seqs), default=0)
+    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(len(seqs), width)
+    self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
+    self._prefill = jax.jit(self._prefill_fn, static_argnums=(0, 4, 5))
+    self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
+
+  # -------------------------------------------------------------------------------------- public API
+
+  def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
+               seed: int) -> list[Sample]:
+    """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major."""
+    graphdef, state = self._split(model_or_state)
+    out, size = [], self.config.batch_size
+    for start in range(0, len(prompts), size):
+      decoded = self.decode(graphdef, state, prompts[start:start + size], samples_per_prompt, seed,
+                            first_sample=start * samples_per_prompt)
+      rows = len(prompts[start:start + size]) * samples_per_prompt
+      out.extend(self._finish(jax.device_get(decoded._replace(cache=None)), rows))
+    return out
+
+  def decode(self, graphdef, state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
+             first_sample: int = 0) -> Decoded:
+    """Device-level generation for one chunk of prompts; rows beyond len(prompts) * N are padding."""
+    c, n = self.config, samples_per_prompt
+    lengths = [len(p) for p in prompts]
+    if not prompts or min(lengths) == 0:
+      raise ValueError('generate needs at least one prompt, and no prompt may be empty')
+    if max(lengths) + c.max_new_tokens > self.cfg.max_position_embeddings:
+      raise ValueError(f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
+                       f"model's max_position_embeddings={self.cfg.max_position_embeddings}")
+    t = prompt_bucket(max(lengths), c.min_prompt_bucket)
+    num_prompts = -(-min(prompt_bucket(len(prompts), 1), max(c.batch_size, len(prompts))) // self.data_size
+                    ) * self.data_size
+    rows, cache_len = num_prompts * n, t + c.max_new_tokens
+    check_cache_fits(self.cfg, rows, cache_len, self.mesh)
+
+    tokens = np.full((num_prompts, t), self.pad_id, np.int32)
+    for i, p in enumerate(prompts):
+      tokens[i, :len(p)] = p
+    prompt_lengths = np.ones(num_prompts, np.int32)
+    prompt_lengths[:len(prompts)] = lengths
+    live = np.arange(rows) < len(prompts) * n
+    sample_ids = first_sample + np.arange(rows, dtype=np.int32)
+    put = lambda x: jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1),
+                                                              self.mesh))
+    cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
+    return self._decode(graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live),
+                        put(sample_ids), jnp.uint32(seed))
+
+  @property
+  def num_compiles(self) -> int:
+    return sum(self.compiles.values())
+
+  # ---------------------------------------------------------------------------------------- jitted
+
+  def _split(self, model_or_state):
+    if isinstance(model_or_state, nnx.Module):
+      return nnx.split(model_or_state)
+    return self.graphdef, model_or_state
+
+  def _model(self, graphdef, state) -> Llama:
+    model = nnx.merge(graphdef, state)
+    model.eval()  # no dropout while sampling, whatever mode the trainer left the model in
+    return model
+
+  def _constrain(self, x, axes):
+    return jax.lax.with_sharding_constraint(x, mesh_lib.array_sharding(x.shape, axes, self.mesh))
+
+  def _constrain_cache(self, cache):
+    return [tuple(self._constrain(a, CACHE_AXES) for a in kv) for kv in cache]
+
+  def _prefill_fn(self, graphdef, state, tokens, lengths, samples: int, cache_len: int):
+    """tokens[P, T], lengths[P] -> cache [P * samples, cache_len, K, D], last logits [P * samples, V]."""
+    self.compiles['prefill'] += 1
+    p, t = tokens.shape
+    # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
+    positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
+    cache = self._constrain_cache(init_cache(self.cfg, p, t))
+    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache)
+    last = jnp.take_along_axis(logits, (lengths - 1)[:, None, None], axis=1)[:, 0]  # [P, V]
+    # Each prompt was run once; its samples share copies of its cache.
+    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=0), ((0, 0), (0, cache_len - t), (0, 0), (0, 0)))
+    cache = self._constrain_cache([(grow(k), grow(v)) for k, v in cache])
+    return cache, self._constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
+
+  def _decode_fn(self, graphdef, state, cache, logits, lengths, live, sample_ids, seed) -> Decoded:
+    """Samples until every row is done. cache [R, S, K, D] (donated), logits[R, V], lengths/live/ids [R]."""
+    self.compiles['decode'] += 1
+    c = self.config
+    rows, cache_len = lengths.shape[0], cache[0][0].shape[1]
+    model = self._model(graphdef, state)
+    keys = jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
+    stop_seqs = jnp.asarray(self.stop_seqs)
+
+    def advance(loop: _Loop, logits) -> _Loop:
+      """Samples the next token of every running row from logits[R, V] and records it."""
+      running = ~loop.done
+      step_keys = jax.vmap(jax.random.fold_in, (0, None))(keys, loop.step)
+      uniforms = jax.vmap(jax.random.uniform)(step_keys)
+      logits = self._constrain(logits, ('batch', None))
+      token = sample_logits(logits, uniforms, temperature=c.temperature, top_p=c.top_p, top_k=c.top_k,
+                            candidates=c.top_p_candidates)
+      token = jnp.where(running, token, self.pad_id)
+      logprob = jnp.where(running, token_logprobs(logits, token), 0.0)
+      num = loop.num + running
+      recent = jnp.concatenate([loop.recent[:, 1:], token[:, None]], axis=1)
+      eos = running & jnp.isin(token, jnp.asarray(self.eos_ids, jnp.int32).reshape(-1))
+      stop = running & ~eos & _ends_with_any(recent, stop_seqs)
+      length = running & (num >= c.max_new_tokens)
+      finish = jnp.where(eos, _EOS, jnp.where(stop, _STOP, jnp.where(length, _LENGTH, loop.finish)))
+      return loop._replace(
+          step=loop.step + 1, token=token, done=loop.done | eos | stop | length, num=num, finish=finish,
+          recent=recent, tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
+          logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1))
+
+    def body(loop: _Loop) -> _Loop:
+      # The last sampled token goes in at its row's next position; finished rows write past the cache.
+      positions = jnp.where(loop.done, cache_len, lengths + loop.num - 1)[:, None]
+      logits, cache = model(loop.token[:, None], positions, cache=loop.cache)
+      return advance(loop._replace(cache=self._constrain_cache(cache)), logits[:, 0])
+
+    def running(loop: _Loop):
+      return ~jnp.all(loop.done)
+
+    m = c.max_new_tokens
+    loop = _Loop(step=jnp.int32(0), token=jnp.zeros(rows, jnp.int32), done=~live, num=jnp.zeros(rows, jnp.int32),
+                 finish=jnp.zeros(rows, jnp.int32), recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
+                 tokens=jnp.full((rows, m), self.pad_id, jnp.int32), logprobs=jnp.zeros((rows, m), jnp.float32),
+                 cache=cache)
+    loop = jax.lax.while_loop(running, body, advance(loop, logits))
+    return Decoded(loop.tokens, loop.logprobs, loop.num, loop.finish, loop.step, loop.cache)
+
+  # ------------------------------------------------------------------------------------------ host
+
+  def _finish(self, d: Decoded, rows: int) -> list[Sample]:
+    return [self._sample(d.tokens[r, :d.num_tokens[r]], d.logprobs[r], FINISH_REASONS[d.finish[r]])
+            for r in range(rows)]
+
+  def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, reason: str) -> Sample:
+    decode = lambda ids: self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=True)
+    text = decode(tokens)
+    cut = min((i for i in (text.find(s) for s in self.config.stop_strings) if i >= 0), default=-1)
+    if cut >= 0:
+      text = text[:cut]
+      # Keep the fewest tokens whose text contains a stop string: texts of prefixes only grow.
+      lo, hi = 1, len(tokens)
+      while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if any(s in decode(tokens[:mid]) for s in self.config.stop_strings) else (mid + 1, hi)
+      tokens, reason = tokens[:hi], 'stop'
+    return Sample(tokens=[int(i) for i in tokens], num_tokens=len(tokens), finish_reason=reason,
+                  logprob=float(np.sum(logprobs[:len(tokens)], dtype=np.float64)), completion=text)
+
+
+def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:
+  """recent[R, L] ends with one of seqs[N, L] (right-aligned, -1 = any token) -> [R] bool."""
+  if seqs.shape[0] == 0:
+    return jnp.zeros(recent.shape[0], bool)
+  match = (recent[:, None, :] == seqs[None]) | (seqs[None] == -1)
+  return jnp.any(jnp.all(match, axis=-1), axis=-1)
