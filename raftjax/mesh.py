@@ -99,6 +99,6 @@ def state_shardings(state, mesh: Mesh):
   from flax import nnx
 
   def one(v):
-    return array_sharding(v.value.shape, v.logical_axes, mesh)
+    return array_sharding(v.get_value().shape, v.logical_axes, mesh)
 
   return jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))

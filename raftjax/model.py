@@ -63,11 +63,11 @@ class LoRA(nnx.Module):
 
   def delta(self) -> jax.Array:
     """The dense update the adapter adds to the kernel (for merging and export)."""
-    return jnp.tensordot(self.a.value, self.b.value, 1) * self.scale
+    return jnp.tensordot(self.a[...], self.b[...], 1) * self.scale
 
   def __call__(self, x, num_in: int):
-    h = jnp.tensordot(self.dropout(x), self.a.value.astype(x.dtype), num_in)
-    return jnp.tensordot(h, self.b.value.astype(x.dtype), 1) * self.scale
+    h = jnp.tensordot(self.dropout(x), self.a[...].astype(x.dtype), num_in)
+    return jnp.tensordot(h, self.b[...].astype(x.dtype), 1) * self.scale
 
 
 class Linear(nnx.Module):
@@ -86,14 +86,14 @@ class Linear(nnx.Module):
   def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs):
     n = len(self.in_shape)
     self.lora = LoRA(self.in_shape, self.out_shape, self.axes[:n], self.axes[n:], rank=rank, alpha=alpha,
-                     dropout=dropout, dtype=self.kernel.value.dtype, rngs=rngs)
+                     dropout=dropout, dtype=self.kernel[...].dtype, rngs=rngs)
 
   def __call__(self, x: jax.Array) -> jax.Array:
     x = x.astype(self.dtype)
     n = len(self.in_shape)
-    y = jnp.tensordot(x, self.kernel.value.astype(self.dtype), n)
+    y = jnp.tensordot(x, self.kernel[...].astype(self.dtype), n)
     if self.bias is not None:
-      y = y + self.bias.value.astype(self.dtype)
+      y = y + self.bias[...].astype(self.dtype)
     if self.lora is not None:
       y = y + self.lora(x, n)
     return y
@@ -110,7 +110,7 @@ class RMSNorm(nnx.Module):
     # Normalise in float32 (as transformers does), then scale in the compute dtype.
     x32 = x.astype(jnp.float32)
     x32 = x32 * jax.lax.rsqrt(jnp.mean(x32 * x32, axis=-1, keepdims=True) + self.eps)
-    return self.weight.value.astype(self.dtype) * x32.astype(self.dtype)
+    return self.weight[...].astype(self.dtype) * x32.astype(self.dtype)
 
 
 def rope_frequencies(cfg: ModelConfig) -> jax.Array:
@@ -216,7 +216,7 @@ class Llama(nnx.Module):
       positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
     mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0][0].shape[1])
     dtype = jnp.dtype(self.cfg.dtype)
-    x = self.embed_tokens.value[tokens].astype(dtype)
+    x = self.embed_tokens[...][tokens].astype(dtype)
     inv_freq = rope_frequencies(self.cfg)
     new_cache = []
     for i, layer in enumerate(self.layers):
@@ -224,7 +224,7 @@ class Llama(nnx.Module):
       new_cache.append(layer_cache)
     x = self.norm(x)
     if self.lm_head is None:
-      logits = jnp.einsum('btd,vd->btv', x, self.embed_tokens.value.astype(dtype))
+      logits = jnp.einsum('btd,vd->btv', x, self.embed_tokens[...].astype(dtype))
     else:
       logits = self.lm_head(x)
     logits = logits.astype(jnp.float32)

