@@ -1,0 +1,494 @@
+"""The gcc verifier: the only reward signal. Extracts C/C++ from a completion, compiles it, runs it.
+
+Reward ladder (every level is reachable):
+
+  0.0  no code found, does not compile, or the compile timed out
+  0.3  compiles, with warnings (any 'warning:' in gcc's output under -Wall -Wextra)
+  0.5  compiles clean
+  0.7  runs: exit status 0 within the limits, on every run (only with run_after_compile)
+  0.7 + 0.2 * passed/total   exit 0 on every test, but only `passed` of `total` outputs match
+  1.0  exit 0 on every test and every test's stdout matches
+
+A crash, a timeout, a non-zero exit or output past the cap on any run keeps the compile reward (0.3 or
+0.5): only a program that exits 0 every time gets 0.7 or more, and partial credit stays below 0.9, so
+1.0 means all tests pass. With tests the program runs once per test with that test's stdin; testing
+stops at the first run that fails (the remaining tests count as failed). Without tests it runs once
+with stdin from /dev/null and the best reward is 0.7.
+
+Output comparison: stdout is compared as bytes with the expected text encoded as UTF-8, after removing
+trailing whitespace (space, tab, CR, VT, FF) from every line and then trailing empty lines, on both
+sides. Leading whitespace, blank lines between lines and letter case all count. Invalid UTF-8 in the
+output simply does not match.
+
+Code extraction (`extract_code`): fenced blocks with any tag or none; an unterminated final fence (a
+truncated generation); code before a lone closing fence followed by prose; bare code without fences.
+Of several candidates the first that defines `main` wins, else the longest. Fence lines (and a lone
+language tag on the first line of a block) never reach the compiler. No code -> stage 'no_code'.
+
+C is compiled with gcc (never as C++), C++ (task "language": "cpp") with g++:
+`<cc> -std=<std> <warning_flags> <extra_flags> -fdiagnostics-color=never main.<ext> -o prog -lm`, in
+the sandbox (raftjax/sandbox.py) with LC_ALL=C so the 'warning:' marker is not translated.
+
+A batch (`Verifier`) compiles each distinct program (language + code) once and runs it once per distinct
+test set; results come back in input order. An exception while verifying one program gives that
+program's samples stage 'error' (reward 0.0, detail says why) and leaves the rest of the batch alone.
+
+CLI:  python -m raftjax.verify --tasks=TASKS.jsonl --input=SAMPLES.jsonl --output=REWARDS.jsonl
+      [--run_after_compile]
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import dataclasses
+import functools
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+
+from raftjax import sandbox
+
+STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings', 'compiled',
+          'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
+REWARD = {'compiled_with_warnings': 0.3, 'compiled': 0.5, 'ran': 0.7, 'correct': 1.0}
+_COMPILER_OUTPUT_CHARS = 4000
+_ENV_RUN = {'PATH': '/usr/local/bin:/usr/bin:/bin'}
+_ENV_COMPILE = {**_ENV_RUN, 'LC_ALL': 'C'}
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifierConfig:
+  type: str = 'gcc'
+  run_after_compile: bool = False
+  c_std: str = 'c11'
+  cpp_std: str = 'c++17'
+  warning_flags: tuple[str, ...] = ('-Wall', '-Wextra')
+  extra_flags: tuple[str, ...] = ('-O0',)
+  compile_timeout_s: float = 10.0
+  run_timeout_s: float = 2.0
+  memory_mb: int = 256
+  max_output_bytes: int = 65536
+  num_workers: int = 0  # 0 = usable CPU cores
+  c_compiler: str = 'gcc'  # name on PATH or absolute path
+  cpp_compiler: str = 'g++'
+  compile_memory_mb: int = 2048  # cc1 needs more than a test program
+  max_processes: int = 32  # per run (gcc needs a handful)
+  file_size_mb: int = 16
+  scratch_mb: int = 64  # private tmpfs a program may write into
+
+  def __post_init__(self):
+    if self.type != 'gcc':
+      raise ValueError(f"verifier.type must be 'gcc', got {self.type!r}")
+    # Config files and JSON give lists; the dataclass is frozen and hashable with tuples.
+    object.__setattr__(self, 'warning_flags', tuple(self.warning_flags))
+    object.__setattr__(self, 'extra_flags', tuple(self.extra_flags))
+
+
+# ---------------------------------------------------------------------------------- extraction
+
+_FENCE = re.compile(r'^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)')
+_MAIN = re.compile(r'\bmain\s*\(')
+_LANG_TAGS = {'c', 'cpp', 'c++', 'cc', 'cxx', 'h', 'hpp'}
+_CODE_HINT = re.compile(r'^\s*#\s*include\b|\bmain\s*\(', re.M)
+
+
+def extract_code(completion: str) -> str | None:
+  """The program in a model completion, or None when there is none (see the module docstring)."""
+  lines = completion.splitlines()
+  fences = [i for i, line in enumerate(lines) if _FENCE.match(line)]
+  candidates = []
+  if fences:
+    # Text before the first fence counts only if it looks like code: SmolLM2 often writes
+    # "code ``` prose" with no opening fence.
+    head = '\n'.join(lines[:fences[0]])
+    if _CODE_HINT.search(head):
+      candidates.append(_from_first_code_line(head))
+    bounds = fences + [len(lines)]  # an unterminated last block runs to the end
+    for start, end in zip(bounds[0::2], bounds[1::2]):
+      candidates.append(_drop_tag_line(lines[start + 1:end]))
+  elif _CODE_HINT.search(completion):
+    candidates.append(_from_first_code_line(completion))
+  candidates = [c for c in candidates if c.strip()]
+  if not candidates:
+    return None
+  with_main = [c for c in candidates if _MAIN.search(c)]
+  return with_main[0] if with_main else max(candidates, key=len)
+
+
+def _drop_tag_line(block: list[str]) -> str:
+  """A block whose first line is only a language tag ("```\\nc\\n...") loses that line."""
+  if block and block[0].strip().lower() in _LANG_TAGS:
+    block = block[1:]
+  return '\n'.join(block) + '\n'
+
+
+def _from_first_code_line(text: str) -> str:
+  """Unfenced code: drop prose before the first preprocessor line, if there is one."""
+  m = re.search(r'^\s*#', text, re.M)
+  return (text[m.start():] if m else text).strip('\n') + '\n'
+
+
+# ------------------------------------------------------------------------------------ verifying
+
+def verify(task: dict, completion: str, cfg: VerifierConfig) -> dict:
+  """Verifies one sample in this process."""
+  try:
+    code = extract_code(completion)
+    if code is None:
+      return _result('no_code')
+    return _verify_program(code, task.get('language', 'c'), [task.get('tests') or []], cfg)[0]
+  except Exception as e:  # pylint: disable=broad-except
+    return _error_result(e)
+
+
+def _result(stage: str, *, reward: float | None = None, compiler_output: str = '', **kw) -> dict:
+  r = {'reward': REWARD.get(stage, 0.0) if reward is None else reward, 'stage': stage,
+       'compiler_output': compiler_output, 'exit_code': None, 'signal': None, 'tests': [],
+       'compile_s': 0.0, 'run_s': 0.0, 'detail': ''}
+  r.update(kw)
+  return r
+
+
+def _error_result(e: BaseException) -> dict:
+  return _result('error', detail=f'verifier error: {type(e).__name__}: {e}')
+
+
+@functools.lru_cache(maxsize=None)
+def _compiler_path(name: str) -> str:
+  path = shutil.which(name)
+  if path is None:
+    raise FileNotFoundError(f'compiler {name!r} not found (PATH={os.environ.get("PATH", "")!r})')
+  return os.path.abspath(path)
+
+
+def _compile_argv(language: str, cfg: VerifierConfig) -> tuple[list[str], str]:
+  if language == 'c':
+    cc, std, src = cfg.c_compiler, cfg.c_std, 'main.c'
+  elif language == 'cpp':
+    cc, std, src = cfg.cpp_compiler, cfg.cpp_std, 'main.cpp'
+  else:
+    raise ValueError(f'unknown language {language!r} (expected "c" or "cpp")')
+  return [_compiler_path(cc), f'-std={std}', *cfg.warning_flags, *cfg.extra_flags,
+          '-fdiagnostics-color=never', src, '-o', 'prog', '-lm'], src
+
+
+def _verify_program(code: str, language: str, test_sets: list[list[dict]],
+                    cfg: VerifierConfig) -> list[dict]:
+  """Compiles `code` once and returns one result per test set (same order)."""
+  argv, src = _compile_argv(language, cfg)
+  workdir = tempfile.mkdtemp(prefix='raftjax-verify-')
+  try:
+    with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='surrogateescape') as f:
+      f.write(code)
+    compiled = _compile(argv, workdir, cfg)
+    if compiled['reward'] == 0.0 or not cfg.run_after_compile:
+      return [dict(compiled) for _ in test_sets]
+    results = []
+    for tests in test_sets:
+      try:
+        results.append(_run_tests(os.path.join(workdir, 'prog'), workdir, tests, compiled, cfg))
+      except Exception as e:  # pylint: disable=broad-except
+        results.append(_error_result(e))
+    return results
+  finally:
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _compile(argv: list[str], workdir: str, cfg: VerifierConfig) -> dict:
+  limits = sandbox.Limits(wall_s=cfg.compile_timeout_s, memory_mb=cfg.compile_memory_mb,
+                          file_size_mb=max(cfg.file_size_mb, 64), max_processes=cfg.max_processes,
+                          max_open_files=256, max_output_bytes=cfg.max_output_bytes,
+                          scratch_mb=cfg.scratch_mb)
+  out = sandbox.run(argv, workdir, limits, env=_ENV_COMPILE)
+  stderr = (out.stderr + out.stdout).decode('utf-8', errors='replace')
+  compiler_output = stderr[:_COMPILER_OUTPUT_CHARS]
+  common = dict(compiler_output=compiler_output, compile_s=round(out.wall_s, 4))
+  if out.timed_out:
+    return _result('compile_timeout', detail=f'gcc ran past {cfg.compile_timeout_s}s', **common)
+  if out.exit_code != 0 or not os.path.exists(os.path.join(workdir, 'prog')):
+    detail = 'gcc output past the cap' if out.output_exceeded else ''
+    return _result('compile_error', detail=detail, **common)
+  return _result('compiled_with_warnings' if 'warning:' in stderr else 'compiled', **common)
+
+
+def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict,
+               cfg: VerifierConfig) -> dict:
+  """Runs the binary once per test (once on /dev/null without tests) and scores it."""
+  limits = sandbox.Limits(wall_s=cfg.run_timeout_s, memory_mb=cfg.memory_mb,
+                          file_size_mb=cfg.file_size_mb, max_processes=cfg.max_processes,
+                          max_output_bytes=cfg.max_output_bytes, scratch_mb=cfg.scratch_mb)
+  passed, run_s = [], 0.0
+  for test in tests or [None]:
+    stdin = None if test is None else test.get('stdin', '').encode('utf-8')
+    out = sandbox.run([prog], workdir, limits, stdin=stdin, env=_ENV_RUN, scratch=True)
+    run_s += out.wall_s
+    failure = _run_failure(out)
+    if failure:
+      return {**compiled, 'stage': failure[0], 'detail': failure[1], 'exit_code': out.exit_code,
+              'signal': out.signal, 'run_s': round(run_s, 4),
+              'tests': passed + [False] * (len(tests) - len(passed))}
+    if test is not None:
+      passed.append(outputs_match(out.stdout, test['stdout']))
+  common = dict(compiler_output=compiled['compiler_output'], compile_s=compiled['compile_s'],
+                run_s=round(run_s, 4), exit_code=0, tests=passed)
+  if not tests:
+    return _result('ran', **common)
+  if all(passed):
+    return _result('correct', **common)
+  return _result('tests_failed', reward=round(0.7 + 0.2 * sum(passed) / len(passed), 6),
+                 detail=f'{sum(passed)}/{len(passed)} tests passed', **common)
+
+
+def _run_failure(out: sandbox.Outcome) -> tuple[str, str] | None:
+  """(stage, detail) when a run does not count as running fine, else None."""
+  if out.timed_out:
+    return 'timeout', 'ran past the time limit'
+  if out.output_exceeded:
+    return 'runtime_error', 'output past the cap'
+  if out.signal is not None:
+    return 'runtime_error', f'killed by signal {out.signal}'
+  if out.exit_code != 0:
+    return 'runtime_error', f'exit status {out.exit_code}'
+  return None
+
+
+def _normalize(text: bytes) -> list[bytes]:
+  lines = [line.rstrip(b' \t\r\v\f') for line in text.split(b'\n')]
+  while lines and not lines[-1]:
+    lines.pop()
+  return lines
+
+
+def outputs_match(actual: bytes, expected: str) -> bool:
+  """Output comparison rule (module docstring): trailing whitespace and trailing newlines ignored."""
+  return _normalize(actual) == _normalize(expected.encode('utf-8'))
+
+
+# ---------------------------------------------------------------------------------------- pool
+
+def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
+  """Resolves the compilers and verifies a known-good program in the sandbox; raises one clear error.
+
+  Returns the config with absolute compiler paths, so pool workers need no PATH lookup.
+  """
+  try:
+    cfg = dataclasses.replace(cfg, c_compiler=_compiler_path(cfg.c_compiler))
+  except FileNotFoundError as e:
+    raise RuntimeError(f'verifier: C {e}; install gcc or set verifier.c_compiler') from None
+  if shutil.which(cfg.cpp_compiler):  # optional: without g++ only C++ samples fail (stage 'error')
+    cfg = dataclasses.replace(cfg, cpp_compiler=_compiler_path(cfg.cpp_compiler))
+  sandbox.launcher(cfg.c_compiler)
+  probe = {'id': 'probe', 'tests': [{'stdin': '2\n', 'stdout': '4\n'}]}
+  code = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
+         '  printf("%d\\n", x * 2); return 0; }\n'
+  probe_cfg = dataclasses.replace(cfg, run_after_compile=True)
+  result = verify(probe, f'```c\n{code}```', probe_cfg)
+  if result['stage'] != 'correct':
+    raise RuntimeError(f'verifier: a known-good C program does not verify (stage {result["stage"]}): '
+                       f'{result["detail"]} {result["compiler_output"]}')
+  return cfg
+
+
+def _init_worker(launcher: str) -> None:
+  sandbox.set_launcher(launcher)
+
+
+def _verify_group(code: str, language: str, test_sets: list[list[dict]],
+                  cfg: VerifierConfig) -> list[dict]:
+  try:
+    return _verify_program(code, language, test_sets, cfg)
+  except Exception as e:  # pylint: disable=broad-except
+    return [_error_result(e) for _ in test_sets]
+
+
+class Pending:
+  """Handle of an async batch; `get()` returns the results in input order."""
+
+  def __init__(self, results: list, groups: list):
+    self._results = results  # filled in already for samples that needed no worker
+    self._groups = groups  # (future, [[sample indices] per test set])
+
+  def done(self) -> bool:
+    return all(f.done() for f, _ in self._groups)
+
+  def get(self, timeout: float | None = None) -> list[dict]:
+    for future, members in self._groups:
+      try:
+        outs = future.result(timeout=timeout)
+      except concurrent.futures.TimeoutError:
+        raise
+      except Exception as e:  # pylint: disable=broad-except  # e.g. a worker process died
+        outs = [_error_result(e) for _ in members]
+      for out, indices in zip(outs, members):
+        for i in indices:
+          self._results[i] = dict(out)
+    self._groups = []
+    return self._results
+
+
+class Verifier:
+  """A process pool that verifies batches; checks the toolchain once at start-up."""
+
+  def __init__(self, cfg: VerifierConfig):
+    self.cfg = check_toolchain(cfg)
+    self.num_workers = cfg.num_workers or len(os.sched_getaffinity(0))
+    self._pool = self._start_pool()
+
+  def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+    # spawn, not fork: the trainer is a multi-threaded JAX process.
+    pool = concurrent.futures.ProcessPoolExecutor(
+        self.num_workers, mp_context=multiprocessing.get_context('spawn'),
+        initializer=_init_worker, initargs=(sandbox.launcher(),))
+    # Start every worker now, so the first batch does not pay for interpreter start-up.
+    for f in [pool.submit(os.getpid) for _ in range(self.num_workers)]:
+      f.result()
+    return pool
+
+  def _submit(self, *args) -> concurrent.futures.Future:
+    try:
+      return self._pool.submit(_verify_group, *args)
+    except concurrent.futures.process.BrokenProcessPool:
+      # A worker died (e.g. the OOM killer); its batch got 'error' results, later batches go on.
+      self._pool.shutdown(wait=False, cancel_futures=True)
+      self._pool = self._start_pool()
+      return self._pool.submit(_verify_group, *args)
+
+  def submit(self, tasks: Sequence[dict], completions: Sequence[str]) -> Pending:
+    if len(tasks) != len(completions):
+      raise ValueError(f'{len(tasks)} tasks but {len(completions)} completions')
+    results = [None] * len(tasks)
+    programs = collections.defaultdict(dict)  # (language, code) -> {test-set key: (tests, [idx])}
+    for i, (task, completion) in enumerate(zip(tasks, completions)):
+      try:
+        code = extract_code(completion)
+        if code is None:
+          results[i] = _result('no_code')
+          continue
+        tests = task.get('tests') or []
+        sets = programs[(task.get('language', 'c'), code)]
+        sets.setdefault(json.dumps(tests, sort_keys=True), (tests, []))[1].append(i)
+      except Exception as e:  # pylint: disable=broad-except
+        results[i] = _error_result(e)
+    groups = []
+    for (language, code), sets in programs.items():
+      test_sets = [tests for tests, _ in sets.values()]
+      future = self._submit(code, language, test_sets, self.cfg)
+      groups.append((future, [indices for _, indices in sets.values()]))
+    return Pending(results, groups)
+
+  def verify_batch(self, tasks: Sequence[dict], completions: Sequence[str]) -> list[dict]:
+    return self.submit(tasks, completions).get()
+
+  def close(self) -> None:
+    self._pool.shutdown(wait=True, cancel_futures=True)
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    self.close()
+
+
+# ----------------------------------------------------------------------------------------- CLI
+
+class InputError(ValueError):
+  """A malformed input line; the message names FILE:LINE."""
+
+
+def read_samples(path: str, tasks_path: str | None) -> tuple[list[dict], list[dict]]:
+  """(samples, their tasks) from a SAMPLES.jsonl; tasks come from the line or from the task file."""
+  by_id = None
+  samples, tasks = [], []
+  with open(path, encoding='utf-8') as f:
+    for lineno, line in enumerate(f, start=1):
+      if not line.strip():
+        continue
+      where = f'{path}:{lineno}'
+      try:
+        sample = json.loads(line)
+      except json.JSONDecodeError as e:
+        raise InputError(f'{where}: malformed JSON ({e.msg} at column {e.colno})') from None
+      if not isinstance(sample, dict) or not isinstance(sample.get('completion'), str):
+        raise InputError(f'{where}: expected an object with a string "completion"')
+      task_id = sample.get('prompt_id', sample.get('id'))
+      if 'prompt' in sample and ('tests' in sample or task_id is None or tasks_path is None):
+        task = {'id': task_id, 'prompt': sample['prompt'], 'language': sample.get('language', 'c'),
+                'tests': _check_tests(sample.get('tests') or [], where)}
+      elif task_id is None:
+        raise InputError(f'{where}: needs "prompt_id" (or "id") naming a task, or "prompt"')
+      else:
+        if by_id is None:
+          from raftjax.tasks import load_tasks  # pylint: disable=import-outside-toplevel
+          by_id = {t['id']: t for t in load_tasks(tasks_path)}
+        if task_id not in by_id:
+          raise InputError(f'{where}: unknown task id {task_id!r} (not in '
+                           f'{tasks_path or "the built-in task set"})')
+        task = by_id[task_id]
+      samples.append(sample)
+      tasks.append(task)
+  return samples, tasks
+
+
+def _check_tests(tests, where: str) -> list[dict]:
+  if not isinstance(tests, list) or not all(
+      isinstance(t, dict) and isinstance(t.get('stdout'), str)
+      and isinstance(t.get('stdin', ''), str) for t in tests):
+    raise InputError(f'{where}: "tests" must be a list of {{"stdin": str, "stdout": str}}')
+  return tests
+
+
+def write_jsonl_atomic(path: str, rows: list[dict]) -> None:
+  """Writes to a temp file next to `path` and renames it: readers never see half a file."""
+  out_dir = os.path.dirname(os.path.abspath(path))
+  fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.tmp-', suffix='.jsonl')
+  try:
+    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+      for row in rows:
+        f.write(json.dumps(row, ensure_ascii=False) + '\n')
+    os.replace(tmp, path)
+  except BaseException:
+    os.unlink(tmp)
+    raise
+
+
+def summary_table(results: list[dict]) -> str:
+  counts = collections.Counter(r['stage'] for r in results)
+  n = max(len(results), 1)
+  lines = [f'{"stage":<24}{"count":>7}{"share":>9}']
+  lines += [f'{s:<24}{counts[s]:>7}{counts[s] / n:>9.1%}' for s in STAGES if counts[s]]
+  mean = sum(r['reward'] for r in results) / n
+  lines.append(f'{"total":<24}{len(results):>7}   mean reward {mean:.3f}')
+  return '\n'.join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+  parser = argparse.ArgumentParser(prog='python -m raftjax.verify', description=__doc__.split('\n')[0])
+  parser.add_argument('--tasks', default=None, help='task JSONL (default: the built-in set)')
+  parser.add_argument('--input', required=True, help='samples JSONL: prompt_id|id, completion')
+  parser.add_argument('--output', required=True, help='rewards JSONL: input fields + result')
+  parser.add_argument('--run_after_compile', action='store_true')
+  parser.add_argument('--num_workers', type=int, default=0)
+  args = parser.parse_args(argv)
+  try:
+    samples, tasks = read_samples(args.input, args.tasks)
+  except (InputError, ValueError, OSError) as e:
+    print(f'error: {e}', file=sys.stderr)
+    return 2
+  cfg = VerifierConfig(run_after_compile=args.run_after_compile, num_workers=args.num_workers)
+  t0 = time.monotonic()
+  with Verifier(cfg) as verifier:
+    results = verifier.verify_batch(tasks, [s['completion'] for s in samples])
+  write_jsonl_atomic(args.output, [{**s, **r} for s, r in zip(samples, results)])
+  print(summary_table(results))
+  print(f'{len(results)} samples in {time.monotonic() - t0:.1f}s -> {args.output}')
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
