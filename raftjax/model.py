@@ -81,7 +81,7 @@ class Linear(nnx.Module):
                             logical_axes=self.axes)
     self.bias = (nnx.Param(jnp.zeros(self.out_shape, cfg.param_dtype), logical_axes=self.axes[len(in_shape):])
                  if bias else None)
-    self.lora: LoRA | None = None
+    self.lora: LoRA | None = nnx.data(None)  # data, not static: `add_lora` may fill it later
 
   def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs):
     n = len(self.in_shape)

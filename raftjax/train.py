@@ -1,0 +1,184 @@
+"""Step 4 of a RAFT cycle: fine-tune on the kept samples (LoRA or full), on the sampler's mesh.
+
+* LoRA adapters (`nnx.LoRAParam`) on the chosen projections; the optimizer is built with
+  `wrt=nnx.LoRAParam`, so gradients and updates exist only for the adapters and the base cannot move
+  (`optax.masked` alone would pass raw gradients through to the unmasked leaves).
+* Loss only on completion tokens: the prompt is context, not a target.
+* Samples are packed into rows of `max_seq_len` (segment ids keep them from attending to each other);
+  nothing is padded to a fixed 2048.
+* AdamW; linear warmup over `warmup_fraction` of the cycle's optimizer steps and a cosine decay to
+  `min_learning_rate` that ends one step after the last, so even a 1- or 2-step cycle trains at its peak
+  rate. The peak decays by `lr_decay_per_cycle` every cycle, floored at `min_learning_rate`.
+* Gradient accumulation inside the jitted step (a `lax.scan` over micro-batches), weighted by tokens.
+* A fresh optimizer every cycle: each cycle fine-tunes the current model on a new kept set.
+"""
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import nnx
+from jax.sharding import Mesh
+
+from raftjax import mesh as mesh_lib
+from raftjax.model import Linear, Llama
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+  prompt: list[int]  # the chat-templated prompt the sampler fed the model
+  completion: list[int]  # the tokens it generated (the training targets)
+
+
+def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, seed: int) -> int:
+  """Adds adapters to every projection named in `targets`; returns how many were added."""
+  rngs = nnx.Rngs(params=seed, dropout=seed + 1)
+  count = 0
+  for path, module in model.iter_modules():
+    if isinstance(module, Linear) and path and path[-1] in targets:
+      module.add_lora(rank, alpha, dropout, rngs)
+      count += 1
+  if not count:
+    raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
+  return count
+
+
+def trainable(full_finetune: bool):
+  return nnx.Param if full_finetune else nnx.LoRAParam
+
+
+def learning_rate(peak: float, end: float, warmup: int, total: int):
+  """Warmup to `peak` (step 0 already above 0), then cosine to `end` reached one step past `total`."""
+  end = min(end, peak)
+
+  def schedule(step):
+    warm = peak * (step + 1) / (warmup + 1)
+    progress = (step - warmup + 1) / (total - warmup + 1)
+    cosine = end + (peak - end) * 0.5 * (1 + jnp.cos(jnp.pi * progress))
+    return jnp.where(step < warmup, warm, cosine)
+
+  return schedule
+
+
+def peak_learning_rate(tcfg, cycle: int) -> float:
+  return max(tcfg.min_learning_rate, tcfg.learning_rate * tcfg.lr_decay_per_cycle ** (cycle - 1))
+
+
+def make_optimizer(model: Llama, tcfg, num_steps: int, cycle: int) -> nnx.Optimizer:
+  warmup = int(round(tcfg.warmup_fraction * num_steps))
+  schedule = learning_rate(peak_learning_rate(tcfg, cycle), tcfg.min_learning_rate, warmup, num_steps)
+  tx = optax.chain(
+      optax.clip_by_global_norm(tcfg.max_grad_norm),
+      optax.adamw(schedule, weight_decay=tcfg.weight_decay))
+  return nnx.Optimizer(model, tx, wrt=trainable(tcfg.full_finetune))
+
+
+def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
+  """First-fit packs examples into rows [R, seq_len]: tokens, positions, segment_ids, targets mask.
+
+  `targets[r, t]` is 1 where token t is a completion token, i.e. where predicting it from t-1 is
+  trained. Examples longer than `seq_len` keep their prompt and lose the end of the completion.
+  """
+  rows: list[list[tuple[list[int], int]]] = []  # per row: (tokens, prompt_len) of each example
+  free: list[int] = []
+  for ex in sorted(examples, key=lambda e: -(len(e.prompt) + len(e.completion))):
+    tokens = (ex.prompt + ex.completion)[:seq_len]
+    row = next((i for i, f in enumerate(free) if f >= len(tokens)), None)
+    if row is None:
+      rows.append([])
+      free.append(seq_len)
+      row = len(rows) - 1
+    rows[row].append((tokens, len(ex.prompt)))
+    free[row] -= len(tokens)
+  out = {k: np.zeros((len(rows), seq_len), np.int32) for k in ('tokens', 'positions', 'segment_ids', 'targets')}
+  for r, row in enumerate(rows):
+    start = 0
+    for seg, (tokens, prompt_len) in enumerate(row, 1):
+      n = len(tokens)
+      sl = slice(start, start + n)
+      out['tokens'][r, sl] = tokens
+      out['positions'][r, sl] = np.arange(n)
+      out['segment_ids'][r, sl] = seg
+      out['targets'][r, start + prompt_len:start + n] = 1
+      start += n
+  return out
+
+
+def loss_and_count(model: Llama, batch: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
+  """Summed next-token cross-entropy over completion tokens, and how many there are."""
+  logits = model(batch['tokens'], batch['positions'], batch['segment_ids'])[:, :-1]
+  labels = batch['tokens'][:, 1:]
+  weights = batch['targets'][:, 1:].astype(jnp.float32)
+  nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), labels[..., None], axis=-1)[..., 0]
+  return jnp.sum(nll * weights), jnp.sum(weights)
+
+
+@nnx.jit(donate_argnums=(1,))
+def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array]) -> jax.Array:
+  """One optimizer step over micro-batches micro[k][A, B, T] (A = gradient accumulation steps)."""
+  graphdef, params, rngs, rest = nnx.split(model, optimizer.wrt, nnx.RngState, ...)
+
+  def loss_fn(params, rngs, mb):
+    m = nnx.merge(graphdef, params, rngs, rest, copy=True)
+    total, count = loss_and_count(m, mb)
+    return total, (count, nnx.state(m, nnx.RngState))  # dropout advanced its RNG: carry it on
+
+  def accumulate(carry, mb):
+    grads, total, count, rngs = carry
+    (t, (c, rngs)), g = jax.value_and_grad(loss_fn, has_aux=True)(params, rngs, mb)
+    return (jax.tree.map(jnp.add, grads, g), total + t, count + c, rngs), None
+
+  zeros = jax.tree.map(jnp.zeros_like, params)
+  (grads, total, count, rngs), _ = jax.lax.scan(accumulate, (zeros, 0.0, 0.0, rngs), micro)
+  count = jnp.maximum(count, 1.0)  # token-weighted mean over all micro-batches
+  nnx.update(model, rngs)
+  optimizer.update(model, jax.tree.map(lambda g: g / count, grads))
+  return total / count
+
+
+def batches(packed: dict[str, np.ndarray], tcfg, mesh: Mesh, rng: np.random.Generator):
+  """Shuffled optimizer-step batches [A, B, T], rows padded (empty, no targets) to fill the last one."""
+  per_step = tcfg.batch_size * tcfg.gradient_accumulation_steps
+  rows = len(packed['tokens'])
+  order = rng.permutation(rows)
+  steps = math.ceil(rows / per_step)
+  order = np.concatenate([order, np.full(steps * per_step - rows, -1)])
+  sharding = mesh_lib.array_sharding(
+      (tcfg.gradient_accumulation_steps, tcfg.batch_size, packed['tokens'].shape[1]), (None, 'batch', 'length'),
+      mesh)
+  for s in range(steps):
+    idx = order[s * per_step:(s + 1) * per_step]
+    step = {k: np.where(idx[:, None] >= 0, v[np.maximum(idx, 0)], 0) for k, v in packed.items()}
+    yield {k: jax.device_put(v.reshape(tcfg.gradient_accumulation_steps, tcfg.batch_size, -1), sharding)
+           for k, v in step.items()}
+
+
+def num_steps(num_examples_rows: int, tcfg) -> int:
+  return tcfg.epochs * math.ceil(num_examples_rows / (tcfg.batch_size * tcfg.gradient_accumulation_steps))
+
+
+def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, seed: int,
+          on_step=None) -> list[float]:
+  """Fine-tunes `model` in place on `examples`; returns the loss of every optimizer step."""
+  packed = pack(examples, tcfg.max_seq_len)
+  optimizer = make_optimizer(model, tcfg, num_steps(len(packed['tokens']), tcfg), cycle)
+  rng = np.random.default_rng([seed, cycle])
+  model.train()
+  losses = []
+  for _ in range(tcfg.epochs):
+    for batch in batches(packed, tcfg, mesh, rng):
+      losses.append(float(train_step(model, optimizer, batch)))
+      if on_step is not None:
+        on_step(len(losses), losses[-1], int(np.sum(batch['targets'])))
+  model.eval()
+  return losses
+
+
+def evaluate_loss(model: Llama, examples: list[Example], seq_len: int) -> float:
+  """Mean completion-token loss of `model` on `examples` (no update)."""
+  packed = pack(examples, seq_len)
+  total, count = nnx.jit(loss_and_count)(model, {k: jnp.asarray(v) for k, v in packed.items()})
+  return float(total / count)
