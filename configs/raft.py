@@ -48,8 +48,15 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.reward_threshold = 0.5  # keep samples with reward >= this (never reward 0)
   c.raft.keep_top_percent = 1.0  # then keep this fraction (0, 1] of the survivors, best first
   c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
-  c.raft.min_improvement = 0.02  # plateau: held-out gain below this ...
-  c.raft.patience = 1  # ... for this many cycles stops the run
+  c.raft.prompts_per_cycle = 0  # 0 = every training task each cycle; else a rotating window of this many
+  c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...
+  c.raft.patience = 2  # ... for this many cycles in a row stops the run (a larger drop stops it at once)
+
+  # Held-out evaluation after every cycle (and of the base model): programs always run, so compile and
+  # pass rates compare across a curriculum. The best cycle is the one with the highest mean reward here.
+  c.evaluation = ml_collections.ConfigDict()
+  c.evaluation.samples_per_prompt = 1
+  c.evaluation.temperature = 0.0  # greedy: pass@1 without sampling noise
 
   c.training = ml_collections.ConfigDict()
   c.training.epochs = 1

@@ -161,11 +161,15 @@ def num_steps(num_examples_rows: int, tcfg) -> int:
 
 
 def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, seed: int,
-          on_step=None) -> list[float]:
-  """Fine-tunes `model` in place on `examples`; returns the loss of every optimizer step."""
+          on_step=None) -> tuple[list[float], nnx.Optimizer]:
+  """Fine-tunes `model` in place on `examples`; returns every optimizer step's loss, and the optimizer.
+
+  `seed` fixes the data order and the LoRA dropout masks.
+  """
   packed = pack(examples, tcfg.max_seq_len)
   optimizer = make_optimizer(model, tcfg, num_steps(len(packed['tokens']), tcfg), cycle)
-  rng = np.random.default_rng([seed, cycle])
+  rng = np.random.default_rng(seed)
+  nnx.reseed(model, dropout=seed)
   model.train()
   losses = []
   for _ in range(tcfg.epochs):
@@ -174,7 +178,7 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
       if on_step is not None:
         on_step(len(losses), losses[-1], int(np.sum(batch['targets'])))
   model.eval()
-  return losses
+  return losses, optimizer
 
 
 def evaluate_loss(model: Llama, examples: list[Example], seq_len: int) -> float:

@@ -1,0 +1,94 @@
+"""Compile rate, pass rate and pass@k of a model on a task set, with the RAFT verifier.
+
+  python -m raftjax.eval --config=configs/raft.py --checkpoint=runs/raft/cycle_3 [--config.prompts=FILE]
+  python -m raftjax.eval --config=configs/raft.py --checkpoint=base
+
+`--checkpoint=base` evaluates `config.sft_checkpoint` itself; a directory evaluates a raftjax cycle
+(`cycle_N` or `cycle_N/checkpoint`). Programs are always run (the full reward ladder), whatever the
+curriculum used for training. Samples: `evaluation.samples_per_prompt` per task at
+`evaluation.temperature`; pass@k uses the unbiased estimator of Chen et al. (2021),
+1 - C(n - c, k) / C(n, k) for n samples of which c are correct, averaged over tasks.
+"""
+
+import collections
+import dataclasses
+import json
+import math
+import sys
+
+from raftjax import sample as sample_lib
+from raftjax import verify
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+  """Probability that at least one of k samples drawn without replacement from n (c correct) is correct."""
+  if n - c < k:
+    return 1.0
+  return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def summarize(tasks: list[dict], results: list[dict], samples_per_prompt: int) -> dict:
+  """Metrics of prompt-major results (task i, sample j at i * samples_per_prompt + j)."""
+  n = samples_per_prompt
+  compiled = [r['reward'] > 0 for r in results]
+  correct = [r['stage'] == 'correct' for r in results]
+  per_task = [sum(correct[i * n:(i + 1) * n]) for i in range(len(tasks))]
+  metrics = {
+      'num_tasks': len(tasks),
+      'samples_per_prompt': n,
+      'compile_rate': sum(compiled) / max(1, len(results)),
+      'pass_rate': sum(correct) / max(1, len(results)),
+      'mean_reward': sum(r['reward'] for r in results) / max(1, len(results)),
+      'stages': dict(collections.Counter(r['stage'] for r in results)),
+  }
+  for k in sorted({1, n}):
+    metrics[f'pass@{k}'] = sum(pass_at_k(n, c, k) for c in per_task) / max(1, len(tasks))
+  return metrics
+
+
+def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, tasks: list[dict],
+             samples_per_prompt: int, seed: int, system_prompt: str = '') -> tuple[dict, list[dict]]:
+  """(metrics, per-sample rows) of `model` on `tasks`; programs run whatever `verifier.cfg` says."""
+  prompts = [sample_lib.format_prompt(sampler.tokenizer, t['prompt'], system_prompt) for t in tasks]
+  samples = sampler.generate(model, prompts, samples_per_prompt, seed)
+  saved = verifier.cfg
+  verifier.cfg = dataclasses.replace(saved, run_after_compile=True)
+  try:
+    results = verifier.verify_batch([t for t in tasks for _ in range(samples_per_prompt)],
+                                    [s.completion for s in samples])
+  finally:
+    verifier.cfg = saved
+  rows = [dict(prompt_id=tasks[i // samples_per_prompt]['id'], sample_index=i % samples_per_prompt,
+               completion=s.completion, reward=r['reward'], stage=r['stage'])
+          for i, (s, r) in enumerate(zip(samples, results))]
+  return summarize(tasks, results, samples_per_prompt), rows
+
+
+def main(argv) -> None:
+  from absl import app, flags
+  from ml_collections import config_flags
+
+  from raftjax import raft, tasks as tasks_lib
+
+  del argv
+  config = flags.FLAGS.config
+  raft.check_config(config)
+  mesh = raft.make_mesh(config)
+  checkpoint = flags.FLAGS.checkpoint
+  model, tokenizer = raft.load_start_model(config, mesh, None if checkpoint == 'base' else checkpoint)
+  tasks = tasks_lib.load_tasks(config.prompts or None)
+  sampler = raft.eval_sampler(config, model, tokenizer, mesh)
+  with verify.Verifier(raft.verifier_config(config)) as verifier:
+    metrics, _ = evaluate(model, sampler, verifier, tasks, config.evaluation.samples_per_prompt, config.seed,
+                          config.generation.system_prompt)
+  json.dump(dict(checkpoint=checkpoint, **metrics), sys.stdout, indent=2)
+  print()
+
+
+if __name__ == '__main__':
+  from absl import app, flags
+  from ml_collections import config_flags
+
+  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file')
+  flags.DEFINE_string('checkpoint', 'base', "'base' (config.sft_checkpoint) or a raftjax cycle directory")
+  app.run(main)
