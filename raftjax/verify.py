@@ -318,9 +318,11 @@ class Pending:
     return all(f.done() for f, _ in self._groups)
 
   def get(self, timeout: float | None = None) -> list[dict]:
+    """Waits (at most `timeout` seconds in all, then TimeoutError) and returns the results."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     for future, members in self._groups:
       try:
-        outs = future.result(timeout=timeout)
+        outs = future.result(None if deadline is None else max(deadline - time.monotonic(), 0))
       except concurrent.futures.TimeoutError:
         raise
       except Exception as e:  # pylint: disable=broad-except  # e.g. a worker process died
@@ -477,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
   args = parser.parse_args(argv)
   try:
     samples, tasks = read_samples(args.input, args.tasks)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+      raise InputError(f'{args.output}: its directory does not exist')
   except (InputError, ValueError, OSError) as e:
     print(f'error: {e}', file=sys.stderr)
     return 2

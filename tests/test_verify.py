@@ -45,6 +45,8 @@ def fenced(code, tag='c'):
     'Sure! Here is the program:\n\n```c\nCODE```\n\nIt prints the answer.',
     '```c\nCODE',  # truncated generation: no closing fence
     'CODE```\n\nThis program uses printf to print.',  # SmolLM2: no opening fence
+    'Here is the code:\nCODE```\nIt prints.',
+    'The code: ```c\nCODE```',  # fence in mid-line
     'CODE',  # bare code
     '```\nc\nCODE```',  # tag on its own line
     '```c\nint helper(void);\n```\nthen\n```c\nCODE```',  # the block with main wins
@@ -372,6 +374,16 @@ def test_submit_overlaps(verifier):
   assert not pending.done() and time.monotonic() - t0 < 0.1
   assert pending.get()[0]['stage'] == 'ran'
   assert pending.done()
+
+
+def test_pool_survives_a_dead_worker():
+  with V.Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
+    pending = v.submit([task()], [fenced('#include <unistd.h>\nint main(void) { usleep(500000); }\n')])
+    time.sleep(0.2)
+    for proc in v._pool._processes.values():
+      proc.kill()
+    assert pending.get()[0]['stage'] == 'error'
+    assert v.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'correct'
 
 
 def test_speed_after_hostile_batch(verifier):
