@@ -133,11 +133,13 @@ static int enter_namespaces(void) {
   if (sandbox_uid && unshare(base) == 0) return 1;
   if (sandbox_uid) drop_privileges();
   if (unshare(base | CLONE_NEWUSER)) return 0;
+  prctl(PR_SET_DUMPABLE, 1); /* dropping root made /proc/self root-owned; we must write the maps */
   write_file("/proc/self/setgroups", "deny");
   snprintf(map, sizeof map, "%u %u 1", (unsigned)sbx_uid, (unsigned)sbx_uid);
   write_file("/proc/self/uid_map", map);
   snprintf(map, sizeof map, "%u %u 1", (unsigned)sbx_gid, (unsigned)sbx_gid);
   write_file("/proc/self/gid_map", map);
+  prctl(PR_SET_DUMPABLE, 0);
   return 1;
 }
 

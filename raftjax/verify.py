@@ -184,7 +184,7 @@ def _verify_program(code: str, language: str, test_sets: list[list[dict]],
   argv, src = _compile_argv(language, cfg)
   workdir = tempfile.mkdtemp(prefix='raftjax-verify-')
   try:
-    with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='surrogateescape') as f:
+    with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='replace') as f:
       f.write(code)
     compiled = _compile(argv, workdir, cfg)
     if compiled['reward'] == 0.0 or not cfg.run_after_compile:
