@@ -272,17 +272,20 @@ def outputs_match(actual: bytes, expected: str) -> bool:
 
 # ---------------------------------------------------------------------------------------- pool
 
-def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
-  """Resolves the compilers and verifies a known-good program in the sandbox; raises one clear error.
-
-  Returns the config with absolute compiler paths, so pool workers need no PATH lookup.
-  """
+def resolve_compilers(cfg: VerifierConfig) -> VerifierConfig:
+  """The config with absolute compiler paths (pool workers need no PATH lookup); one clear error."""
   try:
     cfg = dataclasses.replace(cfg, c_compiler=_compiler_path(cfg.c_compiler))
   except FileNotFoundError as e:
     raise RuntimeError(f'verifier: C {e}; install gcc or set verifier.c_compiler') from None
   if shutil.which(cfg.cpp_compiler):  # optional: without g++ only C++ samples fail (stage 'error')
     cfg = dataclasses.replace(cfg, cpp_compiler=_compiler_path(cfg.cpp_compiler))
+  return cfg
+
+
+def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
+  """resolve_compilers, then verifies a known-good program in the sandbox; raises one clear error."""
+  cfg = resolve_compilers(cfg)
   sandbox.launcher(cfg.c_compiler)
   probe = {'id': 'probe', 'tests': [{'stdin': '2\n', 'stdout': '4\n'}]}
   code = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
@@ -335,12 +338,23 @@ class Pending:
 
 
 class Verifier:
-  """A process pool that verifies batches; checks the toolchain once at start-up."""
+  """A process pool that verifies batches; checks the toolchain once at start-up.
+
+  `cfg` may be replaced between batches (per-cycle overrides); the pool size stays.
+  """
 
   def __init__(self, cfg: VerifierConfig):
-    self.cfg = check_toolchain(cfg)
+    self._cfg = check_toolchain(cfg)
     self.num_workers = cfg.num_workers or len(os.sched_getaffinity(0))
     self._pool = self._start_pool()
+
+  @property
+  def cfg(self) -> VerifierConfig:
+    return self._cfg
+
+  @cfg.setter
+  def cfg(self, cfg: VerifierConfig) -> None:
+    self._cfg = resolve_compilers(cfg)
 
   def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
     # spawn, not fork: the trainer is a multi-threaded JAX process.

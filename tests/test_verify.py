@@ -369,6 +369,17 @@ def test_pool_dedups_identical_programs(verifier):
   assert results[0] is not results[1]
 
 
+def test_config_can_change_between_batches(verifier):
+  saved = verifier.cfg
+  try:
+    verifier.cfg = dataclasses.replace(saved, run_after_compile=False, c_compiler='gcc')
+    assert os.path.isabs(verifier.cfg.c_compiler)
+    assert verifier.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'compiled'
+  finally:
+    verifier.cfg = saved
+  assert verifier.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'correct'
+
+
 def test_submit_overlaps(verifier):
   pending = verifier.submit([task()], [fenced('#include <unistd.h>\nint main(void) { usleep(300000); }\n')])
   t0 = time.monotonic()
