@@ -2,36 +2,40 @@
 
 Every call starts a small C launcher (its source is `_LAUNCHER_C` below, built once per process with
 the host C compiler) that sets up the isolation, runs the command, enforces the wall-clock limit and
-reports how the command ended. The Python side feeds stdin from a file (never the caller's stdin),
-reads stdout/stderr incrementally with a byte cap, and removes the work directory afterwards.
+reports exactly how the command ended (exit status or signal). The Python side feeds stdin from a file
+(never the caller's stdin), reads stdout/stderr incrementally with a byte cap, and the caller removes
+the work directory afterwards. The launcher is a child subreaper, so every orphaned descendant of the
+command becomes its child and is killed before it exits: at every level nothing outlives a run.
 
 Isolation levels, best first (`Outcome.isolation` says which one a run got):
 
-'ns'   Linux namespaces (as root: pid+mount+net+ipc+uts; otherwise the same inside a new user namespace).
-       The command runs under an init process that is pid 1 of a fresh PID namespace; when the command
-       exits, times out or is killed, init dies and the kernel kills every process in the namespace, so
-       nothing survives (double-forked `setsid` daemons included). The network namespace has only a
-       downed loopback: no connection to anything. The filesystem is the host's, read-only (recursive
-       mount_setattr) and nosuid; the only writable places are a private tmpfs of `scratch_mb` mounted on
-       /tmp, /var/tmp and /dev/shm (a compiled program also runs with it as its working directory) and,
-       for gcc only, the work directory it compiles in. /proc is a fresh mount that shows only the
-       sandbox's own processes.
-'uid'  No namespaces, but running as root: the command runs as a uid of its own (SANDBOX_UID_BASE +
-       launcher pid, unique among live sandboxes), so RLIMIT_NPROC is enforced and per sandbox, it
-       cannot signal or ptrace anything else, cannot write root-owned files, and cleanup kills every
-       process of that uid (`kill(-1)` from that uid), which catches `setsid` daemons too. No network
-       isolation; the world-writable /tmp, /var/tmp, /dev/shm and /run/lock stay writable (bounded per
-       file by RLIMIT_FSIZE).
-'pgrp' Neither namespaces nor root: the command runs as the calling user in a new session; cleanup kills
-       its process group, so a child that calls `setsid` itself can outlive the run (until its own CPU
-       limit); RLIMIT_NPROC is set to the user's current process count plus `max_processes`. No network
-       or filesystem isolation beyond the user's own permissions.
+'ns'   Linux namespaces: pid, mount, network, ipc, uts (as root directly; as non-root, or as root where
+       that is refused, inside a new user namespace that maps only the command's own uid). The command
+       runs under an init process that is pid 1 of a fresh PID namespace; when the command exits, times
+       out or is killed, init dies and the kernel kills every process in the namespace (double-forked
+       `setsid` daemons included) before the launcher returns. The network namespace has only a downed
+       loopback: no connection to anything, the host's loopback included. The host filesystem is
+       mounted read-only and nosuid (recursive mount_setattr, Linux >= 5.12); the only writable places
+       are a private size-limited tmpfs (`scratch_mb`) on /tmp, /var/tmp and /dev/shm, which is also a
+       compiled program's working directory, and, for gcc only, its own work directory. /proc is a
+       fresh mount showing only the sandbox's processes (an empty one where that mount is refused).
+'uid'  No namespaces, running as root: the command runs as a uid of its own (SANDBOX_UID_BASE + launcher
+       pid, unique among live sandboxes), so RLIMIT_NPROC is enforced per sandbox, and the command
+       cannot signal, ptrace or read the environment of any other process, nor write root-owned files.
+       Cleanup also kills every process of that uid (kill(-1) from that uid). Not enforced: network
+       isolation; the world-writable /tmp, /var/tmp, /dev/shm, /run/lock stay writable (bounded per
+       file by RLIMIT_FSIZE, not in total); the host's process list is visible.
+'pgrp' Neither namespaces nor root: the command runs as the calling user, in a new session. Descendants
+       are still all killed (subreaper), RLIMIT_NPROC is the user's current process count plus
+       `max_processes`. Not enforced: network and filesystem isolation beyond the user's permissions,
+       and, being the same user, the command could signal or ptrace the trainer itself. Use 'ns' or
+       'uid' for untrusted code.
 
-Always, at every level: a fresh work directory; rlimits on CPU time, address space, file size, process
-count, open files and core size (0); no_new_privs (setuid binaries do not elevate); a clean
-environment (only what the caller passes, the verifier passes PATH [and LC_ALL=C for gcc]); stdin from
-a file or /dev/null; stdout and stderr capped at `max_output_bytes` each (the run is killed when a cap
-is exceeded, nothing past it is buffered); a wall-clock limit after which everything is killed.
+At every level: a fresh work directory; rlimits on CPU time, address space, file size, process count,
+open files and core size (0); no_new_privs (setuid binaries do not elevate); a clean environment (only
+what the caller passes: the verifier passes PATH, plus LC_ALL=C for gcc); stdin from a file or
+/dev/null; stdout and stderr capped at `max_output_bytes` each (the run is killed as soon as a cap is
+passed, nothing past it is buffered); a wall-clock limit after which everything is killed.
 """
 
 import dataclasses

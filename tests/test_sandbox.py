@@ -175,7 +175,9 @@ def test_memory_and_file_size_limits(build):
 #include <stdlib.h>
 #include <string.h>
 int main(int argc, char **argv) {
-  if (argv[1][0] == 'm') { size_t n = 0; char *p; while ((p = malloc(1 << 20))) { memset(p, 1, 1 << 20); n++; }
+  if (argv[1][0] == 'm') {
+    size_t n = 0; char *p;
+    while ((p = malloc(1 << 20))) { memset(p, 1, 1 << 20); n++; }
     printf("%zu\n", n); return 0; }
   FILE *f = fopen("big", "w"); static char b[1 << 16];
   for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, f);
@@ -259,7 +261,8 @@ def mine():
 before = len(mine())
 for namespaces in (True, False):
   d = tempfile.mkdtemp()
-  out = sandbox.run(['/bin/sh', '-c', '(setsid sh -c "sleep 60" &); for i in $(seq 60); do (sleep 60 &) || exit 7; done'],
+  script = '(setsid sh -c "sleep 60" &); for i in $(seq 60); do (sleep 60 &) || exit 7; done'
+  out = sandbox.run(['/bin/sh', '-c', script],
                     d, sandbox.Limits(wall_s=1.0, max_processes=16), env={'PATH': '/usr/bin:/bin'},
                     namespaces=namespaces)
   print(out.isolation, out.exit_code, len(mine()) - before)
