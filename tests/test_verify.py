@@ -230,6 +230,8 @@ HOSTILE = {
     'close_stdout': '#include <stdio.h>\n#include <unistd.h>\n'
                     'int main(void) { close(1); printf("6\\n"); return 0; }\n',
     'invalid_utf8': '#include <stdio.h>\nint main(void) { printf("\\xff\\xfe\\xc3(\\n"); return 0; }\n',
+    'kill_everything': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n'
+                       'int main(void) { kill(-1, SIGKILL); return 0; }\n',
 }
 EXPECTED = {  # stage: all of these must end with a reward below 0.7 unless they exit 0 in time
     'fork_bomb': ('timeout', 'runtime_error'), 'fork_bomb_sleepers': ('timeout', 'runtime_error'),
@@ -238,6 +240,7 @@ EXPECTED = {  # stage: all of these must end with a reward below 0.7 unless they
     'malloc_bomb': ('runtime_error', 'timeout'), 'stdout_1gb': ('runtime_error',),
     'file_1gb': ('runtime_error', 'timeout'), 'double_fork_daemon': ('tests_failed', 'correct'),
     'close_stdout': ('tests_failed',), 'invalid_utf8': ('tests_failed',),
+    'kill_everything': ('tests_failed',),  # kill(-1) spares the caller; it reaches nothing else
 }
 
 
