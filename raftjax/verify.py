@@ -182,7 +182,7 @@ def _verify_program(code: str, language: str, test_sets: list[list[dict]],
                     cfg: VerifierConfig) -> list[dict]:
   """Compiles `code` once and returns one result per test set (same order)."""
   argv, src = _compile_argv(language, cfg)
-  workdir = tempfile.mkdtemp(prefix='raftjax-verify-')
+  workdir = tempfile.mkdtemp(prefix=f'raftjax-verify-{os.getpid()}-')  # pid: whose, if left behind
   try:
     with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='replace') as f:
       f.write(code)

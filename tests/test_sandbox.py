@@ -6,6 +6,7 @@ launcher's user-namespace and 'pgrp' paths run in a subprocess under uid 65534.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,9 +22,13 @@ LIMITS = sandbox.Limits(wall_s=1.0)
 ROOT = os.geteuid() == 0
 
 
+def run(argv, **kw):
+  with tempfile.TemporaryDirectory() as workdir:
+    return sandbox.run(argv, workdir, kw.pop('limits', LIMITS), env=kw.pop('env', ENV), **kw)
+
+
 def ns_available() -> bool:
-  out = sandbox.run(['/bin/true'], tempfile.mkdtemp(), LIMITS)
-  return out.isolation == 'ns'
+  return run(['/bin/true']).isolation == 'ns'
 
 
 NS = ns_available()
@@ -80,11 +85,6 @@ def build(tmp_path_factory):
     subprocess.run(['gcc', '-O1', '-o', str(exe), str(src)], check=True)
     return str(exe)
   return _build
-
-
-def run(argv, **kw):
-  return sandbox.run(argv, tempfile.mkdtemp(), kw.pop('limits', LIMITS), env=kw.pop('env', ENV),
-                     **kw)
 
 
 @pytest.mark.parametrize('namespaces', LEVELS)
@@ -215,8 +215,9 @@ int main(int argc, char **argv) {
 
 
 @pytest.mark.skipif(not NS, reason='needs namespaces')
-def test_filesystem_is_read_only_but_tmp_is_private(tmp_path):
+def test_filesystem_is_read_only_but_tmp_is_private(request):
   shared = tempfile.mkdtemp()
+  request.addfinalizer(lambda: shutil.rmtree(shared))
   os.chmod(shared, 0o777)
   name = f'raftjax-escape-{os.getpid()}'
   script = (f'echo x > /tmp/{name}; echo x > {shared}/{name}; echo x > /var/tmp/{name}; '
@@ -259,12 +260,11 @@ import os
 def mine():
   return [p for p in os.listdir('/proc') if p.isdigit() and os.stat('/proc/' + p).st_uid == os.getuid()]
 before = len(mine())
+script = '(setsid sh -c "sleep 60" &); for i in $(seq 60); do (sleep 60 &) || exit 7; done'
 for namespaces in (True, False):
-  d = tempfile.mkdtemp()
-  script = '(setsid sh -c "sleep 60" &); for i in $(seq 60); do (sleep 60 &) || exit 7; done'
-  out = sandbox.run(['/bin/sh', '-c', script],
-                    d, sandbox.Limits(wall_s=1.0, max_processes=16), env={'PATH': '/usr/bin:/bin'},
-                    namespaces=namespaces)
+  with tempfile.TemporaryDirectory() as d:
+    out = sandbox.run(['/bin/sh', '-c', script], d, sandbox.Limits(wall_s=1.0, max_processes=16),
+                      env={'PATH': '/usr/bin:/bin'}, namespaces=namespaces)
   print(out.isolation, out.exit_code, len(mine()) - before)
 '''
   lines = _as_nobody(script).split('\n')

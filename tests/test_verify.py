@@ -2,9 +2,11 @@
 hostile programs (each must end with a reward and leave no process behind), and the CLI."""
 
 import dataclasses
+import glob
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -13,11 +15,12 @@ import pytest
 
 from raftjax import sandbox
 from raftjax import verify as V
+import test_sandbox
 from test_sandbox import assert_nothing_left, descendants
 
 COMPILE = V.VerifierConfig()
 RUN = V.VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
-NS = sandbox.run(['/bin/true'], tempfile.mkdtemp(), sandbox.Limits()).isolation == 'ns'
+NS = test_sandbox.NS
 
 DOUBLE = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
          '  printf("%d\\n", 2 * x); return 0; }\n'
@@ -258,8 +261,9 @@ def test_hostile_program(watch, name):
     assert r['signal'] == 25  # SIGXFSZ
 
 
-def test_hostile_writes_outside_its_directory(watch):
+def test_hostile_writes_outside_its_directory(watch, request):
   shared = tempfile.mkdtemp()
+  request.addfinalizer(lambda: shutil.rmtree(shared))
   os.chmod(shared, 0o777)  # world-writable: only the sandbox can stop the write
   name = f'raftjax-escape-{os.getpid()}'
   code = ('#include <stdio.h>\nint main(void) {\n'
@@ -398,6 +402,9 @@ def test_pool_survives_a_dead_worker():
     for proc in v._pool._processes.values():
       proc.kill()
     assert pending.get()[0]['stage'] == 'error'
+    for proc in v._pool._processes.values():  # the killed worker could not remove its work dir
+      for left in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{proc.pid}-*')):
+        shutil.rmtree(left)
     assert v.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'correct'
 
 
