@@ -131,7 +131,8 @@ def sample_logits(logits: jax.Array, uniforms: jax.Array, *, temperature: float,
     logits = jnp.where(logits >= kth, logits, -jnp.inf)
   probs = jax.nn.softmax(logits, axis=-1)
   if top_p >= 1:
-    return _invert_cdf(probs, jnp.arange(probs.shape[-1], dtype=jnp.int32), uniforms, probs.shape[-1])
+    ids = jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)
+    return _invert_cdf(probs, ids, uniforms, probs.shape[-1])
   # A full sort of a 50k vocabulary costs ~70 ms per step on CPU, top_k(256) ~1 ms. top_k returns the same
   # leading entries as a stable descending sort, so when its candidates already hold top_p of the mass
   # the nucleus lies inside them and the result is identical; otherwise the whole batch takes the sort.
@@ -139,8 +140,8 @@ def sample_logits(logits: jax.Array, uniforms: jax.Array, *, temperature: float,
   top_probs, top_ids = jax.lax.top_k(probs, n)
 
   def full_sort():
-    ids = jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)
-    neg, ids = jax.lax.sort((-probs, ids), dimension=-1, num_keys=1, is_stable=True)
+    neg, ids = jax.lax.sort((-probs, jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)),
+                            dimension=-1, num_keys=1, is_stable=True)
     return _nucleus(-neg, ids, uniforms, top_p)
 
   covered = jnp.all(jnp.sum(top_probs, axis=-1) >= top_p)
@@ -235,7 +236,8 @@ class Sampler:
     self.eos_ids = tuple(int(i) for i in ([tokenizer.eos_token_id] if eos_ids is None else eos_ids))
     pad = tokenizer.pad_token_id
     self.pad_id = int(pad if pad is not None else self.eos_ids[0] if self.eos_ids else 0)
-    self.data_size = math.prod(mesh.shape[a] for a in mesh_lib.logical_to_spec(('batch',), mesh)[0] or ())
+    # Rows are split over the data axes: their number is padded to a multiple of this.
+    self.data_size = math.prod(mesh.shape.get(a, 1) for a in mesh_lib.RULES['batch'])
     # Stop strings are checked on the text after decoding (the authority), and on device as their
     # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
     seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
@@ -253,15 +255,24 @@ class Sampler:
     graphdef, state = self._split(model_or_state)
     out, size = [], self.config.batch_size
     for start in range(0, len(prompts), size):
-      decoded = self.decode(graphdef, state, prompts[start:start + size], samples_per_prompt, seed,
-                            first_sample=start * samples_per_prompt)
-      rows = len(prompts[start:start + size]) * samples_per_prompt
-      out.extend(self._finish(jax.device_get(decoded._replace(cache=None)), rows))
+      chunk = prompts[start:start + size]
+      decoded = self._decode_chunk(graphdef, state, chunk, samples_per_prompt, seed, start * samples_per_prompt)
+      out.extend(self._finish(jax.device_get(decoded._replace(cache=None)), len(chunk) * samples_per_prompt))
     return out
 
-  def decode(self, graphdef, state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
+  def decode(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
              first_sample: int = 0) -> Decoded:
-    """Device-level generation for one chunk of prompts; rows beyond len(prompts) * N are padding."""
+    """Device-level generation for one chunk of prompts, all in one call; rows beyond len(prompts) * N are
+    padding. Sample j of prompt i draws from the key of sample first_sample + i * N + j."""
+    return self._decode_chunk(*self._split(model_or_state), prompts, samples_per_prompt, seed, first_sample)
+
+  @property
+  def num_compiles(self) -> int:
+    return sum(self.compiles.values())
+
+  # ---------------------------------------------------------------------------------------- jitted
+
+  def _decode_chunk(self, graphdef, state, prompts, samples_per_prompt, seed, first_sample) -> Decoded:
     c, n = self.config, samples_per_prompt
     lengths = [len(p) for p in prompts]
     if not prompts or min(lengths) == 0:
@@ -287,12 +298,6 @@ class Sampler:
     cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
     return self._decode(graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live),
                         put(sample_ids), jnp.uint32(seed))
-
-  @property
-  def num_compiles(self) -> int:
-    return sum(self.compiles.values())
-
-  # ---------------------------------------------------------------------------------------- jitted
 
   def _split(self, model_or_state):
     if isinstance(model_or_state, nnx.Module):
@@ -399,3 +404,49 @@ def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:
     return jnp.zeros(recent.shape[0], bool)
   match = (recent[:, None, :] == seqs[None]) | (seqs[None] == -1)
   return jnp.any(jnp.all(match, axis=-1), axis=-1)
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def run(config, output: str, devices=None) -> list[dict]:
+  """Samples `raft.samples_per_prompt` completions of every task in `config.prompts` into JSONL `output`."""
+  from raftjax.tasks import load_tasks
+  from raftjax.weights import load_pretrained
+
+  tasks = load_tasks(config.prompts or None)
+  mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes, devices=devices)
+  model, tokenizer = load_pretrained(config.sft_checkpoint, mesh=mesh, dtype=config.model.dtype,
+                                     param_dtype=config.model.param_dtype)
+  sampler = Sampler(model, tokenizer, mesh, SamplingConfig.from_config(config.generation))
+  prompts = [format_prompt(tokenizer, t['prompt'], config.generation.system_prompt) for t in tasks]
+  n = config.raft.samples_per_prompt
+  start = time.perf_counter()
+  samples = sampler.generate(model, prompts, n, seed=config.seed)
+  seconds = time.perf_counter() - start
+  lines = [{'prompt_id': tasks[i // n]['id'], 'sample_index': i % n, 'completion': s.completion,
+            'finish_reason': s.finish_reason, 'num_tokens': s.num_tokens, 'logprob': s.logprob}
+           for i, s in enumerate(samples)]
+  os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+  with open(output, 'w') as f:
+    f.writelines(json.dumps(line) + '\n' for line in lines)
+  tokens = sum(s.num_tokens for s in samples)
+  logging.info('%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
+               len(samples), len(tasks), tokens, seconds, tokens / seconds, output)
+  return lines
+
+
+def main(argv):
+  from absl import flags
+
+  del argv
+  run(flags.FLAGS.config, flags.FLAGS.output)
+
+
+if __name__ == '__main__':
+  from absl import app, flags
+  from ml_collections import config_flags
+
+  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'RAFT config file; --config.KEY=VALUE overrides.')
+  flags.DEFINE_string('output', 'samples.jsonl', 'JSONL file: one line per sample.')
+  app.run(main)
