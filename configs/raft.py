@@ -49,6 +49,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.keep_top_percent = 1.0  # then keep this fraction (0, 1] of the survivors, best first
   c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
   c.raft.prompts_per_cycle = 0  # 0 = every training task each cycle; else a rotating window of this many
+  c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...
   c.raft.patience = 2  # ... for this many cycles in a row stops the run (a larger drop stops it at once)
 

@@ -34,7 +34,11 @@ RULES: dict[str, str | tuple[str, ...] | None] = {
 
 
 def make_mesh(shape: Sequence[int], axes: Sequence[str], devices=None) -> Mesh:
-  """Builds a mesh of `shape` over `axes`; one entry may be -1 for "all remaining devices"."""
+  """Builds a mesh of `shape` over `axes`; one entry may be -1 for "all remaining devices".
+
+  A shape without -1 that needs fewer devices than there are uses the first ones (e.g. (1, 1, 1) runs
+  on one device of many).
+  """
   devices = jax.devices() if devices is None else list(devices)
   shape = list(shape)
   if len(shape) != len(axes):
@@ -46,10 +50,10 @@ def make_mesh(shape: Sequence[int], axes: Sequence[str], devices=None) -> Mesh:
     if len(devices) % known:
       raise ValueError(f'mesh.shape {tuple(shape)}: {len(devices)} devices are not divisible by {known}')
     shape[shape.index(-1)] = len(devices) // known
-  if math.prod(shape) != len(devices):
+  if math.prod(shape) > len(devices):
     raise ValueError(f'mesh.shape {tuple(shape)} needs {math.prod(shape)} devices, found {len(devices)}')
   return jax.make_mesh(tuple(shape), tuple(axes), axis_types=(AxisType.Auto,) * len(axes),
-                       devices=devices)
+                       devices=devices[:math.prod(shape)])
 
 
 def logical_to_spec(logical_axes: Sequence[str | None], mesh: Mesh) -> PartitionSpec:

@@ -18,7 +18,7 @@ Selection rules (`select`):
     `global`: keep the best ceil(keep_top_percent * candidates) over all prompts;
   * ties in reward are broken by a seeded random order, never by position in the prompts file.
 
-Stopping: after `num_cycles`, or when the held-out mean reward gains less than `min_improvement` over the
+Stopping: after `num_cycles`, or (with `early_stopping`) when the held-out mean reward gains less than `min_improvement` over the
 previous cycle for `patience` cycles in a row ('plateau'), or falls by more than `min_improvement`
 ('degradation'). A cycle that keeps nothing does not train (its checkpoint repeats the previous weights),
 reuses the previous evaluation and counts as a cycle without gain.
@@ -454,7 +454,7 @@ def _describe(metrics: dict) -> str:
 
 def stop_reason(training_log: dict, config) -> str | None:
   """'plateau' or 'degradation' per the module docstring, else None."""
-  if not training_log['base']:
+  if not (config.raft.early_stopping and training_log['base']):
     return None
   scores = [training_log['base']['mean_reward']] + [s['eval']['mean_reward'] for s in training_log['cycles']]
   gains = np.diff(scores)

@@ -37,7 +37,7 @@ def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, see
   """Adds adapters to every projection named in `targets`; returns how many were added."""
   rngs = nnx.Rngs(params=seed, dropout=seed + 1)
   count = 0
-  for path, module in model.iter_modules():
+  for path, module in nnx.iter_modules(model):
     if isinstance(module, Linear) and path and path[-1] in targets:
       module.add_lora(rank, alpha, dropout, rngs)
       count += 1
