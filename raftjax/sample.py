@@ -46,7 +46,7 @@ from raftjax import mesh as mesh_lib
 from raftjax.model import CACHE_AXES, Llama, ModelConfig, cache_bytes, init_cache
 
 FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
-_RUNNING, _EOS, _STOP, _LENGTH = range(4)
+_EOS, _STOP, _LENGTH = 1, 2, 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,8 +140,8 @@ def sample_logits(logits: jax.Array, uniforms: jax.Array, *, temperature: float,
   top_probs, top_ids = jax.lax.top_k(probs, n)
 
   def full_sort():
-    neg, ids = jax.lax.sort((-probs, jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)),
-                            dimension=-1, num_keys=1, is_stable=True)
+    ids = jnp.broadcast_to(jnp.arange(probs.shape[-1], dtype=jnp.int32), probs.shape)
+    neg, ids = jax.lax.sort((-probs, ids), dimension=-1, num_keys=1, is_stable=True)
     return _nucleus(-neg, ids, uniforms, top_p)
 
   covered = jnp.all(jnp.sum(top_probs, axis=-1) >= top_p)
@@ -242,7 +242,8 @@ class Sampler:
     # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
     seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
     width = max((len(s) for s in seqs), default=0)
-    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(len(seqs), width)
+    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(
+        len(seqs), width)
     self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
     self._prefill = jax.jit(self._prefill_fn, static_argnums=(0, 4, 5))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
