@@ -202,6 +202,136 @@ LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 
 CYCLE_PHASES = ('generate_and_verify_s', 'train_s', 'eval_s', 'save_s')
 
 
+def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_len: int = 256, rank: int = 16,
+                alpha: float = 32.0, n_steps: int = 5, workdir: str | None = None) -> dict:
+  """LoRA optimizer-step throughput of raftjax's `train_step` and of transformers + PEFT (torch, fp32).
+
+  Same token ids, rows x seq_len, rank/alpha/targets, AdamW with gradient clipping, loss on completion
+  tokens only (each row is one example: a quarter prompt, the rest completion). Steps alternate between
+  the two so shared-machine load hits both alike; medians after a warm-up step whose extra time is the
+  compile time. Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it
+  also reports the time split of each finished cycle.
+  """
+  import platform  # pylint: disable=import-outside-toplevel
+
+  import jax  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
+
+  from configs import raft as raft_config  # pylint: disable=import-outside-toplevel
+  from raftjax import mesh as mesh_lib, train, weights  # pylint: disable=import-outside-toplevel
+
+  load_before = os.getloadavg()
+  tcfg = raft_config.get_config().training
+  tcfg.update(dict(batch_size=rows, gradient_accumulation_steps=1, max_seq_len=seq_len, lora_rank=rank,
+                   lora_alpha=alpha, lora_dropout=0.0, lora_targets=LORA_TARGETS, full_finetune=False))
+  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
+  model, _ = weights.load_pretrained(checkpoint, mesh=mesh)
+  train.add_lora(model, rank, alpha, 0.0, LORA_TARGETS, seed=0)
+  rng = np.random.default_rng(0)
+  prompt_len = seq_len // 4
+  examples = [train.Example(prompt=rng.integers(0, model.cfg.vocab_size, prompt_len).tolist(),
+                            completion=rng.integers(0, model.cfg.vocab_size, seq_len - prompt_len).tolist())
+              for _ in range(rows)]
+  packed = train.pack(examples, seq_len)
+  batch = next(train.batches(packed, tcfg, mesh, rng))
+  # Schedule long enough that no timed step reaches its end; its shape costs nothing per step.
+  optimizer = train.make_optimizer(model, tcfg, n_steps + 1, cycle=1)
+  model.train()
+
+  def jax_step():
+    t0 = time.perf_counter()
+    loss = float(train.train_step(model, optimizer, batch))
+    return time.perf_counter() - t0, loss
+
+  torch_step = _torch_lora_step(checkpoint, packed, tcfg)
+  # Two warm-up steps for raftjax: the first step's outputs come back with other shardings than its inputs
+  # had (the new LoRA params were never put on the mesh), so the second step compiles again.
+  (jax_first, jax_loss), (jax_second, _) = jax_step(), jax_step()
+  torch_first, torch_loss = torch_step()
+  steps = [(jax_step()[0], torch_step()[0]) for _ in range(n_steps)]
+  jax_s, torch_s = (float(np.median(s)) for s in zip(*steps))
+  tokens = rows * seq_len
+  result = {
+      'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores, '
+                 f'{jax.devices()[0].device_kind} x {jax.device_count()}',
+      'load_avg_1m_before_after': [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': seq_len - prompt_len,
+      'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps,
+      'raftjax_tokens_per_s': round(tokens / jax_s, 1),
+      'raftjax_step_s': round(jax_s, 3),
+      'raftjax_compile_s': round(jax_first - jax_s, 1),
+      'raftjax_recompile_s': round(jax_second - jax_s, 1),
+      'torch_peft_tokens_per_s': round(tokens / torch_s, 1),
+      'torch_peft_step_s': round(torch_s, 3),
+      'torch_peft_first_step_extra_s': round(torch_first - torch_s, 2),
+      'speedup': round(torch_s / jax_s, 2),
+      # Equal before any update (LoRA B starts at zero on both sides): a check that both train the same thing.
+      'first_loss_raftjax_torch': [round(jax_loss, 4), round(torch_loss, 4)],
+  }
+  if workdir is None:
+    result['cycle_phases'] = 'skipped: pass --workdir=DIR (a RAFT output_dir) to read DIR/cycle_N/stats.json'
+  else:
+    result['cycle_phases'] = _cycle_phases(workdir)
+  return result
+
+
+def _torch_lora_step(checkpoint: str, packed: dict, tcfg):
+  """A timed optimizer-step closure for transformers + PEFT LoRA on the same rows, returning (s, loss)."""
+  import peft  # pylint: disable=import-outside-toplevel
+  import torch  # pylint: disable=import-outside-toplevel
+  from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
+
+  from raftjax import weights  # pylint: disable=import-outside-toplevel
+
+  torch.set_num_threads(len(os.sched_getaffinity(0)))
+  torch.manual_seed(0)
+  path = weights.resolve(checkpoint)
+  if path.endswith('.gguf'):
+    base = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                dtype=torch.float32)
+  else:
+    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+  config = peft.LoraConfig(r=tcfg.lora_rank, lora_alpha=tcfg.lora_alpha, target_modules=list(tcfg.lora_targets),
+                           lora_dropout=0.0)
+  model = peft.get_peft_model(base, config)
+  model.train()
+  params = [p for p in model.parameters() if p.requires_grad]
+  optimizer = torch.optim.AdamW(params, lr=tcfg.learning_rate, weight_decay=tcfg.weight_decay)
+  ids = torch.from_numpy(packed['tokens']).long()
+  # transformers shifts labels itself: label t is the target of position t - 1, as `targets[t]` is in raftjax.
+  labels = ids.masked_fill(torch.from_numpy(packed['targets']) == 0, -100)
+
+  def step():
+    t0 = time.perf_counter()
+    loss = model(input_ids=ids, labels=labels).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, tcfg.max_grad_norm)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return time.perf_counter() - t0, loss.item()
+
+  return step
+
+
+def _cycle_phases(workdir: str) -> list[dict]:
+  """Seconds of each phase of every finished cycle (`cycle_N/stats.json`), and each top phase's share."""
+  import re  # pylint: disable=import-outside-toplevel
+  cycles = sorted(int(m[1]) for m in map(re.compile(r'cycle_(\d+)').fullmatch, os.listdir(workdir)) if m)
+  out = []
+  for cycle in cycles:
+    path = os.path.join(workdir, f'cycle_{cycle}', 'stats.json')
+    if not os.path.exists(path):  # an unfinished cycle writes no stats
+      continue
+    with open(path) as f:
+      seconds = json.load(f)['seconds']
+    total = sum(seconds[k] for k in CYCLE_PHASES)
+    out.append({'cycle': cycle, 'total_s': round(total, 2), **{k: round(v, 2) for k, v in seconds.items()},
+                'share': {k: round(seconds[k] / total, 3) for k in CYCLE_PHASES}})
+  if not out:
+    raise FileNotFoundError(f'{workdir}: no finished cycle_N/stats.json')
+  return out
+
+
 BENCHMARKS = {
     'verifier': bench_verifier,
     'sampler': bench_sampler,
