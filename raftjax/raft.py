@@ -338,10 +338,11 @@ def run(config: ml_collections.ConfigDict) -> dict:
   evaluator = eval_sampler(config, model, tokenizer, mesh)
   log_path = os.path.join(out_dir, 'training_log.json')
   training_log = dict(config=config.to_dict(), base=None, cycles=[], best_cycle=None, stop_reason=None)
-  if last and os.path.exists(log_path):
+  if os.path.exists(log_path):  # resuming: keep the base evaluation and the finished cycles
     with open(log_path) as f:
       training_log = json.load(f)
     training_log['cycles'] = training_log['cycles'][:last]
+    training_log['stop_reason'] = stop_reason(training_log, config) if training_log['cycles'] else None
 
   with verify.Verifier(verifier_config(config)) as verifier:
 
