@@ -74,9 +74,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
     for key in overrides:
       if key not in CYCLE_KEYS:
         fail(f'cycles[{i - 1}]', key, f'keys among {CYCLE_KEYS}')
-  for cycle in range(1, max(1, len(config.cycles)) + 1):
-    c = cycle_config(config, cycle)
-    where = f' (cycle {cycle})' if config.cycles else ''
+  checked = [('', config)] + [(f' (cycle {i})', cycle_config(config, i)) for i in range(1, len(config.cycles) + 1)]
+  for where, c in checked:
     if not 0.0 <= c.raft.reward_threshold <= 1.0:
       fail(f'raft.reward_threshold{where}', c.raft.reward_threshold, 'a reward in [0, 1]')
     if not 0.0 < c.raft.keep_top_percent <= 1.0:
