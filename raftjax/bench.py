@@ -15,7 +15,7 @@ def bench_verifier(n_rounds: int = 4) -> dict:
   ideal = usable cores / time of one program verified alone in this process. The sandbox overhead is
   measured against gcc and the binary run directly, without any sandbox.
   """
-  from raftjax import sandbox, verify  # pylint: disable=import-outside-toplevel
+  from raftjax import verify  # pylint: disable=import-outside-toplevel
   cores = len(os.sched_getaffinity(0))
   cfg = verify.VerifierConfig(run_after_compile=True)
   tests = [{'stdin': '3\n', 'stdout': '6\n'}, {'stdin': '21\n', 'stdout': '42\n'}]

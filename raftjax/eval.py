@@ -65,8 +65,7 @@ def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, task
 
 
 def main(argv) -> None:
-  from absl import app, flags
-  from ml_collections import config_flags
+  from absl import flags
 
   from raftjax import raft, tasks as tasks_lib
 

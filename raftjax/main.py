@@ -6,7 +6,7 @@ after an interruption resumes it (see `raftjax.raft`).
 
 import logging
 
-from absl import app, flags
+from absl import app
 from ml_collections import config_flags
 
 from raftjax import raft

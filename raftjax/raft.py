@@ -37,10 +37,8 @@ import os
 import shutil
 import time
 
-import jax
 import ml_collections
 import numpy as np
-from flax import nnx
 
 from raftjax import checkpoint as ckpt
 from raftjax import eval as eval_lib
@@ -134,7 +132,6 @@ def load_start_model(config, mesh, checkpoint_dir: str | None = None):
   if not full:
     lora = meta['lora'] if meta else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
     train_lib.add_lora(model, lora['rank'], lora['alpha'], t.lora_dropout, lora['targets'], config.seed)
-    _place(model, mesh)
   if meta:
     ckpt.restore(directory, model, full)
   model.eval()
@@ -147,12 +144,6 @@ def _checkpoint_subdir(path: str) -> str | None:
     if os.path.isdir(candidate) and ckpt.finished_step(candidate) is not None:
       return candidate
   return None
-
-
-def _place(model, mesh) -> None:
-  """Puts freshly created adapters (made on the default device) onto their shardings."""
-  state = nnx.state(model, nnx.LoRAParam)
-  nnx.update(model, jax.device_put(state, mesh_lib.state_shardings(state, mesh)))
 
 
 def eval_sampler(config, model, tokenizer, mesh) -> sample_lib.Sampler:

@@ -43,6 +43,12 @@ def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, see
       count += 1
   if not count:
     raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
+  # The adapters were created on the default device: put them on the mesh the base weights live on, so
+  # the train step sees the same input shardings from its first call on (no recompile at step 2).
+  base = model.embed_tokens[...].sharding
+  if isinstance(base, jax.sharding.NamedSharding):
+    state = nnx.state(model, nnx.LoRAParam)
+    nnx.update(model, jax.device_put(state, mesh_lib.state_shardings(state, base.mesh)))
   return count
 
 
