@@ -75,10 +75,6 @@ def logical_to_spec(logical_axes: Sequence[str | None], mesh: Mesh) -> Partition
   return PartitionSpec(*spec)
 
 
-def sharding(logical_axes: Sequence[str | None], mesh: Mesh) -> NamedSharding:
-  return NamedSharding(mesh, logical_to_spec(logical_axes, mesh))
-
-
 def fits(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec:
   """Drops the mesh axes of `spec` that do not divide their dimension (e.g. 9 heads over 2 devices)."""
   out = []
