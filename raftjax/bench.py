@@ -233,7 +233,7 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
                             completion=rng.integers(0, model.cfg.vocab_size, seq_len - prompt_len).tolist())
               for _ in range(rows)]
   packed = train.pack(examples, seq_len)
-  batch = next(train.batches(packed, tcfg, mesh, rng))
+  batch, _ = next(train.batches(packed, tcfg, mesh, rng))
   # Schedule long enough that no timed step reaches its end; its shape costs nothing per step.
   optimizer = train.make_optimizer(model, tcfg, n_steps + 1, cycle=1)
   model.train()

@@ -16,6 +16,7 @@ import json
 import math
 import sys
 
+from raftjax import distributed
 from raftjax import sample as sample_lib
 from raftjax import verify
 
@@ -48,20 +49,24 @@ def summarize(tasks: list[dict], results: list[dict], samples_per_prompt: int) -
 
 def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, tasks: list[dict],
              samples_per_prompt: int, seed: int, system_prompt: str = '') -> tuple[dict, list[dict]]:
-  """(metrics, per-sample rows) of `model` on `tasks`; programs run whatever `verifier.cfg` says."""
+  """(metrics, per-sample rows) of `model` on `tasks`; programs run whatever `verifier.cfg` says.
+
+  Each process verifies the samples it holds; every process gets all rows and the same metrics.
+  """
+  n = samples_per_prompt
   prompts = [sample_lib.format_prompt(sampler.tokenizer, t['prompt'], system_prompt) for t in tasks]
-  samples = sampler.generate(model, prompts, samples_per_prompt, seed)
+  samples = sampler.generate(model, prompts, n, seed)
+  held = [i for i, s in enumerate(samples) if s is not None]
   saved = verifier.cfg
   verifier.cfg = dataclasses.replace(saved, run_after_compile=True)
   try:
-    results = verifier.verify_batch([t for t in tasks for _ in range(samples_per_prompt)],
-                                    [s.completion for s in samples])
+    results = verifier.verify_batch([tasks[i // n] for i in held], [samples[i].completion for i in held])
   finally:
     verifier.cfg = saved
-  rows = [dict(prompt_id=tasks[i // samples_per_prompt]['id'], sample_index=i % samples_per_prompt,
-               completion=s.completion, reward=r['reward'], stage=r['stage'])
-          for i, (s, r) in enumerate(zip(samples, results))]
-  return summarize(tasks, results, samples_per_prompt), rows
+  rows = distributed.gather_rows({
+      i: dict(prompt_id=tasks[i // n]['id'], sample_index=i % n, completion=samples[i].completion,
+              reward=r['reward'], stage=r['stage']) for i, r in zip(held, results)})
+  return summarize(tasks, rows, n), rows
 
 
 def main(argv) -> None:

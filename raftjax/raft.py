@@ -29,6 +29,7 @@ verified again. Every random draw is seeded from (seed, cycle, chunk), so the re
 uninterrupted run.
 """
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -41,6 +42,7 @@ import ml_collections
 import numpy as np
 
 from raftjax import checkpoint as ckpt
+from raftjax import distributed
 from raftjax import eval as eval_lib
 from raftjax import mesh as mesh_lib
 from raftjax import sample as sample_lib
@@ -197,7 +199,17 @@ def read_jsonl(path: str) -> list[dict]:
   return rows
 
 
+def _read_json(path: str):
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f)
+
+
 def write_json(path: str, obj) -> None:
+  """Atomically (write + rename); only on process 0, as every output file of the loop."""
+  if not distributed.is_main():
+    return
   tmp = path + '.tmp'
   with open(tmp, 'w') as f:
     json.dump(obj, f, indent=2)
@@ -205,6 +217,8 @@ def write_json(path: str, obj) -> None:
 
 
 def write_jsonl(path: str, rows: list[dict]) -> None:
+  if not distributed.is_main():
+    return
   tmp = path + '.tmp'
   with open(tmp, 'w') as f:
     for row in rows:
@@ -233,29 +247,36 @@ def generate_and_verify(model, sampler, verifier, tasks: list[dict], config, cyc
   """Samples and verifies every task, streaming rows to `path`; reuses rows already there.
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
-  chunk k + 1 is sampled. Returns rows and timings.
+  chunk k + 1 is sampled. Each process verifies the samples it holds; the rows of a chunk are then gathered
+  on every process, and process 0 appends them to `path`. Returns rows and timings.
   """
   n = config.raft.samples_per_prompt
-  done = read_jsonl(path)
+  main = distributed.is_main()
+  done = distributed.broadcast(read_jsonl(path) if main else None)
   by_prompt: dict[str, list[dict]] = {}
   for row in done:
     by_prompt.setdefault(row['prompt_id'], []).append(row)
   complete = {p for p, rows in by_prompt.items() if len(rows) == n}
-  write_jsonl(path, [r for r in done if r['prompt_id'] in complete])  # drop a half-written chunk
+  rows = [r for r in done if r['prompt_id'] in complete]
+  write_jsonl(path, rows)  # drop a half-written chunk
   size = config.generation.batch_size
   times = dict(sample_s=0.0, verify_wait_s=0.0, tokens=0)
   pending = None
-  with open(path, 'a') as out:
+  with open(path, 'a') if main else contextlib.nullcontext() as out:
 
     def flush(pending):
-      chunk, samples, handle = pending
+      chunk, samples, held, handle = pending
       t0 = time.perf_counter()
       results = handle.get()
       times['verify_wait_s'] += time.perf_counter() - t0
-      for i, (s, r) in enumerate(zip(samples, results)):
-        out.write(json.dumps(dict(prompt_id=chunk[i // n]['id'], sample_index=i % n, **dataclasses.asdict(s),
-                                  **r)) + '\n')
-      out.flush()
+      new = distributed.gather_rows({
+          i: dict(prompt_id=chunk[i // n]['id'], sample_index=i % n, **dataclasses.asdict(samples[i]), **r)
+          for i, r in zip(held, results)})
+      times['tokens'] += sum(r['num_tokens'] for r in new)
+      rows.extend(new)
+      if out:
+        out.writelines(json.dumps(r) + '\n' for r in new)
+        out.flush()
 
     for k in range(0, len(tasks), size):
       chunk = tasks[k:k + size]
@@ -266,14 +287,13 @@ def generate_and_verify(model, sampler, verifier, tasks: list[dict], config, cyc
       t0 = time.perf_counter()
       samples = sampler.generate(model, prompts, n, _seed(config.seed, cycle, k))
       times['sample_s'] += time.perf_counter() - t0
-      times['tokens'] += sum(s.num_tokens for s in samples)
-      handle = verifier.submit([t for t in chunk for _ in range(n)], [s.completion for s in samples])
+      held = [i for i, s in enumerate(samples) if s is not None]
+      handle = verifier.submit([chunk[i // n] for i in held], [samples[i].completion for i in held])
       if pending:
         flush(pending)
-      pending = (chunk, samples, handle)
+      pending = (chunk, samples, held, handle)
     if pending:
       flush(pending)
-  rows = read_jsonl(path)
   order = {t['id']: i for i, t in enumerate(tasks)}
   rows.sort(key=lambda r: (order[r['prompt_id']], r['sample_index']))
   return dict(rows=rows, **times)
@@ -327,10 +347,9 @@ def run(config: ml_collections.ConfigDict) -> dict:
   sampler = sample_lib.Sampler(model, tokenizer, mesh, sample_lib.SamplingConfig.from_config(config.generation))
   evaluator = eval_sampler(config, model, tokenizer, mesh)
   log_path = os.path.join(out_dir, 'training_log.json')
-  training_log = dict(config=config.to_dict(), base=None, cycles=[], best_cycle=None, stop_reason=None)
-  if os.path.exists(log_path):  # resuming: keep the base evaluation and the finished cycles
-    with open(log_path) as f:
-      training_log = json.load(f)
+  saved = distributed.broadcast(_read_json(log_path) if distributed.is_main() else None)
+  training_log = saved or dict(config=config.to_dict(), base=None, cycles=[], best_cycle=None, stop_reason=None)
+  if saved:  # resuming: keep the base evaluation and the finished cycles
     training_log['cycles'] = training_log['cycles'][:last]
     training_log['stop_reason'] = stop_reason(training_log, config) if training_log['cycles'] else None
 
@@ -358,7 +377,7 @@ def run(config: ml_collections.ConfigDict) -> dict:
   scores = {s['cycle']: s['eval'].get('mean_reward', 0.0) for s in training_log['cycles']}
   training_log['best_cycle'] = max(scores, key=lambda c: (scores[c], -c)) if scores else None
   training_log['stop_reason'] = training_log['stop_reason'] or 'num_cycles'
-  if training_log['best_cycle']:
+  if training_log['best_cycle'] and distributed.is_main():
     best = training_log['best_cycle']
     final = os.path.join(out_dir, f'cycle_{best}_final')
     for old in os.listdir(out_dir):

@@ -251,14 +251,19 @@ class Sampler:
   # -------------------------------------------------------------------------------------- public API
 
   def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
-               seed: int) -> list[Sample]:
-    """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major."""
+               seed: int) -> list[Sample | None]:
+    """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major.
+
+    In a multi-process run a sample is returned only by the process whose devices hold its row; the
+    others get None in its place (`raftjax.distributed.gather_rows` merges what every process made of
+    its own rows). In a single-process run nothing is None.
+    """
     graphdef, state = self._split(model_or_state)
     out, size = [], self.config.batch_size
     for start in range(0, len(prompts), size):
       chunk = prompts[start:start + size]
       decoded = self._decode_chunk(graphdef, state, chunk, samples_per_prompt, seed, start * samples_per_prompt)
-      out.extend(self._finish(jax.device_get(decoded._replace(cache=None)), len(chunk) * samples_per_prompt))
+      out.extend(self._finish(decoded, len(chunk) * samples_per_prompt))
     return out
 
   def decode(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
@@ -379,9 +384,14 @@ class Sampler:
 
   # ------------------------------------------------------------------------------------------ host
 
-  def _finish(self, d: Decoded, rows: int) -> list[Sample]:
-    return [self._sample(d.tokens[r, :d.num_tokens[r]], d.logprobs[r], FINISH_REASONS[d.finish[r]])
-            for r in range(rows)]
+  def _finish(self, d: Decoded, rows: int) -> list[Sample | None]:
+    """Samples of the first `rows` rows that this process holds (None for the others)."""
+    held, (tokens, logprobs, num, finish) = local_rows(d.tokens, d.logprobs, d.num_tokens, d.finish)
+    out: list[Sample | None] = [None] * rows
+    for i, r in enumerate(held):
+      if r < rows:
+        out[r] = self._sample(tokens[i, :num[i]], logprobs[i], FINISH_REASONS[finish[i]])
+    return out
 
   def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, reason: str) -> Sample:
     decode = lambda ids: self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=True)
@@ -397,6 +407,23 @@ class Sampler:
       tokens, reason = tokens[:hi], 'stop'
     return Sample(tokens=[int(i) for i in tokens], num_tokens=len(tokens), finish_reason=reason,
                   logprob=float(np.sum(logprobs[:len(tokens)], dtype=np.float64)), completion=text)
+
+
+def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:
+  """(row ids, host copies) of the rows of arrays[R, ...] (sharded alike) held by this process's devices.
+
+  A row replicated on several local devices (e.g. over the tensor axis) is copied once.
+  """
+  first = arrays[0]
+  if first.is_fully_addressable:
+    return np.arange(first.shape[0]), [np.asarray(a) for a in arrays]
+  starts = sorted({s.index[0].indices(first.shape[0])[:2] for s in first.addressable_shards})
+  ids = np.concatenate([np.arange(lo, hi) for lo, hi in starts])
+  parts = []
+  for a in arrays:
+    by_start = {s.index[0].indices(a.shape[0])[:2]: s for s in a.addressable_shards}
+    parts.append(np.concatenate([np.asarray(by_start[k].data) for k in starts]))
+  return ids, parts
 
 
 def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:

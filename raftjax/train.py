@@ -146,7 +146,9 @@ def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Arra
 
 
 def batches(packed: dict[str, np.ndarray], tcfg, mesh: Mesh, rng: np.random.Generator):
-  """Shuffled optimizer-step batches [A, B, T], rows padded (empty, no targets) to fill the last one."""
+  """(batch, target tokens in it): shuffled optimizer-step batches [A, B, T] on the mesh, rows padded
+  (empty, no targets) to fill the last one. The count comes from the host copy: a batch sharded over
+  several processes cannot be summed on one."""
   per_step = tcfg.batch_size * tcfg.gradient_accumulation_steps
   rows = len(packed['tokens'])
   order = rng.permutation(rows)
@@ -158,8 +160,8 @@ def batches(packed: dict[str, np.ndarray], tcfg, mesh: Mesh, rng: np.random.Gene
   for s in range(steps):
     idx = order[s * per_step:(s + 1) * per_step]
     step = {k: np.where(idx[:, None] >= 0, v[np.maximum(idx, 0)], 0) for k, v in packed.items()}
-    yield {k: jax.device_put(v.reshape(tcfg.gradient_accumulation_steps, tcfg.batch_size, -1), sharding)
-           for k, v in step.items()}
+    yield ({k: jax.device_put(v.reshape(tcfg.gradient_accumulation_steps, tcfg.batch_size, -1), sharding)
+            for k, v in step.items()}, int(np.sum(step['targets'])))
 
 
 def num_steps(num_examples_rows: int, tcfg) -> int:
@@ -179,10 +181,10 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
   model.train()
   losses = []
   for _ in range(tcfg.epochs):
-    for batch in batches(packed, tcfg, mesh, rng):
+    for batch, num_targets in batches(packed, tcfg, mesh, rng):
       losses.append(float(train_step(model, optimizer, batch)))
       if on_step is not None:
-        on_step(len(losses), losses[-1], int(np.sum(batch['targets'])))
+        on_step(len(losses), losses[-1], num_targets)
   model.eval()
   return losses, optimizer
 
