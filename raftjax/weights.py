@@ -18,7 +18,7 @@ import importlib.util
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import jax
 import numpy as np
@@ -220,6 +220,25 @@ def to_raftjax(name: str, w: np.ndarray, cfg: ModelConfig) -> tuple[tuple, np.nd
   if module[-1] == 'o_proj':
     return (*path, 'kernel'), w.T.reshape(h, d, -1)
   return (*path, 'kernel'), w.T
+
+
+def hf_name(path: tuple) -> str:
+  """The HF tensor name of our parameter `path`: our module names are HF's, kernels are HF 'weight's."""
+  if path == ('embed_tokens',):
+    return 'model.embed_tokens.weight'
+  *module, leaf = map(str, path)
+  name = '.'.join([*module, 'weight' if leaf == 'kernel' else leaf])
+  return name if module == ['lm_head'] else f'model.{name}'
+
+
+def to_hf(params: Iterable[tuple[tuple, np.ndarray]]) -> Iterator[tuple[str, np.ndarray]]:
+  """The inverse of `to_raftjax`: (HF name, array in HF layout) for each (our path, array), lazily."""
+  for path, w in params:
+    if path[-1] == 'kernel':  # [in..., out...] -> HF [out, in]; o_proj is the kernel with 2 input axes
+      w = (w.reshape(-1, w.shape[-1]) if path[-2] == 'o_proj' else w.reshape(w.shape[0], -1)).T
+    elif path[-1] == 'bias':
+      w = w.reshape(-1)
+    yield hf_name(path), w
 
 
 # ------------------------------------------------------------------------------------------ models

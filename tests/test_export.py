@@ -1,0 +1,216 @@
+"""Export against the readers we did not write: transformers loads the merged model, PEFT the adapter."""
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+import tokenizers
+import torch
+import transformers
+from flax import nnx
+
+from raftjax import checkpoint as ckpt
+from raftjax import export
+from raftjax import train
+from raftjax import weights
+
+PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
+TINY = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
+            num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
+# (config class, kwargs, LoRA targets): GQA in both; untied with an adapter on lm_head too; qkv bias, tied.
+BASES = {
+    'llama': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False), PROJECTIONS + ['lm_head']),
+    'qwen2': (transformers.Qwen2Config, dict(TINY, tie_word_embeddings=True), PROJECTIONS),
+}
+IDS = np.random.default_rng(0).integers(3, TINY['vocab_size'], (3, 12)).astype(np.int32)
+
+
+def _tokenizer() -> transformers.PreTrainedTokenizerFast:
+  vocab = {'<unk>': 0, '<s>': 1, '</s>': 2, **{f'w{i}': i for i in range(3, TINY['vocab_size'])}}
+  tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token='<unk>'))
+  tok.pre_tokenizer = tokenizers.pre_tokenizers.WhitespaceSplit()
+  return transformers.PreTrainedTokenizerFast(tokenizer_object=tok, bos_token='<s>', eos_token='</s>',
+                                              unk_token='<unk>')
+
+
+def _save_base(name: str, path: str) -> str:
+  config_cls, kwargs, _ = BASES[name]
+  torch.manual_seed(0)
+  model = transformers.AutoModelForCausalLM.from_config(config_cls(**kwargs)).float().eval()
+  with torch.no_grad():  # random biases and norms, so those paths are really exercised
+    for n, p in model.named_parameters():
+      if n.endswith('bias') or 'norm' in n:
+        p.add_(0.1 * torch.randn_like(p))
+  model.save_pretrained(path, safe_serialization=True)
+  _tokenizer().save_pretrained(path)
+  return path
+
+
+def _randomize(model, kind, seed: int) -> None:
+  """Random values for every `kind` parameter: LoRA's b starts at 0, which would make the tests vacuous."""
+  state = nnx.state(model, kind)
+  keys = iter(jax.random.split(jax.random.key(seed), len(jax.tree.leaves(state))))
+  nnx.update(model, jax.tree.map(lambda x: x + 0.1 * jax.random.normal(next(keys), x.shape, x.dtype), state))
+
+
+def _save_cycle(model, base: str, cycle_dir: str, full: bool, targets) -> None:
+  meta = dict(cycle=1, base=base, full_finetune=full, lora=dict(rank=4, alpha=8.0, targets=list(targets)),
+              seeds=dict(sample=[0, 1], train=0))  # as raft.run_cycle writes it
+  ckpt.save(os.path.join(cycle_dir, 'checkpoint'), 1, model, None, meta, full)
+
+
+@pytest.fixture(scope='module', params=sorted(BASES))
+def lora_cycle(request, tmp_path_factory, mesh1):
+  """(base name, base dir, cycle dir, raftjax logits on IDS) of a LoRA cycle with random adapters."""
+  name = request.param
+  tmp = tmp_path_factory.mktemp(name)
+  base = _save_base(name, str(tmp / 'base'))
+  model = weights.load_model(base, mesh1)
+  targets = BASES[name][2]
+  added = train.add_lora(model, 4, 8.0, 0.0, targets, seed=0)
+  assert added == len(PROJECTIONS) * TINY['num_hidden_layers'] + ('lm_head' in targets)
+  _randomize(model, nnx.LoRAParam, 1)
+  _save_cycle(model, base, str(tmp / 'cycle_1'), False, targets)
+  return name, base, str(tmp / 'cycle_1'), np.asarray(model(IDS))
+
+
+@pytest.fixture(scope='module')
+def full_cycle(tmp_path_factory, mesh1):
+  """(base dir, cycle dir, raftjax logits on IDS) of a full fine-tune: every weight moved."""
+  tmp = tmp_path_factory.mktemp('full')
+  base = _save_base('qwen2', str(tmp / 'base'))
+  model = weights.load_model(base, mesh1)
+  _randomize(model, nnx.Param, 2)
+  _save_cycle(model, base, str(tmp / 'cycle_1'), True, PROJECTIONS)
+  return base, str(tmp / 'cycle_1'), np.asarray(model(IDS))
+
+
+def _logits(model) -> np.ndarray:
+  with torch.no_grad():
+    return model(torch.tensor(IDS)).logits.float().numpy()
+
+
+def _base_torch(base: str):
+  return transformers.AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32).eval()
+
+
+# -------------------------------------------------------------------------------------------- mapping
+
+
+@pytest.mark.parametrize('name', sorted(BASES))
+def test_to_hf_inverts_to_raftjax(name, tmp_path):
+  base = _save_base(name, str(tmp_path))
+  cfg = weights.config_from_hf(base)
+  for hf, w in weights.hf_tensors(base):
+    mapped = weights.to_raftjax(hf, w, cfg)
+    if mapped is None:
+      continue
+    [(back, w2)] = weights.to_hf([mapped])
+    assert back == hf
+    np.testing.assert_array_equal(w2, w)
+
+
+# ---------------------------------------------------------------------------------------------- merged
+
+
+def test_merged_export_loads_in_transformers(lora_cycle, tmp_path):
+  _, base, cycle, ours = lora_cycle
+  out = str(tmp_path / 'merged')
+  export.export(cycle, out, merge=True)
+  assert {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json'} <= set(os.listdir(out))
+  with open(os.path.join(out, 'config.json')) as f:
+    assert json.load(f)['model_type'] == transformers.AutoConfig.from_pretrained(base).model_type
+  merged = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
+  assert merged.dtype == torch.float32
+  np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
+  exported, original = (transformers.AutoTokenizer.from_pretrained(d) for d in (out, base))
+  assert exported.get_vocab() == original.get_vocab() and exported.eos_token_id == original.eos_token_id
+
+
+def test_merged_export_in_shards(lora_cycle, tmp_path):
+  _, _, cycle, ours = lora_cycle
+  out = str(tmp_path / 'sharded')
+  export.export(cycle, out, merge=True, max_shard_bytes=40_000)
+  with open(os.path.join(out, 'model.safetensors.index.json')) as f:
+    assert len(set(json.load(f)['weight_map'].values())) > 2
+  assert 'model.safetensors' not in os.listdir(out)
+  merged = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
+  np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
+
+
+# --------------------------------------------------------------------------------------------- adapter
+
+
+def test_adapter_export_loads_in_peft(lora_cycle, tmp_path):
+  import peft
+
+  name, base, cycle, ours = lora_cycle
+  out = str(tmp_path / 'adapter')
+  export.export(cycle, out)
+  with open(os.path.join(out, 'adapter_config.json')) as f:
+    config = json.load(f)
+  assert config['peft_type'] == 'LORA' and config['r'] == 4 and config['lora_alpha'] == 8.0
+  assert config['base_model_name_or_path'] == base
+  assert sorted(config['target_modules']) == sorted(BASES[name][2])
+  plain = _logits(_base_torch(base))
+  adapted = peft.PeftModel.from_pretrained(_base_torch(base), out).eval()
+  np.testing.assert_allclose(_logits(adapted), ours, atol=1e-3, rtol=0)
+  assert np.abs(_logits(adapted) - plain).max() > 0.05  # the adapters are really applied
+
+
+# ----------------------------------------------------------------------------------------- full, CLI
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+  return subprocess.run([sys.executable, '-m', 'raftjax.export', *args], capture_output=True, text=True,
+                        env=dict(os.environ, JAX_PLATFORMS='cpu'), timeout=300)
+
+
+def test_full_finetune_exports_merged_by_cli_and_refuses_an_adapter(full_cycle, tmp_path):
+  _, cycle, ours = full_cycle
+  out = str(tmp_path / 'full')
+  run = _cli(f'--checkpoint={cycle}', f'--output={out}')  # a full fine-tune exports merged by default
+  assert run.returncode == 0, run.stderr
+  merged = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
+  np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
+  run = _cli(f'--checkpoint={os.path.join(cycle, "checkpoint")}', f'--output={tmp_path / "adapter"}',
+             '--nomerge')
+  assert run.returncode == 1
+  assert f'{cycle}/checkpoint is a full fine-tune: it has no LoRA adapters' in run.stderr
+  assert 'Traceback' not in run.stderr
+  assert not os.path.exists(tmp_path / 'adapter')
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+def test_not_a_checkpoint(lora_cycle, tmp_path):
+  _, base, _, _ = lora_cycle
+  with pytest.raises(export.ExportError, match=f'{tmp_path}/nope: no such directory'):
+    export.export(str(tmp_path / 'nope'), str(tmp_path / 'out'))
+  with pytest.raises(export.ExportError, match=f'{base}: not a finished raftjax checkpoint; expected a cycle'):
+    export.export(base, str(tmp_path / 'out'))
+  os.makedirs(tmp_path / 'cycle_3' / 'checkpoint' / '3.orbax-checkpoint-tmp-1')  # a write that never ended
+  with pytest.raises(export.ExportError, match='cycle_3: not a finished raftjax checkpoint'):
+    export.export(str(tmp_path / 'cycle_3'), str(tmp_path / 'out'))
+  assert not os.path.exists(tmp_path / 'out')
+
+
+def test_non_empty_output_needs_overwrite(lora_cycle, tmp_path):
+  _, _, cycle, _ = lora_cycle
+  out = tmp_path / 'out'
+  out.mkdir()
+  export.export(cycle, str(out))  # empty: fine
+  (out / 'stale.txt').write_text('old')
+  with pytest.raises(export.ExportError, match=f'{out}: exists and is not empty; .* --overwrite'):
+    export.export(cycle, str(out), merge=True)
+  assert 'config.json' not in os.listdir(out)
+  export.export(cycle, str(out), merge=True, overwrite=True)
+  assert 'stale.txt' not in os.listdir(out) and 'config.json' in os.listdir(out)
+  with pytest.raises(export.ExportError, match='holds the checkpoint being exported'):
+    export.export(cycle, os.path.dirname(cycle), overwrite=True)
+  assert not [p for p in os.listdir(tmp_path) if p.startswith('.out.')]  # no temporary directory left
