@@ -16,10 +16,11 @@ LlamaConfig built from the loaded model's shapes), `generation_config.json` and 
     model = transformers.AutoModelForCausalLM.from_pretrained('exported/merged')
     tokenizer = transformers.AutoTokenizer.from_pretrained('exported/merged')
 
-Adapter (the default for LoRA checkpoints; `--nomerge` insists, and fails for a full fine-tune): `adapter_config.json` (peft_type LORA, r, lora_alpha,
-target_modules; PEFT scales by lora_alpha / r, as raftjax does by alpha / rank), `adapter_model.safetensors`
-(`base_model.model.<module>.lora_A.weight` [r, in] and `.lora_B.weight` [out, r]) and the tokenizer.
-`base_model_name_or_path` is the base as the checkpoint names it; load that base with transformers:
+Adapter (the default for LoRA checkpoints; `--nomerge` insists, and fails for a full fine-tune):
+`adapter_config.json` (peft_type LORA, r, lora_alpha, target_modules; PEFT scales by lora_alpha / r, as
+raftjax does by alpha / rank), `adapter_model.safetensors` (`base_model.model.<module>.lora_A.weight`
+[r, in] and `.lora_B.weight` [out, r]) and the tokenizer. `base_model_name_or_path` is the base as the
+checkpoint names it; load that base with transformers:
 
     base = transformers.AutoModelForCausalLM.from_pretrained('/path/to/base', dtype=torch.float32)
     model = peft.PeftModel.from_pretrained(base, 'exported/adapter')
@@ -30,7 +31,7 @@ transformers must load the base from the GGUF file itself; for the built-in Smol
     path = raftjax.weights.resolve('smollm2-135m-instruct')
     base = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path))
 
-Nothing is written to OUT until the export is complete: it is built in a temporary directory beside OUT and
+Nothing is written to OUT until the export is complete: it is built in `.OUT.partial` beside OUT and
 renamed. An existing non-empty OUT is an error unless `--overwrite` (which replaces it).
 """
 
@@ -39,7 +40,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 
 import jax
@@ -245,9 +245,10 @@ def export(checkpoint: str, out: str, merge: bool | None = None, overwrite: bool
                       'export the whole model')
   check_output(out, checkpoint, overwrite)
   model = load(directory, meta)
-  parent = os.path.dirname(os.path.abspath(out))
-  os.makedirs(parent, exist_ok=True)
-  tmp = tempfile.mkdtemp(prefix=f'.{os.path.basename(os.path.abspath(out))}.', dir=parent)
+  parent, name = os.path.split(os.path.abspath(out))
+  tmp = os.path.join(parent, f'.{name}.partial')
+  shutil.rmtree(tmp, ignore_errors=True)  # left by an export that was killed
+  os.makedirs(tmp)
   try:
     if merge:
       export_merged(model, meta, tmp, max_shard_bytes)

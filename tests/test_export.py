@@ -50,11 +50,11 @@ def _save_base(name: str, path: str) -> str:
   return path
 
 
-def _randomize(model, kind, seed: int) -> None:
-  """Random values for every `kind` parameter: LoRA's b starts at 0, which would make the tests vacuous."""
+def _randomize(model, kind, seed: int, scale: float = 0.1) -> None:
+  """Moves every `kind` parameter randomly: LoRA's b starts at 0, which would make the tests vacuous."""
   state = nnx.state(model, kind)
   keys = iter(jax.random.split(jax.random.key(seed), len(jax.tree.leaves(state))))
-  nnx.update(model, jax.tree.map(lambda x: x + 0.1 * jax.random.normal(next(keys), x.shape, x.dtype), state))
+  nnx.update(model, jax.tree.map(lambda x: x + scale * jax.random.normal(next(keys), x.shape, x.dtype), state))
 
 
 def _save_cycle(model, base: str, cycle_dir: str, full: bool, targets) -> None:
@@ -200,6 +200,16 @@ def test_not_a_checkpoint(lora_cycle, tmp_path):
   assert not os.path.exists(tmp_path / 'out')
 
 
+def test_missing_base_is_named(lora_cycle, tmp_path, mesh1):
+  _, base, _, _ = lora_cycle
+  gone = str(tmp_path / 'moved_away')
+  _save_cycle(weights.load_model(base, mesh1), gone, str(tmp_path / 'cycle_1'), True, [])
+  with pytest.raises(export.ExportError, match=f"cycle_1/checkpoint was trained on base '{gone}', which cannot be "
+                     'loaded: .*no such file or directory'):
+    export.export(str(tmp_path / 'cycle_1'), str(tmp_path / 'out'))
+  assert not os.path.exists(tmp_path / 'out') and not os.path.exists(tmp_path / '.out.partial')
+
+
 def test_non_empty_output_needs_overwrite(lora_cycle, tmp_path):
   _, _, cycle, _ = lora_cycle
   out = tmp_path / 'out'
@@ -213,4 +223,38 @@ def test_non_empty_output_needs_overwrite(lora_cycle, tmp_path):
   assert 'stale.txt' not in os.listdir(out) and 'config.json' in os.listdir(out)
   with pytest.raises(export.ExportError, match='holds the checkpoint being exported'):
     export.export(cycle, os.path.dirname(cycle), overwrite=True)
-  assert not [p for p in os.listdir(tmp_path) if p.startswith('.out.')]  # no temporary directory left
+  assert not os.path.exists(tmp_path / '.out.partial')
+
+
+# ------------------------------------------------------------------------------------ real SmolLM2
+
+
+@pytest.mark.slow
+def test_smollm2_gguf_base_exports_both_ways(tmp_path, mesh1):
+  """The GGUF caveats of the module docstring: merged = dequantized float32, adapter on transformers' GGUF."""
+  import peft
+
+  model, tok = weights.load_pretrained(weights.SMOLLM2, mesh1)
+  train.add_lora(model, 4, 8.0, 0.0, PROJECTIONS, seed=0)
+  _randomize(model, nnx.LoRAParam, 3, scale=0.01)
+  cycle = str(tmp_path / 'cycle_1')
+  _save_cycle(model, weights.SMOLLM2, cycle, False, PROJECTIONS)
+  ids = tok('int main(void) { printf("%d\\n", 6 * 7); return 0; }', return_tensors='np')['input_ids']
+  ours = np.asarray(model(ids.astype(np.int32)))
+
+  export.export(cycle, str(tmp_path / 'merged'), merge=True)
+  with open(tmp_path / 'merged' / 'config.json') as f:
+    assert json.load(f)['model_type'] == 'llama'
+  merged = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / 'merged').eval()
+  with torch.no_grad():
+    np.testing.assert_allclose(merged(torch.tensor(ids)).logits.numpy(), ours, atol=1e-3, rtol=0)
+
+  export.export(cycle, str(tmp_path / 'adapter'))
+  path = weights.resolve(weights.SMOLLM2)
+  base = transformers.AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                           dtype=torch.float32)
+  adapted = peft.PeftModel.from_pretrained(base, tmp_path / 'adapter').eval()
+  with torch.no_grad():
+    theirs = adapted(torch.tensor(ids)).logits.numpy()
+  assert np.abs(theirs - ours).max() <= 1e-3
+  np.testing.assert_array_equal(theirs.argmax(-1), ours.argmax(-1))
