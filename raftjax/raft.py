@@ -40,11 +40,13 @@ import time
 
 import ml_collections
 import numpy as np
+import tqdm
 
 from raftjax import checkpoint as ckpt
 from raftjax import distributed
 from raftjax import eval as eval_lib
 from raftjax import mesh as mesh_lib
+from raftjax import metrics as metrics_lib
 from raftjax import sample as sample_lib
 from raftjax import tasks as tasks_lib
 from raftjax import train as train_lib
@@ -68,6 +70,9 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   def fail(key, value, expected):
     raise ValueError(f'config.{key} = {value!r}: expected {expected}')
 
+  if not config.sft_checkpoint:
+    fail('sft_checkpoint', config.sft_checkpoint, "a local HF checkpoint directory, a .gguf file, a raftjax "
+         "cycle directory or 'smollm2-135m-instruct'")
   for i, overrides in enumerate(config.cycles, 1):
     if not isinstance(overrides, dict):
       fail(f'cycles[{i - 1}]', overrides, "a dict of overrides such as {'raft.reward_threshold': 0.5}")
@@ -226,6 +231,11 @@ def write_jsonl(path: str, rows: list[dict]) -> None:
   os.replace(tmp, path)
 
 
+def _progress(**kwargs) -> tqdm.tqdm:
+  """A progress bar on process 0's terminal; silent in logs (not a TTY) and on other processes."""
+  return tqdm.tqdm(disable=None if distributed.is_main() else True, leave=False, dynamic_ncols=True, **kwargs)
+
+
 def _seed(*parts: int) -> int:
   return int(np.random.SeedSequence([p & 0xFFFFFFFF for p in parts]).generate_state(1)[0])
 
@@ -262,7 +272,10 @@ def generate_and_verify(model, sampler, verifier, tasks: list[dict], config, cyc
   size = config.generation.batch_size
   times = dict(sample_s=0.0, verify_wait_s=0.0, tokens=0)
   pending = None
-  with open(path, 'a') if main else contextlib.nullcontext() as out:
+  total = len(tasks) * n
+  sampled = _progress(desc=f'cycle {cycle} sample', unit='sample', total=total, initial=len(rows))
+  verified = _progress(desc=f'cycle {cycle} verify', unit='program', total=total, initial=len(rows), position=1)
+  with sampled, verified, open(path, 'a') if main else contextlib.nullcontext() as out:
 
     def flush(pending):
       chunk, samples, held, handle = pending
@@ -274,6 +287,8 @@ def generate_and_verify(model, sampler, verifier, tasks: list[dict], config, cyc
           for i, r in zip(held, results)})
       times['tokens'] += sum(r['num_tokens'] for r in new)
       rows.extend(new)
+      verified.update(len(new))
+      sampled.set_postfix_str(f"{times['tokens'] / max(times['sample_s'], 1e-9):.0f} tokens/s", refresh=False)
       if out:
         out.writelines(json.dumps(r) + '\n' for r in new)
         out.flush()
@@ -287,6 +302,7 @@ def generate_and_verify(model, sampler, verifier, tasks: list[dict], config, cyc
       t0 = time.perf_counter()
       samples = sampler.generate(model, prompts, n, _seed(config.seed, cycle, k))
       times['sample_s'] += time.perf_counter() - t0
+      sampled.update(len(samples))
       held = [i for i, s in enumerate(samples) if s is not None]
       handle = verifier.submit([chunk[i // n] for i in held], [samples[i].completion for i in held])
       if pending:
@@ -353,7 +369,8 @@ def run(config: ml_collections.ConfigDict) -> dict:
     training_log['cycles'] = training_log['cycles'][:last]
     training_log['stop_reason'] = stop_reason(training_log, config) if training_log['cycles'] else None
 
-  with verify.Verifier(verifier_config(config)) as verifier:
+  metrics = metrics_lib.MetricsWriter(out_dir, enabled=distributed.is_main())
+  with verify.Verifier(verifier_config(config)) as verifier, metrics:
 
     def held_out(cycle: int) -> dict:
       return eval_lib.evaluate(model, evaluator, verifier, eval_tasks, config.evaluation.samples_per_prompt,
@@ -363,13 +380,15 @@ def run(config: ml_collections.ConfigDict) -> dict:
       t0 = time.perf_counter()
       training_log['base'] = dict(held_out(0), seconds=time.perf_counter() - t0) if eval_tasks else {}
       write_json(log_path, training_log)
+      metrics.cycle(0, dict(eval=training_log['base']))
       log.info('Base: %s', _describe(training_log['base']))
 
     for cycle in range(last + 1, config.raft.num_cycles + 1):
       if training_log['stop_reason']:
         break
       stats = run_cycle(config, cycle, model, sampler, verifier, train_tasks, tasks_by_id, tokenizer, mesh,
-                        held_out, training_log)
+                        held_out, training_log, metrics)
+      metrics.cycle(cycle, stats)
       training_log['cycles'].append(stats)
       training_log['stop_reason'] = stop_reason(training_log, config)
       write_json(log_path, training_log)
@@ -391,7 +410,7 @@ def run(config: ml_collections.ConfigDict) -> dict:
 
 
 def run_cycle(config, cycle, model, sampler, verifier, train_tasks, tasks_by_id, tokenizer, mesh, held_out,
-              training_log) -> dict:
+              training_log, metrics: metrics_lib.MetricsWriter) -> dict:
   c = cycle_config(config, cycle)
   directory = ckpt.cycle_dir(config.output_dir, cycle)
   os.makedirs(directory, exist_ok=True)
@@ -417,7 +436,19 @@ def run_cycle(config, cycle, model, sampler, verifier, train_tasks, tasks_by_id,
   if kept:
     examples = examples_of(kept, tasks_by_id, tokenizer, c)
     train_tokens = c.training.epochs * sum(len(e.completion) for e in examples)
-    losses, optimizer = train_lib.train(model, examples, c.training, mesh, cycle, _seed(config.seed, cycle, -3))
+    with _progress(desc=f'cycle {cycle} train', unit='step') as bar:
+      previous = [time.perf_counter()]  # the first step's rate includes compiling the step
+
+      def on_step(step, steps, loss, learning_rate, tokens):
+        now = time.perf_counter()
+        tokens_per_s, previous[0] = tokens / max(now - previous[0], 1e-9), now
+        metrics.train_step(cycle, step, loss=loss, learning_rate=learning_rate, tokens_per_s=tokens_per_s)
+        bar.total = steps
+        bar.set_postfix_str(f'loss {loss:.3f}, {tokens_per_s:.0f} tokens/s', refresh=False)
+        bar.update()
+
+      losses, optimizer = train_lib.train(model, examples, c.training, mesh, cycle, _seed(config.seed, cycle, -3),
+                                          on_step)
   timings['train_s'] = time.perf_counter() - t0
 
   # 5. evaluate on the held-out tasks

@@ -73,12 +73,16 @@ def peak_learning_rate(tcfg, cycle: int) -> float:
   return max(tcfg.min_learning_rate, tcfg.learning_rate * tcfg.lr_decay_per_cycle ** (cycle - 1))
 
 
-def make_optimizer(model: Llama, tcfg, num_steps: int, cycle: int) -> nnx.Optimizer:
+def cycle_schedule(tcfg, num_steps: int, cycle: int):
+  """The learning rate of each optimizer step (from 0) of `cycle`, which has `num_steps` steps."""
   warmup = int(round(tcfg.warmup_fraction * num_steps))
-  schedule = learning_rate(peak_learning_rate(tcfg, cycle), tcfg.min_learning_rate, warmup, num_steps)
+  return learning_rate(peak_learning_rate(tcfg, cycle), tcfg.min_learning_rate, warmup, num_steps)
+
+
+def make_optimizer(model: Llama, tcfg, num_steps: int, cycle: int) -> nnx.Optimizer:
   tx = optax.chain(
       optax.clip_by_global_norm(tcfg.max_grad_norm),
-      optax.adamw(schedule, weight_decay=tcfg.weight_decay))
+      optax.adamw(cycle_schedule(tcfg, num_steps, cycle), weight_decay=tcfg.weight_decay))
   return nnx.Optimizer(model, tx, wrt=trainable(tcfg.full_finetune))
 
 
@@ -172,10 +176,13 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
           on_step=None) -> tuple[list[float], nnx.Optimizer]:
   """Fine-tunes `model` in place on `examples`; returns every optimizer step's loss, and the optimizer.
 
-  `seed` fixes the data order and the LoRA dropout masks.
+  `seed` fixes the data order and the LoRA dropout masks. `on_step(step, steps, loss, learning_rate,
+  target_tokens)` is called after each optimizer step (`step` counts from 1 to `steps`).
   """
   packed = pack(examples, tcfg.max_seq_len)
-  optimizer = make_optimizer(model, tcfg, num_steps(len(packed['tokens']), tcfg), cycle)
+  steps = num_steps(len(packed['tokens']), tcfg)
+  optimizer = make_optimizer(model, tcfg, steps, cycle)
+  schedule = cycle_schedule(tcfg, steps, cycle)
   rng = np.random.default_rng(seed)
   nnx.reseed(model, dropout=seed)
   model.train()
@@ -184,7 +191,7 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
     for batch, num_targets in batches(packed, tcfg, mesh, rng):
       losses.append(float(train_step(model, optimizer, batch)))
       if on_step is not None:
-        on_step(len(losses), losses[-1], num_targets)
+        on_step(len(losses), steps, losses[-1], float(schedule(len(losses) - 1)), num_targets)
   model.eval()
   return losses, optimizer
 

@@ -40,6 +40,7 @@ CLI:  python -m raftjax.verify --tasks=TASKS.jsonl --input=SAMPLES.jsonl --outpu
 import argparse
 import collections
 import concurrent.futures
+import ctypes
 import dataclasses
 import functools
 import json
@@ -47,6 +48,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -58,6 +60,7 @@ STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings
           'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
 REWARD = {'compiled_with_warnings': 0.3, 'compiled': 0.5, 'ran': 0.7, 'correct': 1.0}
 _COMPILER_OUTPUT_CHARS = 4000
+_PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 _ENV_RUN = {'PATH': '/usr/local/bin:/usr/bin:/bin'}
 _ENV_COMPILE = {**_ENV_RUN, 'LC_ALL': 'C'}
 
@@ -298,7 +301,12 @@ def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
   return cfg
 
 
-def _init_worker(launcher: str) -> None:
+def _init_worker(launcher: str, parent: int) -> None:
+  # A worker holds both ends of its task queue's pipe, so a parent killed with SIGKILL would leave it
+  # waiting forever: have the kernel kill it with its parent (and exit if that already happened).
+  ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+  if os.getppid() != parent:
+    os._exit(0)
   sandbox.set_launcher(launcher)
 
 
@@ -360,7 +368,7 @@ class Verifier:
     # spawn, not fork: the trainer is a multi-threaded JAX process.
     pool = concurrent.futures.ProcessPoolExecutor(
         self.num_workers, mp_context=multiprocessing.get_context('spawn'),
-        initializer=_init_worker, initargs=(sandbox.launcher(),))
+        initializer=_init_worker, initargs=(sandbox.launcher(), os.getpid()))
     # Start every worker now, so the first batch does not pay for interpreter start-up.
     for f in [pool.submit(os.getpid) for _ in range(self.num_workers)]:
       f.result()

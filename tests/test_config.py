@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from configs import raft as raft_config
+from configs import raft_7b
 from raftjax import raft
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,3 +36,12 @@ def test_default_config_is_valid_and_overrides_apply():
   assert raft.cycle_config(c, 1).raft.reward_threshold == 0.3
   assert raft.cycle_config(c, 3).verifier.run_after_compile
   assert raft.cycle_config(c, 7).raft.reward_threshold == 0.7  # the last entry holds for later cycles
+
+
+def test_accelerator_config_needs_a_model_and_is_valid_with_one():
+  c = raft_7b.get_config()
+  with pytest.raises(ValueError, match='sft_checkpoint'):
+    raft.check_config(c)
+  c.sft_checkpoint = '/models/Qwen2.5-Coder-7B-Instruct'
+  raft.check_config(c)
+  assert c.model.dtype == 'bfloat16' and c.mesh.shape == (2, 1, 4)

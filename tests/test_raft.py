@@ -56,9 +56,11 @@ def _jsonl(path):
 
 
 def _saved_params(directory: str) -> dict:
-  step = ckpt.finished_step(directory)
-  with ocp.CheckpointManager(directory, item_names=('params',)) as mngr:
-    return mngr.restore(step, args=ocp.args.Composite(params=ocp.args.StandardRestore()))['params']
+  """The saved trainable params as numpy arrays, whatever devices/processes wrote them."""
+  path = os.path.join(directory, str(ckpt.finished_step(directory)), 'params')
+  checkpointer = ocp.PyTreeCheckpointer()
+  as_numpy = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray), checkpointer.metadata(path).item_metadata.tree)
+  return checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))
 
 
 # ------------------------------------------------------------------------------------ whole loop
@@ -95,6 +97,15 @@ def test_two_cycles_write_every_output(tiny_dir, tmp_path):
     assert set(stats['seconds']) >= {'generate_s', 'train_s', 'eval_s', 'save_s'}
     assert stats['losses'] and stats['sample_tokens_per_s'] > 0 and stats['train_tokens_per_s'] > 0
     assert ckpt.finished_step(os.path.join(d, 'checkpoint')) == cycle
+  # metrics.jsonl: the base as cycle 0, every cycle, and one record per optimizer step with its loss.
+  records = _jsonl(os.path.join(out, 'metrics.jsonl'))
+  assert [r['cycle'] for r in records if r['kind'] == 'cycle'] == [0, 1, 2]
+  for cycle in (1, 2):
+    stats = log['cycles'][cycle - 1]
+    steps = [r for r in records if r['kind'] == 'train_step' and r['cycle'] == cycle]
+    assert [r['loss'] for r in steps] == pytest.approx(stats['losses'])
+    assert all(r['learning_rate'] > 0 and r['tokens_per_s'] > 0 for r in steps)
+  assert os.listdir(os.path.join(out, 'tensorboard'))
   # Cycle 2 ran the programs (curriculum), cycle 1 only compiled them.
   assert not any(s['stage'] in ('ran', 'correct', 'tests_failed') for s in _jsonl(f'{out}/cycle_1/samples.jsonl'))
   assert any(s['stage'] in ('ran', 'correct', 'tests_failed', 'runtime_error')
