@@ -14,7 +14,8 @@ formulas), per chip of 16 GiB HBM (v5e) with mesh (data=2, fsdp=1, tensor=4):
                scores (f32) 2 x 28 x 1024^2 x 4 B = 235 MB/layer, the rest ~170 KB/token/layer (bf16):
                28 x (235 MB + 350 MB) / 4 (heads and MLP over `tensor`) -> ~4.1 GB
   total        ~9 GB of 16 GB: room for XLA's buffers. On 8x H100 (80 GB) use mesh (8, 1, 1): weights
-               replicated (15.2 GB), no collective in the decode step; raise generation.batch_size to 64.
+               replicated (15.2 GB), no collective in the decode step; set training.batch_size = 8 (rows divide
+               over 8 data shards) and raise generation.batch_size to 64.
 """
 
 from configs import raft
