@@ -53,6 +53,15 @@ def finished_step(directory: str) -> int | None:
     return mngr.latest_step()
 
 
+def find(path: str) -> str | None:
+  """The Orbax directory of a raftjax cycle given as `cycle_N`, `cycle_N_final` or `.../checkpoint`,
+  or None when `path` holds no finished raftjax checkpoint."""
+  for candidate in (os.path.join(path, 'checkpoint'), path):
+    if finished_step(candidate) is not None:
+      return candidate
+  return None
+
+
 def read_meta(directory: str) -> dict:
   step = finished_step(directory)
   if step is None:

@@ -68,9 +68,9 @@ def find_checkpoint(path: str) -> str:
   """The Orbax directory of a raftjax cycle given as `cycle_N`, `cycle_N_final` or `.../checkpoint`."""
   if not os.path.isdir(path):
     raise ExportError(f'{path}: no such directory; expected a raftjax cycle directory (cycle_N, cycle_N_final)')
-  for candidate in (os.path.join(path, 'checkpoint'), path):
-    if os.path.isdir(candidate) and ckpt.finished_step(candidate) is not None:
-      return candidate
+  directory = ckpt.find(path)
+  if directory:
+    return directory
   raise ExportError(f'{path}: not a finished raftjax checkpoint; expected a cycle directory (cycle_N, '
                     'cycle_N_final) holding checkpoint/<step>/ with a completed Orbax step, or that checkpoint/')
 

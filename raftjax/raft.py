@@ -129,7 +129,7 @@ def load_start_model(config, mesh, checkpoint_dir: str | None = None):
   `sft_checkpoint` may itself be a raftjax cycle directory: its base and adapters are loaded.
   """
   source = checkpoint_dir or config.sft_checkpoint
-  directory = _checkpoint_subdir(source)
+  directory = ckpt.find(source)
   meta = ckpt.read_meta(directory) if directory else None
   base = meta['base'] if meta else source
   dtypes = dict(dtype=config.model.dtype, param_dtype=config.model.param_dtype)
@@ -143,14 +143,6 @@ def load_start_model(config, mesh, checkpoint_dir: str | None = None):
     ckpt.restore(directory, model, full)
   model.eval()
   return model, tokenizer
-
-
-def _checkpoint_subdir(path: str) -> str | None:
-  """The Orbax directory of a raftjax cycle given as `cycle_N` or `cycle_N/checkpoint`, else None."""
-  for candidate in (os.path.join(path, 'checkpoint'), path):
-    if os.path.isdir(candidate) and ckpt.finished_step(candidate) is not None:
-      return candidate
-  return None
 
 
 def eval_sampler(config, model, tokenizer, mesh) -> sample_lib.Sampler:
@@ -482,7 +474,7 @@ def run_cycle(config, cycle, model, sampler, verifier, train_tasks, tasks_by_id,
 
 def _base_of(config) -> str:
   """The base model a checkpoint of this run sits on (through a raftjax `sft_checkpoint`, if any)."""
-  directory = _checkpoint_subdir(config.sft_checkpoint)
+  directory = ckpt.find(config.sft_checkpoint)
   return ckpt.read_meta(directory)['base'] if directory else config.sft_checkpoint
 
 

@@ -54,18 +54,24 @@ def load_tasks(path: str | None = None) -> list[dict]:
   return parse_tasks(text, name=path)
 
 
-def parse_tasks(text: str, name: str = '<string>') -> list[dict]:
-  """Parses JSONL task text; `name` is used in error messages."""
-  tasks, first_line = [], {}
-  for lineno, line in enumerate(text.splitlines(), start=1):
+def jsonl_objects(lines, name: str, error: type[Exception] = ValueError):
+  """(where, line number, object) of each non-blank JSONL line; malformed JSON raises `error` naming
+  `name:line` and the column."""
+  for lineno, line in enumerate(lines, start=1):
     if not line.strip():
       continue
     where = f'{name}:{lineno}'
     try:
-      obj = json.loads(line)
+      yield where, lineno, json.loads(line)
     except json.JSONDecodeError as e:
-      raise TaskFileError(f'{where}: malformed JSON ({e.msg} at column '
-                          f'{e.colno}); expected one JSON object per line')
+      raise error(f'{where}: malformed JSON ({e.msg} at column {e.colno}); expected one JSON object per line'
+                  ) from None
+
+
+def parse_tasks(text: str, name: str = '<string>') -> list[dict]:
+  """Parses JSONL task text; `name` is used in error messages."""
+  tasks, first_line = [], {}
+  for where, lineno, obj in jsonl_objects(text.splitlines(), name, TaskFileError):
     task = _check_task(obj, lineno, where)
     if task['id'] in first_line:
       raise TaskFileError(f"{where}: duplicate id {task['id']!r} (first "

@@ -55,6 +55,7 @@ import time
 from collections.abc import Sequence
 
 from raftjax import sandbox
+from raftjax import tasks as tasks_lib
 
 STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings', 'compiled',
           'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
@@ -430,14 +431,7 @@ def read_samples(path: str, tasks_path: str | None) -> tuple[list[dict], list[di
   by_id = None
   samples, tasks = [], []
   with open(path, encoding='utf-8') as f:
-    for lineno, line in enumerate(f, start=1):
-      if not line.strip():
-        continue
-      where = f'{path}:{lineno}'
-      try:
-        sample = json.loads(line)
-      except json.JSONDecodeError as e:
-        raise InputError(f'{where}: malformed JSON ({e.msg} at column {e.colno})') from None
+    for where, _, sample in tasks_lib.jsonl_objects(f, path, InputError):
       if not isinstance(sample, dict) or not isinstance(sample.get('completion'), str):
         raise InputError(f'{where}: expected an object with a string "completion"')
       task_id = sample.get('prompt_id', sample.get('id'))
@@ -448,8 +442,7 @@ def read_samples(path: str, tasks_path: str | None) -> tuple[list[dict], list[di
         raise InputError(f'{where}: needs "prompt_id" (or "id") naming a task, or "prompt"')
       else:
         if by_id is None:
-          from raftjax.tasks import load_tasks  # pylint: disable=import-outside-toplevel
-          by_id = {t['id']: t for t in load_tasks(tasks_path)}
+          by_id = {t['id']: t for t in tasks_lib.load_tasks(tasks_path)}
         if task_id not in by_id:
           raise InputError(f'{where}: unknown task id {task_id!r} (not in '
                            f'{tasks_path or "the built-in task set"})')
