@@ -48,7 +48,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.reward_threshold = 0.5  # keep samples with reward >= this (never reward 0)
   c.raft.keep_top_percent = 1.0  # then keep this fraction (0, 1] of the survivors, best first
   c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
-  c.raft.prompts_per_cycle = 32  # a rotating window of this many training tasks per cycle; 0 = all
+  c.raft.prompts_per_cycle = 24  # a rotating window of this many training tasks per cycle; 0 = all
   c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...
   c.raft.patience = 2  # ... for this many cycles in a row stops the run (a larger drop stops it at once)

@@ -8,6 +8,7 @@ One call signature serves training, prefill and decode:
   model(tokens[B, T])                                   -> logits[B, T, V]   (causal, positions 0..T-1)
   model(tokens, positions[B, T], segment_ids[B, T])     -> logits            (packed rows; segment 0 = pad)
   model(tokens, positions, cache=cache)                 -> (logits, cache)   (KV cache, see `init_cache`)
+  model(..., logits_at=index[B])                        -> logits[B, 1, V] at one position per row
 
 With a cache, slot s of row b holds the key/value of position s of that row: tokens are written at their
 own positions and attend to every slot <= their position. Rows of different lengths therefore need no
@@ -210,7 +211,9 @@ class Llama(nnx.Module):
                            rngs=rngs))
 
   def __call__(self, tokens: jax.Array, positions: jax.Array | None = None,
-               segment_ids: jax.Array | None = None, cache: KVCache | None = None):
+               segment_ids: jax.Array | None = None, cache: KVCache | None = None,
+               logits_at: jax.Array | None = None):
+    """logits[B, T, V] (or [B, 1, V] at index logits_at[B] of each row: a prefill needs only its last)."""
     b, t = tokens.shape
     if positions is None:
       positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
@@ -222,6 +225,8 @@ class Llama(nnx.Module):
     for i, layer in enumerate(self.layers):
       x, layer_cache = layer(x, positions, mask, inv_freq, None if cache is None else cache[i])
       new_cache.append(layer_cache)
+    if logits_at is not None:
+      x = jnp.take_along_axis(x, logits_at[:, None, None], axis=1)
     x = self.norm(x)
     if self.lm_head is None:
       logits = jnp.einsum('btd,vd->btv', x, self.embed_tokens[...].astype(dtype))

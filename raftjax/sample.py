@@ -328,8 +328,8 @@ class Sampler:
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
     positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
     cache = self._constrain_cache(init_cache(self.cfg, p, t))
-    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache)
-    last = jnp.take_along_axis(logits, (lengths - 1)[:, None, None], axis=1)[:, 0]  # [P, V]
+    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
+    last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
     grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=0), ((0, 0), (0, cache_len - t), (0, 0), (0, 0)))
     cache = self._constrain_cache([(grow(k), grow(v)) for k, v in cache])
