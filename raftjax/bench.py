@@ -203,13 +203,14 @@ CYCLE_PHASES = ('generate_and_verify_s', 'train_s', 'eval_s', 'save_s')
 
 
 def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_len: int = 256, rank: int = 16,
-                alpha: float = 32.0, n_steps: int = 5, workdir: str | None = None) -> dict:
+                alpha: float = 32.0, n_steps: int = 3, n_rounds: int = 2, workdir: str | None = None) -> dict:
   """LoRA optimizer-step throughput of raftjax's `train_step` and of transformers + PEFT (torch, fp32).
 
   Same token ids, rows x seq_len, rank/alpha/targets, AdamW with gradient clipping, loss on completion
-  tokens only (each row is one example: a quarter prompt, the rest completion). Steps alternate between
-  the two so shared-machine load hits both alike; medians after a warm-up step whose extra time is the
-  compile time. Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it
+  tokens only (each row is one example: a quarter prompt, the rest completion). Blocks of `n_steps` steps
+  alternate between the two (`n_rounds` times) so shared-machine load hits both alike; single steps are
+  not alternated because each framework's idle worker threads keep spinning after its step and slowed the
+  other's next step by up to 1.6x. Medians after a warm-up step whose extra time is the compile time. Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it
   also reports the time split of each finished cycle.
   """
   import platform  # pylint: disable=import-outside-toplevel
@@ -234,29 +235,31 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
               for _ in range(rows)]
   packed = train.pack(examples, seq_len)
   batch, _ = next(train.batches(packed, tcfg, mesh, rng))
-  # Schedule long enough that no timed step reaches its end; its shape costs nothing per step.
-  optimizer = train.make_optimizer(model, tcfg, n_steps + 1, cycle=1)
+  optimizer = train.make_optimizer(model, tcfg)
   model.train()
 
   def jax_step():
     t0 = time.perf_counter()
-    loss = float(train.train_step(model, optimizer, batch))
+    loss = float(train.train_step(model, optimizer, batch, np.float32(tcfg.learning_rate)))
     return time.perf_counter() - t0, loss
 
   torch_step = _torch_lora_step(checkpoint, packed, tcfg)
-  # Two warm-up steps for raftjax: the first step's outputs come back with other shardings than its inputs
-  # had (the new LoRA params were never put on the mesh), so the second step compiles again.
+  # Two warm-up steps for raftjax: the second one's extra time (`raftjax_recompile_s`) shows that the
+  # step is not compiled again once its outputs are fed back (it should be ~0).
   (jax_first, jax_loss), (jax_second, _) = jax_step(), jax_step()
   torch_first, torch_loss = torch_step()
-  steps = [(jax_step()[0], torch_step()[0]) for _ in range(n_steps)]
-  jax_s, torch_s = (float(np.median(s)) for s in zip(*steps))
+  jax_times, torch_times = [], []
+  for _ in range(n_rounds):
+    jax_times += [jax_step()[0] for _ in range(n_steps)]
+    torch_times += [torch_step()[0] for _ in range(n_steps)]
+  jax_s, torch_s = float(np.median(jax_times)), float(np.median(torch_times))
   tokens = rows * seq_len
   result = {
       'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores, '
                  f'{jax.devices()[0].device_kind} x {jax.device_count()}',
       'load_avg_1m_before_after': [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
       'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': seq_len - prompt_len,
-      'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps,
+      'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps * n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_s': round(jax_s, 3),
       'raftjax_compile_s': round(jax_first - jax_s, 1),

@@ -67,8 +67,36 @@ class LoRA(nnx.Module):
     return jnp.tensordot(self.a[...], self.b[...], 1) * self.scale
 
   def __call__(self, x, num_in: int):
-    h = jnp.tensordot(self.dropout(x), self.a[...].astype(x.dtype), num_in)
-    return jnp.tensordot(h, self.b[...].astype(x.dtype), 1) * self.scale
+    a, b = self.a[...].astype(x.dtype), self.b[...].astype(x.dtype)
+    x = self.dropout(x)
+    lead, out = x.shape[:x.ndim - num_in], b.shape[1:]
+    y = low_rank(x.reshape(math.prod(lead), -1), a.reshape(-1, a.shape[-1]), b.reshape(b.shape[0], -1))
+    return y.reshape(*lead, *out) * self.scale
+
+
+@jax.custom_vjp
+def low_rank(x: jax.Array, a: jax.Array, b: jax.Array) -> jax.Array:
+  """x[N, I] @ a[I, R] @ b[R, O], with its gradient written out as four plain matrix products.
+
+  Why by hand: from autodiff, XLA:CPU computes db = h^T @ dy with dy in a transposed layout, and
+  recomputes the whole activation backward feeding dy (SwiGLU's, for gate/up) in that layout a second
+  time. Written as below, the LoRA step of SmolLM2 is ~1.35x faster on CPU; the math is the same.
+  """
+  return (x @ a) @ b
+
+
+def _low_rank_fwd(x, a, b):
+  h = x @ a
+  return h @ b, (x, a, b, h)
+
+
+def _low_rank_bwd(res, dy):
+  x, a, b, h = res
+  dh = dy @ b.T
+  return dh @ a.T, x.T @ dh, h.T @ dy
+
+
+low_rank.defvjp(_low_rank_fwd, _low_rank_bwd)
 
 
 class Linear(nnx.Module):

@@ -10,10 +10,13 @@
   `min_learning_rate` that ends one step after the last, so even a 1- or 2-step cycle trains at its peak
   rate. The peak decays by `lr_decay_per_cycle` every cycle, floored at `min_learning_rate`.
 * Gradient accumulation inside the jitted step (a `lax.scan` over micro-batches), weighted by tokens.
-* A fresh optimizer every cycle: each cycle fine-tunes the current model on a new kept set.
+* A fresh optimizer every cycle: each cycle fine-tunes the current model on a new kept set. Its graph is
+  the same every cycle (the learning rate is a value in its state, set at every step, not a schedule
+  closure), and every array of the step starts on the mesh, so the step compiles once per run.
 """
 
 import dataclasses
+import functools
 import math
 
 import jax
@@ -43,13 +46,26 @@ def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, see
       count += 1
   if not count:
     raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
-  # The adapters were created on the default device: put them on the mesh the base weights live on, so
-  # the train step sees the same input shardings from its first call on (no recompile at step 2).
-  base = model.embed_tokens[...].sharding
-  if isinstance(base, jax.sharding.NamedSharding):
-    state = nnx.state(model, nnx.LoRAParam)
-    nnx.update(model, jax.device_put(state, mesh_lib.state_shardings(state, base.mesh)))
+  _to_mesh(model, model)
   return count
+
+
+def _to_mesh(model: Llama, node) -> None:
+  """Moves `node`'s arrays that were made on the default device (new adapters, RNG keys and counters,
+  optimizer state) onto the mesh the base weights live on, so that the train step sees the same input
+  shardings from its first call on and is not compiled again at step 2."""
+  mesh = getattr(model.embed_tokens[...].sharding, 'mesh', None)
+  if mesh is None:
+    return
+  state = nnx.state(node)
+
+  def one(v):
+    if isinstance(v.get_value().sharding, jax.sharding.NamedSharding):
+      return v.get_value().sharding
+    return mesh_lib.array_sharding(v.get_value().shape, getattr(v, 'logical_axes', (None,) * v.get_value().ndim),
+                                   mesh)
+
+  nnx.update(node, jax.device_put(state, jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))))
 
 
 def trainable(full_finetune: bool):
@@ -79,11 +95,19 @@ def cycle_schedule(tcfg, num_steps: int, cycle: int):
   return learning_rate(peak_learning_rate(tcfg, cycle), tcfg.min_learning_rate, warmup, num_steps)
 
 
-def make_optimizer(model: Llama, tcfg, num_steps: int, cycle: int) -> nnx.Optimizer:
-  tx = optax.chain(
-      optax.clip_by_global_norm(tcfg.max_grad_norm),
-      optax.adamw(cycle_schedule(tcfg, num_steps, cycle), weight_decay=tcfg.weight_decay))
-  return nnx.Optimizer(model, tx, wrt=trainable(tcfg.full_finetune))
+@functools.cache
+def _adamw(max_grad_norm: float, weight_decay: float) -> optax.GradientTransformation:
+  """One object per setting, so that every cycle's optimizer has the same graph (a new object, or a
+  schedule closure, would make `train_step` compile again each cycle). The learning rate is a value in
+  the state (`inject_hyperparams`) that `train_step` sets."""
+  return optax.chain(optax.clip_by_global_norm(max_grad_norm),
+                     optax.inject_hyperparams(optax.adamw)(learning_rate=0.0, weight_decay=weight_decay))
+
+
+def make_optimizer(model: Llama, tcfg) -> nnx.Optimizer:
+  optimizer = nnx.Optimizer(model, _adamw(tcfg.max_grad_norm, tcfg.weight_decay), wrt=trainable(tcfg.full_finetune))
+  _to_mesh(model, optimizer)
+  return optimizer
 
 
 def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
@@ -118,17 +142,24 @@ def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
 
 
 def loss_and_count(model: Llama, batch: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
-  """Summed next-token cross-entropy over completion tokens, and how many there are."""
-  logits = model(batch['tokens'], batch['positions'], batch['segment_ids'])[:, :-1]
-  labels = batch['tokens'][:, 1:]
-  weights = batch['targets'][:, 1:].astype(jnp.float32)
-  nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), labels[..., None], axis=-1)[..., 0]
+  """Summed next-token cross-entropy over completion tokens, and how many there are.
+
+  Position t predicts token t + 1: labels and target mask are shifted left (the last position predicts
+  nothing). The cross-entropy is logsumexp(logits) - logits[label], so neither a log-softmax nor a sliced
+  copy of the [B, T, vocab] logits (the step's largest tensor) is ever materialised.
+  """
+  logits = model(batch['tokens'], batch['positions'], batch['segment_ids'])
+  labels = jnp.roll(batch['tokens'], -1, axis=1)
+  weights = jnp.roll(batch['targets'], -1, axis=1).at[:, -1].set(0).astype(jnp.float32)
+  picked = jnp.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
+  nll = jax.nn.logsumexp(logits, axis=-1) - picked
   return jnp.sum(nll * weights), jnp.sum(weights)
 
 
 @nnx.jit(donate_argnums=(1,))
-def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array]) -> jax.Array:
-  """One optimizer step over micro-batches micro[k][A, B, T] (A = gradient accumulation steps)."""
+def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array],
+               learning_rate: jax.Array) -> jax.Array:
+  """One optimizer step at `learning_rate` over micro-batches micro[k][A, B, T] (A = accumulation steps)."""
   graphdef, params, rngs, rest = nnx.split(model, optimizer.wrt, nnx.RngState, ...)
 
   def loss_fn(params, rngs, mb):
@@ -145,6 +176,7 @@ def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Arra
   (grads, total, count, rngs), _ = jax.lax.scan(accumulate, (zeros, 0.0, 0.0, rngs), micro)
   count = jnp.maximum(count, 1.0)  # token-weighted mean over all micro-batches
   nnx.update(model, rngs)
+  optimizer.opt_state[1].hyperparams['learning_rate'][...] = learning_rate
   optimizer.update(model, jax.tree.map(lambda g: g / count, grads))
   return total / count
 
@@ -181,17 +213,19 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
   """
   packed = pack(examples, tcfg.max_seq_len)
   steps = num_steps(len(packed['tokens']), tcfg)
-  optimizer = make_optimizer(model, tcfg, steps, cycle)
+  optimizer = make_optimizer(model, tcfg)
   schedule = cycle_schedule(tcfg, steps, cycle)
   rng = np.random.default_rng(seed)
   nnx.reseed(model, dropout=seed)
+  _to_mesh(model, model)  # the new dropout keys
   model.train()
   losses = []
   for _ in range(tcfg.epochs):
     for batch, num_targets in batches(packed, tcfg, mesh, rng):
-      losses.append(float(train_step(model, optimizer, batch)))
+      rate = float(schedule(len(losses)))
+      losses.append(float(train_step(model, optimizer, batch, np.float32(rate))))
       if on_step is not None:
-        on_step(len(losses), steps, losses[-1], float(schedule(len(losses) - 1)), num_targets)
+        on_step(len(losses), steps, losses[-1], rate, num_targets)
   model.eval()
   return losses, optimizer
 
