@@ -142,6 +142,39 @@ def test_lora_training_moves_only_adapters_and_lowers_loss(tiny_dir, mesh1):
   assert all(np.array_equal(a, b) for a, b in zip(base, now))
 
 
+def test_train_step_compiles_once_and_applies_each_steps_learning_rate(tiny_dir, mesh1, monkeypatch):
+  """One trace of the step for every step of every cycle (fresh optimizer, new dropout keys, learning rate
+  changing per step), and the rate given is the rate applied: Adam's first step moves every adapter weight
+  whose gradient is not ~0 by exactly the learning rate."""
+  traces = []
+  real_loss = train.loss_and_count
+  monkeypatch.setattr(train, 'loss_and_count', lambda m, b: traces.append(1) or real_loss(m, b))
+  model = weights.load_model(os.path.join(tiny_dir, 'model'), mesh1)
+  train.add_lora(model, 4, 8.0, 0.1, ('q_proj', 'down_proj'), seed=0)  # dropout on: its keys are inputs too
+  tok = weights.load_tokenizer(os.path.join(tiny_dir, 'model'))
+  examples = [train.Example(tok.encode(f'Task {i}:'), tok.encode('int main(void) { return 0; }')) for i in range(8)]
+  tcfg = raft_config.get_config().training
+  tcfg.batch_size, tcfg.max_seq_len, tcfg.learning_rate = 2, 24, 1e-3
+  steps = train.num_steps(len(train.pack(examples, 24)['tokens']), tcfg)
+  assert steps >= 2
+  rates = []
+  for cycle in (1, 2, 3):
+    train.train(model, examples, tcfg, mesh1, cycle, seed=cycle,
+                on_step=lambda step, steps, loss, rate, tokens: rates.append((step, steps, rate)))
+  assert [r[:2] for r in rates] == [(step, steps) for step in range(1, steps + 1)] * 3
+  assert all(0.1 * tcfg.learning_rate < r[2] <= tcfg.learning_rate for r in rates)  # no ~0 step in a short cycle
+
+  optimizer = train.make_optimizer(model, tcfg)
+  batch, _ = next(train.batches(train.pack(examples, 24), tcfg, mesh1, np.random.default_rng(0)))
+  model.train()
+  before = [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.LoRAParam))]
+  train.train_step(model, optimizer, batch, np.float32(3e-4))
+  after = [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.LoRAParam))]
+  moved = max(float(np.abs(a - b).max()) for a, b in zip(after, before))
+  assert moved == pytest.approx(3e-4, rel=1e-3)
+  assert len(traces) == 1
+
+
 # ------------------------------------------------------------------------------- selection rules
 
 
