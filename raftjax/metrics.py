@@ -27,6 +27,7 @@ run repeats the records of the cycle it did not finish; readers keep the last re
 
 import json
 import os
+import re
 
 from tensorboardX import SummaryWriter
 
@@ -80,7 +81,10 @@ class MetricsWriter:
     flat = {path: v for path, v in flatten(stats).items() if path != ('cycle',)}
     self._write(dict(kind='cycle', cycle=cycle, **{'.'.join(path): v for path, v in flat.items()}))
     for path, value in flat.items():
-      self._tb.add_scalar('/'.join(path if len(path) > 1 else ('cycle',) + path), value, cycle)
+      # TensorBoard names allow [A-Za-z0-9_./-]: eval/pass@1 is written as eval/pass_1 (what tensorboardX
+      # would do, with a warning every cycle).
+      name = '/'.join(path if len(path) > 1 else ('cycle',) + path)
+      self._tb.add_scalar(re.sub(r'[^\w./-]', '_', name), value, cycle)
     self._tb.flush()  # a cycle is rare and precious; steps are flushed by tensorboardX's timer
 
   def _write(self, record: dict) -> None:

@@ -74,6 +74,7 @@ def test_metrics_jsonl_and_tensorboard_round_trip(tmp_path):
   assert scalars['step/loss'] == [(1, 1.0), (2, 0.5), (3, 0.25)]
   assert scalars['step/learning_rate'] == [(1, pytest.approx(1e-3)), (2, pytest.approx(1e-3))]
   assert scalars['eval/pass_rate'] == [(0, 0.0), (1, 0.5)]
+  assert scalars['eval/pass_1'] == [(1, 0.5)]  # '@' is not allowed in a TensorBoard name
   assert scalars['train/levels/0.3'] == [(1, 1.0)]
   assert scalars['seconds/train_s'] == [(1, 2.0)] and scalars['cycle/kept'] == [(1, 1.0)]
 
