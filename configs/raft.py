@@ -38,7 +38,10 @@ def get_config() -> ml_collections.ConfigDict:
   c.generation.temperature = 0.7  # 0 = greedy
   c.generation.top_p = 0.95
   c.generation.top_k = 0  # 0 = off
-  c.generation.batch_size = 8  # prompts per sampler call (each expands to samples_per_prompt rows)
+  # Prompts per sampler call (each expands to samples_per_prompt rows): a cycle's 24 prompts in one call
+  # of 96 rows decode ~1.2x more tokens/s than 3 calls of 32 on a 2-core CPU. Evaluation takes as many
+  # rows per call.
+  c.generation.batch_size = 24
   c.generation.stop_strings = ()
   c.generation.system_prompt = ''
 

@@ -146,8 +146,13 @@ def load_start_model(config, mesh, checkpoint_dir: str | None = None):
 
 
 def eval_sampler(config, model, tokenizer, mesh) -> sample_lib.Sampler:
+  """The training sampler's settings at `evaluation.temperature`, and as many rows per call: evaluation
+  draws fewer samples per prompt, so it takes more prompts per call (on CPU, 32 rows decode ~1.4x more
+  tokens/s than 8)."""
   generation = ml_collections.ConfigDict(config.generation.to_dict())
   generation.temperature = config.evaluation.temperature
+  generation.batch_size = max(1, generation.batch_size * config.raft.samples_per_prompt
+                              // config.evaluation.samples_per_prompt)
   return sample_lib.Sampler(model, tokenizer, mesh, sample_lib.SamplingConfig.from_config(generation))
 
 
