@@ -21,7 +21,10 @@ of prompts in a chunk to a power of two (<= `batch_size`). `Sampler.compiles` co
 
 Randomness: sample j of prompt i (in the order of one `generate` call) draws from
 `fold_in(key(seed), i * samples_per_prompt + j)`, folded with the step number. A sample therefore does not
-depend on `batch_size`, on the other prompts of its chunk, or on how rows are spread over devices.
+depend on `batch_size`, on the other prompts of its chunk, or on how rows are spread over devices, except
+through floating point: XLA may sum a product of another shape in another order, and once a logit moves
+in its last bits a draw near a boundary can pick another token (SmolLM2's samples change when
+`batch_size` does; the tests check exact equality on a tiny model).
 
 CLI: python -m raftjax.sample --config=configs/raft.py --output=samples.jsonl [--config.prompts=FILE]
 """
