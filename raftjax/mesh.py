@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import math
 
 import jax
+import numpy as np
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
 RULES: dict[str, str | tuple[str, ...] | None] = {
@@ -92,6 +93,17 @@ def fits(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec
 def array_sharding(shape: Sequence[int], logical_axes: Sequence[str | None], mesh: Mesh) -> NamedSharding:
   """NamedSharding for a concrete array: the logical rules, minus splits its shape cannot take."""
   return NamedSharding(mesh, fits(shape, logical_to_spec(logical_axes, mesh), mesh))
+
+
+def put(x: jax.Array, sharding: NamedSharding) -> jax.Array:
+  """Places `x`, which holds the same value in every process, on `sharding`, which may span processes.
+
+  `jax.device_put` cannot move an array committed to one local device onto other hosts' devices, so
+  the value goes through host memory (typed PRNG keys as their raw key data).
+  """
+  if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+    return jax.random.wrap_key_data(put(jax.random.key_data(x), sharding), impl=jax.random.key_impl(x))
+  return jax.device_put(np.asarray(x), sharding)
 
 
 def state_shardings(state, mesh: Mesh):

@@ -58,14 +58,12 @@ def _to_mesh(model: Llama, node) -> None:
   if mesh is None:
     return
   state = nnx.state(node)
-
-  def one(v):
-    if isinstance(v.get_value().sharding, jax.sharding.NamedSharding):
-      return v.get_value().sharding
-    return mesh_lib.array_sharding(v.get_value().shape, getattr(v, 'logical_axes', (None,) * v.get_value().ndim),
-                                   mesh)
-
-  nnx.update(node, jax.device_put(state, jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))))
+  for _, v in nnx.to_flat_state(state):
+    x = v.get_value()
+    if not isinstance(x.sharding, jax.sharding.NamedSharding):
+      v.set_value(mesh_lib.put(x, mesh_lib.array_sharding(x.shape, getattr(v, 'logical_axes', (None,) * x.ndim),
+                                                          mesh)))
+  nnx.update(node, state)
 
 
 def trainable(full_finetune: bool):
