@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-KVCache = list[tuple[jax.Array, jax.Array]]  # per layer (k, v), each [B, S, num_kv_heads, head_dim]
+KVCache = list[tuple[jax.Array, jax.Array]]  # per layer (k, v), each [B, num_kv_heads, S, head_dim]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,18 +186,28 @@ class Attention(nnx.Module):
     q = apply_rope(self.q_proj(x), positions, inv_freq)  # [B, T, H, D]
     k = apply_rope(self.k_proj(x), positions, inv_freq)  # [B, T, K, D]
     v = self.v_proj(x)
-    if cache is not None:
-      # Write this step's keys/values at their own positions, then attend over the whole cache.
-      rows = jnp.arange(x.shape[0])[:, None]
-      k = cache[0].at[rows, positions].set(k.astype(cache[0].dtype), mode='drop')
-      v = cache[1].at[rows, positions].set(v.astype(cache[1].dtype), mode='drop')
-      cache = (k, v)
     b, t, h, d = q.shape
     q = q.reshape(b, t, h // self.groups, self.groups, d)  # [B, T, K, G, D]
-    scores = jnp.einsum('btkgd,bskd->bkgts', q, k.astype(q.dtype)).astype(jnp.float32) / math.sqrt(d)
-    scores = jnp.where(mask[:, None, None], scores, jnp.finfo(jnp.float32).min)
-    probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
-    out = jnp.einsum('bkgts,bskd->btkgd', probs, v).reshape(b, t, h, d)
+    if cache is None:
+      k, v = k.swapaxes(1, 2), v.swapaxes(1, 2)  # [B, K, T, D]
+    else:
+      # Write this step's keys/values at their own positions, then attend over the whole cache.
+      rows = jnp.arange(b)[:, None]
+      k = cache[0].at[rows, :, positions].set(k.astype(cache[0].dtype), mode='drop')
+      v = cache[1].at[rows, :, positions].set(v.astype(cache[1].dtype), mode='drop')
+      cache = (k, v)
+    if t == 1 and cache is not None:
+      # Decoding: one query per row, so both products are matrix-vector products over the cache. As
+      # multiply + reduce XLA:CPU streams the cache ~3x faster than as batched [G, D] x [D, S] dots.
+      scores = (q[:, 0, :, :, None] * k[:, :, None].astype(q.dtype)).sum(-1, dtype=jnp.float32)  # [B, K, G, S]
+      scores = jnp.where(mask[:, None], scores / math.sqrt(d), jnp.finfo(jnp.float32).min)
+      probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
+      out = (probs[..., None] * v[:, :, None]).sum(-2)[:, None].reshape(b, t, h, d)
+    else:
+      scores = jnp.einsum('btkgd,bksd->bkgts', q, k.astype(q.dtype)).astype(jnp.float32) / math.sqrt(d)
+      scores = jnp.where(mask[:, None, None], scores, jnp.finfo(jnp.float32).min)
+      probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
+      out = jnp.einsum('bkgts,bksd->btkgd', probs, v).reshape(b, t, h, d)
     return self.o_proj(out), cache
 
 
@@ -246,7 +256,7 @@ class Llama(nnx.Module):
     b, t = tokens.shape
     if positions is None:
       positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
-    mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0][0].shape[1])
+    mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0][0].shape[2])
     dtype = jnp.dtype(self.cfg.dtype)
     x = self.embed_tokens[...][tokens].astype(dtype)
     inv_freq = rope_frequencies(self.cfg)
@@ -281,7 +291,7 @@ def attention_mask(positions: jax.Array, segment_ids: jax.Array | None, cache_le
 
 
 def init_cache(cfg: ModelConfig, batch: int, length: int, dtype=None) -> KVCache:
-  shape = (batch, length, cfg.num_kv_heads, cfg.head_dim)
+  shape = (batch, cfg.num_kv_heads, length, cfg.head_dim)
   dtype = jnp.dtype(dtype or cfg.dtype)
   return [(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype)) for _ in range(cfg.num_layers)]
 
@@ -292,4 +302,4 @@ def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
       dtype or cfg.dtype).itemsize
 
 
-CACHE_AXES = ('batch', 'length', 'kv_heads', 'head_dim')
+CACHE_AXES = ('batch', 'kv_heads', 'length', 'head_dim')

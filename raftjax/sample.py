@@ -190,7 +190,7 @@ def available_bytes(device) -> tuple[int, str]:
 def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
   """Logs the KV cache size of a call and raises MemoryError, with the numbers, if it cannot fit."""
   total = cache_bytes(cfg, rows, length)
-  shape = (rows, length, cfg.num_kv_heads, cfg.head_dim)
+  shape = (rows, cfg.num_kv_heads, length, cfg.head_dim)
   shard = mesh_lib.array_sharding(shape, CACHE_AXES, mesh).shard_shape(shape)
   device = mesh.devices.flat[0]
   # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
@@ -325,7 +325,7 @@ class Sampler:
     return [tuple(self._constrain(a, CACHE_AXES) for a in kv) for kv in cache]
 
   def _prefill_fn(self, graphdef, state, tokens, lengths, samples: int, cache_len: int):
-    """tokens[P, T], lengths[P] -> cache [P * samples, cache_len, K, D], last logits [P * samples, V]."""
+    """tokens[P, T], lengths[P] -> cache [P * samples, K, cache_len, D], last logits [P * samples, V]."""
     self.compiles['prefill'] += 1
     p, t = tokens.shape
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
@@ -334,15 +334,15 @@ class Sampler:
     logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
-    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=0), ((0, 0), (0, cache_len - t), (0, 0), (0, 0)))
+    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=0), ((0, 0), (0, 0), (0, cache_len - t), (0, 0)))
     cache = self._constrain_cache([(grow(k), grow(v)) for k, v in cache])
     return cache, self._constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
 
   def _decode_fn(self, graphdef, state, cache, logits, lengths, live, sample_ids, seed) -> Decoded:
-    """Samples until every row is done. cache [R, S, K, D] (donated), logits[R, V], lengths/live/ids [R]."""
+    """Samples until every row is done. cache [R, K, S, D] (donated), logits[R, V], lengths/live/ids [R]."""
     self.compiles['decode'] += 1
     c = self.config
-    rows, cache_len = lengths.shape[0], cache[0][0].shape[1]
+    rows, cache_len = lengths.shape[0], cache[0][0].shape[2]
     model = self._model(graphdef, state)
     keys = jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
     stop_seqs = jnp.asarray(self.stop_seqs)

@@ -162,7 +162,7 @@ def test_smollm2_gguf_matches_transformers(mesh1):
 @pytest.mark.slow
 def test_smollm2_load_holds_one_copy_plus_one_tensor():
   """Peak host memory while loading <= weights + the largest tensor in flight (read + converted) + mmap."""
-  script = textwrap.dedent('''
+  script = textwrap.dedent(r'''
       import json, os, re, jax
       from raftjax import weights
       from gguf import GGUFReader
