@@ -14,6 +14,7 @@ import torch
 import transformers
 
 from raftjax import weights
+from raftjax.model import init_cache
 
 torch.manual_seed(0)
 
@@ -53,6 +54,24 @@ def test_parity_with_transformers(case, tmp_path, mesh1):
   ids = np.random.default_rng(0).integers(0, TINY['vocab_size'], (3, 40)).astype(np.int32)
   ours = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
   np.testing.assert_allclose(ours, _torch_logits(torch_model, ids), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize('dtype, atol', [('float32', 1e-5), ('bfloat16', 2e-2)])
+def test_decoding_through_the_cache_equals_one_forward(dtype, atol, tmp_path, mesh1):
+  """A prefill of 8 tokens, then one token per call (the decode path): every position's logits equal
+  those of one forward over the whole sequence, at the same compute dtype."""
+  _save_torch_model(*CASES['qwen2_qkv_bias'], tmp_path)
+  model = weights.load_model(str(tmp_path), mesh1, dtype=dtype)
+  ids = np.random.default_rng(1).integers(0, TINY['vocab_size'], (2, 20)).astype(np.int32)
+  positions = np.broadcast_to(np.arange(20, dtype=np.int32), ids.shape)
+  full = np.asarray(model(ids))
+  logits, cache = model(ids[:, :8], positions[:, :8], cache=init_cache(model.cfg, 2, 24))
+  steps = [np.asarray(logits)]
+  for t in range(8, 20):
+    logits, cache = model(ids[:, t:t + 1], positions[:, t:t + 1], cache=cache)
+    steps.append(np.asarray(logits))
+  assert np.abs(full).max() > 20 * atol  # the logits are not all ~0
+  np.testing.assert_allclose(np.concatenate(steps, axis=1), full, atol=atol, rtol=0)
 
 
 def test_sharded_checkpoint_round_trip(tmp_path, mesh1):
