@@ -210,8 +210,9 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   tokens only (each row is one example: a quarter prompt, the rest completion). Blocks of `n_steps` steps
   alternate between the two (`n_rounds` times) so shared-machine load hits both alike; single steps are
   not alternated because each framework's idle worker threads keep spinning after its step and slowed the
-  other's next step by up to 1.6x. Medians after a warm-up step whose extra time is the compile time. Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it
-  also reports the time split of each finished cycle.
+  other's next step by up to 1.6x. Medians after a warm-up step whose extra time is the compile time.
+  Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it also reports the
+  time split of each finished cycle.
   """
   import platform  # pylint: disable=import-outside-toplevel
 

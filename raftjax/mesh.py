@@ -106,11 +106,15 @@ def put(x: jax.Array, sharding: NamedSharding) -> jax.Array:
   return jax.device_put(np.asarray(x), sharding)
 
 
+def variable_sharding(v, mesh: Mesh) -> NamedSharding:
+  """NamedSharding for an `nnx.Variable`: by its `logical_axes` metadata; replicated when it has none
+  (RNG keys and counters, optimizer step counts)."""
+  shape = v.get_value().shape
+  return array_sharding(shape, getattr(v, 'logical_axes', (None,) * len(shape)), mesh)
+
+
 def state_shardings(state, mesh: Mesh):
-  """NamedShardings for an `nnx.State` whose Variables carry `logical_axes` metadata."""
+  """NamedShardings for every Variable of an `nnx.State` (see `variable_sharding`)."""
   from flax import nnx
 
-  def one(v):
-    return array_sharding(v.get_value().shape, v.logical_axes, mesh)
-
-  return jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))
+  return jax.tree.map(lambda v: variable_sharding(v, mesh), state, is_leaf=lambda x: isinstance(x, nnx.Variable))

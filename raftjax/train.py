@@ -59,10 +59,8 @@ def _to_mesh(model: Llama, node) -> None:
     return
   state = nnx.state(node)
   for _, v in nnx.to_flat_state(state):
-    x = v.get_value()
-    if not isinstance(x.sharding, jax.sharding.NamedSharding):
-      v.set_value(mesh_lib.put(x, mesh_lib.array_sharding(x.shape, getattr(v, 'logical_axes', (None,) * x.ndim),
-                                                          mesh)))
+    if not isinstance(v.get_value().sharding, jax.sharding.NamedSharding):
+      v.set_value(mesh_lib.put(v.get_value(), mesh_lib.variable_sharding(v, mesh)))
   nnx.update(node, state)
 
 
