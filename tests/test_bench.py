@@ -1,10 +1,17 @@
-"""The train benchmark runs end to end on the tiny model (a smoke test: its numbers mean nothing)."""
+"""The benchmarks run end to end on the tiny model (smoke tests: their numbers mean nothing)."""
 
 import json
 import os
 
+import pytest
+
 import tiny
 from raftjax import bench
+
+
+@pytest.fixture(scope='module')
+def model_dir(tmp_path_factory):
+  return tiny.make(str(tmp_path_factory.mktemp('tiny')))
 
 
 def _write_stats(directory: str, seconds: dict):
@@ -13,8 +20,7 @@ def _write_stats(directory: str, seconds: dict):
     json.dump({'seconds': seconds}, f)
 
 
-def test_train_bench_on_tiny_model(tmp_path):
-  model_dir = tiny.make(str(tmp_path / 'tiny'))
+def test_train_bench_on_tiny_model(model_dir, tmp_path):
   run = tmp_path / 'run'
   seconds = dict(generate_s=5.0, verify_wait_s=1.0, generate_and_verify_s=6.5, train_s=2.0, eval_s=1.0, save_s=0.5)
   _write_stats(str(run / 'cycle_1'), seconds)
@@ -29,3 +35,14 @@ def test_train_bench_on_tiny_model(tmp_path):
   [cycle] = out['cycle_phases']
   assert cycle['cycle'] == 1 and cycle['total_s'] == 10.0 and cycle['share']['generate_and_verify_s'] == 0.65
   json.dumps(out)  # what the CLI prints
+
+
+def test_sampler_bench_on_tiny_model(model_dir):
+  """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU."""
+  out = bench.bench_sampler(model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8],
+                            peak_bandwidth_gbs=10.0)
+
+  assert out['rows'] == 4 and out['raftjax_tokens_per_s'] > 0 and out['transformers_tokens_per_s'] > 0
+  assert out['speedup'] > 0 and out['backend'] == 'cpu'
+  assert out['rows8_tokens_per_s'] > 0 and 0 < out['rows8_roofline_fraction'] < 1
+  json.dumps(out)
