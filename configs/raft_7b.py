@@ -12,8 +12,10 @@ formulas), per chip of 16 GiB HBM (v5e) with mesh (data=2, fsdp=1, tensor=4):
                (256 prompt + 768 new) slots = 7.0 GiB, rows over `data` (2), heads over `tensor` (4) -> 0.9 GiB
   training     2 rows x 1024 tokens per data shard per micro-batch, no rematerialisation: attention
                scores (f32) 2 x 28 x 1024^2 x 4 B = 235 MB/layer, the rest ~170 KB/token/layer (bf16):
-               28 x (235 MB + 350 MB) / 4 (heads and MLP over `tensor`) -> ~4.1 GB
-  total        ~9 GB of 16 GB: room for XLA's buffers. On 8x H100 (80 GB) use mesh (8, 1, 1): weights
+               28 x (235 MB + 350 MB) / 4 (heads and MLP over `tensor`) -> ~4.1 GB; logits (f32)
+               2 x 1024 x 152064 x 4 B = 1.25 GB, ~3 such tensors live (logits, softmax, gradient),
+               vocab over `tensor` -> ~0.9 GB
+  total        ~10 GB of 16 GB: room for XLA's buffers. On 8x H100 (80 GB) use mesh (8, 1, 1): weights
                replicated (15.2 GB), no collective in the decode step; set training.batch_size = 8 (rows divide
                over 8 data shards) and raise generation.batch_size to 64.
 """

@@ -150,6 +150,14 @@ def _serve(conn, setup: str, kwargs: dict) -> None:
     conn.send(('error', traceback.format_exc()))
 
 
+def _import_jax():
+  """jax for a benchmark side's process. The torch side may share the GPU: jax takes memory as it needs
+  it instead of preallocating most of the device."""
+  os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
+  import jax  # pylint: disable=import-outside-toplevel
+  return jax
+
+
 def _machine(jax) -> dict:
   import platform  # pylint: disable=import-outside-toplevel
   return {'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores',
@@ -157,7 +165,8 @@ def _machine(jax) -> dict:
 
 
 def _torch_model(checkpoint: str):
-  """transformers' torch model (float32) of a raftjax checkpoint name, .gguf file or HF directory."""
+  """transformers' torch model (float32) of a raftjax checkpoint name, .gguf file or HF directory, on
+  the GPU when torch has one (torch's default f32 products there, no TF32), else on CPU."""
   import torch  # pylint: disable=import-outside-toplevel
   from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
 
@@ -166,9 +175,17 @@ def _torch_model(checkpoint: str):
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   path = weights.resolve(checkpoint)
   if path.endswith('.gguf'):
-    return AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
-                                                dtype=torch.float32)
-  return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                 dtype=torch.float32)
+  else:
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+  return model.to('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def _sync(torch) -> None:
+  """Waits for torch's queued GPU work, so that a timer read after it counts it."""
+  if torch.cuda.is_available():
+    torch.cuda.synchronize()
 
 
 # ------------------------------------------------------------------------------------------ sampler
@@ -227,7 +244,7 @@ def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt:
 
 
 def _jax_sampler_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int):
-  import jax  # pylint: disable=import-outside-toplevel
+  jax = _import_jax()
 
   from raftjax import mesh as mesh_lib, sample, weights  # pylint: disable=import-outside-toplevel
   from raftjax.model import cache_bytes  # pylint: disable=import-outside-toplevel
@@ -275,8 +292,8 @@ def _torch_sampler_side(checkpoint: str, prompts: list[list[int]], pad_id: int, 
 
   model = _torch_model(checkpoint)
   width = max(map(len, prompts))
-  ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts])
-  mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+  ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts], device=model.device)
+  mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device)
 
   def generate(n: int = max_new_tokens) -> float:
     t0 = time.perf_counter()
@@ -284,6 +301,7 @@ def _torch_sampler_side(checkpoint: str, prompts: list[list[int]], pad_id: int, 
       out = model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.7, top_p=0.95,
                            max_new_tokens=n, min_new_tokens=n, num_return_sequences=samples_per_prompt,
                            pad_token_id=pad_id)
+    _sync(torch)
     assert out.shape == (len(prompts) * samples_per_prompt, width + n)
     return time.perf_counter() - t0
 
@@ -353,7 +371,7 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
 
 def _jax_train_side(checkpoint: str, tcfg: dict):
   """raftjax's model with LoRA, one batch of random token ids (returned as `packed`), and its train step."""
-  import jax  # pylint: disable=import-outside-toplevel
+  jax = _import_jax()
   import ml_collections  # pylint: disable=import-outside-toplevel
   import numpy as np  # pylint: disable=import-outside-toplevel
 
@@ -392,13 +410,15 @@ def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
   torch.manual_seed(0)
   config = peft.LoraConfig(r=tcfg['lora_rank'], lora_alpha=tcfg['lora_alpha'],
                            target_modules=list(tcfg['lora_targets']), lora_dropout=0.0)
-  model = peft.get_peft_model(_torch_model(checkpoint), config)
+  base = _torch_model(checkpoint)
+  device = base.device
+  model = peft.get_peft_model(base, config)
   model.train()
   params = [p for p in model.parameters() if p.requires_grad]
   optimizer = torch.optim.AdamW(params, lr=tcfg['learning_rate'], weight_decay=tcfg['weight_decay'])
-  ids = torch.from_numpy(packed['tokens']).long()
+  ids = torch.from_numpy(packed['tokens']).long().to(device)
   # transformers shifts labels itself: label t is the target of position t - 1, as `targets[t]` is in raftjax.
-  labels = ids.masked_fill(torch.from_numpy(packed['targets']) == 0, -100)
+  labels = ids.masked_fill(torch.from_numpy(packed['targets']).to(device) == 0, -100)
 
   def steps(n: int) -> list[tuple[float, float]]:
     out = []
@@ -409,6 +429,7 @@ def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
       torch.nn.utils.clip_grad_norm_(params, tcfg['max_grad_norm'])
       optimizer.step()
       optimizer.zero_grad(set_to_none=True)
+      _sync(torch)
       out.append((time.perf_counter() - t0, loss.item()))
     return out
 
