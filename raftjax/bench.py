@@ -119,11 +119,19 @@ class _Side:
     self.info = self._receive()
 
   def __call__(self, name: str, **kwargs):
-    self._conn.send((name, kwargs))
+    try:
+      self._conn.send((name, kwargs))
+    except ConnectionError:  # it is gone: _receive says how
+      pass
     return self._receive()
 
   def _receive(self):
-    status, value = self._conn.recv()
+    try:
+      status, value = self._conn.recv()
+    except (EOFError, ConnectionError):  # it died without a word (killed, out of memory, a native crash)
+      self._process.join(timeout=10)
+      raise RuntimeError(f'benchmark process {self._process.name} exited with code {self._process.exitcode} '
+                         'without answering') from None
     if status == 'error':
       raise RuntimeError(f'benchmark process {self._process.name} failed:\n{value}')
     return value

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 
 import pytest
 
@@ -46,3 +47,18 @@ def test_sampler_bench_on_tiny_model(model_dir):
   assert out['speedup'] > 0 and out['backend'] == 'cpu'
   assert out['rows8_tokens_per_s'] > 0 and 0 < out['rows8_roofline_fraction'] < 1
   json.dumps(out)
+
+
+def test_a_side_that_fails_names_the_cause():
+  with pytest.raises(RuntimeError, match='/no/such/checkpoint'):
+    bench.bench_train('/no/such/checkpoint')
+
+
+def test_a_side_that_dies_says_so(model_dir):
+  tcfg = {'lora_rank': 4, 'lora_alpha': 8.0, 'lora_targets': bench.LORA_TARGETS, 'max_seq_len': 16, 'batch_size': 1,
+          'gradient_accumulation_steps': 1, 'learning_rate': 1e-3, 'max_grad_norm': 1.0, 'weight_decay': 0.0,
+          'full_finetune': False}
+  with bench._Side('_jax_train_side', checkpoint=model_dir, tcfg=tcfg) as side:
+    os.kill(side._process.pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match='exited with code -9'):
+      side('steps', n=1)
