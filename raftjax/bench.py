@@ -354,10 +354,11 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   jax_s, torch_s = float(statistics.median(jax_times)), float(statistics.median(torch_times))
   tokens = rows * seq_len
   info = {k: v for k, v in jax_side.info.items() if k != 'packed'}
+  targets = int(jax_side.info['packed']['targets'].sum())
   result = {
       **info,
       'load_avg_1m_before_after': [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': seq_len - seq_len // 4,
+      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': targets // rows,
       'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps * n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_s': round(jax_s, 3),
@@ -399,15 +400,10 @@ def _jax_train_side(checkpoint: str, tcfg: dict):
   optimizer = train.make_optimizer(model, tcfg)
   model.train()
 
-  def steps(n: int) -> list[tuple[float, float]]:
-    out = []
-    for _ in range(n):
-      t0 = time.perf_counter()
-      loss = float(train.train_step(model, optimizer, batch, np.float32(tcfg.learning_rate)))
-      out.append((time.perf_counter() - t0, loss))
-    return out
+  def step() -> float:
+    return float(train.train_step(model, optimizer, batch, np.float32(tcfg.learning_rate)))
 
-  return {**_machine(jax), 'packed': packed}, {'steps': steps}
+  return {**_machine(jax), 'packed': packed}, {'steps': lambda n: _timed_steps(step, n)}
 
 
 def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
@@ -428,20 +424,26 @@ def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
   # transformers shifts labels itself: label t is the target of position t - 1, as `targets[t]` is in raftjax.
   labels = ids.masked_fill(torch.from_numpy(packed['targets']).to(device) == 0, -100)
 
-  def steps(n: int) -> list[tuple[float, float]]:
-    out = []
-    for _ in range(n):
-      t0 = time.perf_counter()
-      loss = model(input_ids=ids, labels=labels).loss
-      loss.backward()
-      torch.nn.utils.clip_grad_norm_(params, tcfg['max_grad_norm'])
-      optimizer.step()
-      optimizer.zero_grad(set_to_none=True)
-      _sync(torch)
-      out.append((time.perf_counter() - t0, loss.item()))
-    return out
+  def step() -> float:
+    loss = model(input_ids=ids, labels=labels).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, tcfg['max_grad_norm'])
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    _sync(torch)
+    return loss.item()
 
-  return {}, {'steps': steps}
+  return {}, {'steps': lambda n: _timed_steps(step, n)}
+
+
+def _timed_steps(step, n: int) -> list[tuple[float, float]]:
+  """(seconds, loss) of each of `n` calls of `step`, which returns the loss once its work is done."""
+  out = []
+  for _ in range(n):
+    t0 = time.perf_counter()
+    loss = step()
+    out.append((time.perf_counter() - t0, loss))
+  return out
 
 
 def _cycle_phases(workdir: str) -> list[dict]:

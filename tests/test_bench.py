@@ -31,6 +31,7 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
   out = bench.bench_train(model_dir, rows=2, seq_len=32, n_steps=1, workdir=str(run))
 
   assert out['raftjax_tokens_per_s'] > 0 and out['torch_peft_tokens_per_s'] > 0
+  assert out['trained_targets_per_row'] == 32 - 32 // 4  # a quarter of each row is prompt
   jax_loss, torch_loss = out['first_loss_raftjax_torch']
   assert abs(jax_loss - torch_loss) < 1e-3 * abs(torch_loss)  # both train the same adapters on the same loss
   [cycle] = out['cycle_phases']
