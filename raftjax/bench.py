@@ -129,12 +129,21 @@ class _Side:
     try:
       status, value = self._conn.recv()
     except (EOFError, ConnectionError):  # it died without a word (killed, out of memory, a native crash)
-      self._process.join(timeout=10)
-      raise RuntimeError(f'benchmark process {self._process.name} exited with code {self._process.exitcode} '
-                         'without answering') from None
+      status, value = 'died', None
+    if status == 'ok':
+      return value
+    self._end(timeout=10)  # it has ended or is ending after a failure
     if status == 'error':
       raise RuntimeError(f'benchmark process {self._process.name} failed:\n{value}')
-    return value
+    raise RuntimeError(f'benchmark process {self._process.name} exited with code {self._process.exitcode} '
+                       'without answering')
+
+  def _end(self, timeout: float) -> None:
+    """Waits up to `timeout` s for the process to end, then kills it; either way reaps it (no zombie)."""
+    self._process.join(timeout)
+    if self._process.is_alive():
+      self._process.kill()
+      self._process.join()
 
   def __enter__(self):
     return self
@@ -142,8 +151,7 @@ class _Side:
   def __exit__(self, *exc):
     if self._process.is_alive():
       self._conn.send(None)
-    self._process.join(timeout=60)
-    self._process.kill()
+    self._end(timeout=60)
 
 
 def _serve(conn, setup: str, kwargs: dict) -> None:

@@ -50,9 +50,27 @@ def test_sampler_bench_on_tiny_model(model_dir):
   json.dumps(out)
 
 
+def _side_processes() -> list[int]:
+  """Child processes of this one that are benchmark sides, running or ended but not reaped (zombies,
+  which the sandbox tests' process checks would see)."""
+  out = []
+  for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+      with open(f'/proc/{pid}/stat') as f:
+        state, ppid = f.read().rsplit(')', 1)[1].split()[:2]
+      with open(f'/proc/{pid}/cmdline', 'rb') as f:
+        spawned = b'multiprocessing.spawn' in f.read()
+    except OSError:
+      continue
+    if int(ppid) == os.getpid() and (state == 'Z' or spawned):
+      out.append(int(pid))
+  return out
+
+
 def test_a_side_that_fails_names_the_cause():
   with pytest.raises(RuntimeError, match='/no/such/checkpoint'):
     bench.bench_train('/no/such/checkpoint')
+  assert _side_processes() == []
 
 
 def test_a_side_that_dies_says_so(model_dir):
@@ -63,3 +81,4 @@ def test_a_side_that_dies_says_so(model_dir):
     os.kill(side._process.pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match='exited with code -9'):
       side('steps', n=1)
+  assert _side_processes() == []
