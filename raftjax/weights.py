@@ -25,6 +25,7 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
+from raftjax import gguf_tokenizer
 from raftjax import mesh as mesh_lib
 from raftjax.model import Llama, ModelConfig
 
@@ -284,15 +285,19 @@ def load_model(name_or_path: str, mesh: Mesh | None = None, **overrides) -> Llam
     cfg = config_from_hf(path, **overrides)
     return place(cfg, hf_tensors(path), mesh, path)
   if path.endswith('.gguf'):
-    from gguf import GGUFReader
-
-    try:
-      reader = GGUFReader(path)
-    except Exception as e:
-      raise ValueError(f'{path}: not a readable GGUF file ({e})') from e
+    reader = _gguf_reader(path)
     cfg = config_from_gguf(reader, path, **overrides)
     return place(cfg, gguf_tensors(reader, cfg), mesh, path)
   raise ValueError(f'{path}: expected {SMOLLM2!r}, a .gguf file or an HF checkpoint directory')
+
+
+def _gguf_reader(path: str):
+  from gguf import GGUFReader
+
+  try:
+    return GGUFReader(path)
+  except Exception as e:
+    raise ValueError(f'{path}: not a readable GGUF file ({e})') from e
 
 
 def load_tokenizer(name_or_path: str):
@@ -303,7 +308,7 @@ def load_tokenizer(name_or_path: str):
   if os.path.isdir(path):
     tok = AutoTokenizer.from_pretrained(path)
   else:
-    tok = AutoTokenizer.from_pretrained(os.path.dirname(os.path.abspath(path)), gguf_file=os.path.basename(path))
+    tok = gguf_tokenizer.from_gguf(_gguf_reader(path), path)
   if tok.pad_token is None:
     tok.pad_token = tok.eos_token
   return tok
