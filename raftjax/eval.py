@@ -1,10 +1,14 @@
 """Compile rate, pass rate and pass@k of a model on a task set, with the RAFT verifier.
 
-  python -m raftjax.eval --config=configs/raft.py --checkpoint=runs/raft/cycle_3 [--config.prompts=FILE]
-  python -m raftjax.eval --config=configs/raft.py --checkpoint=base
+  python -m raftjax.eval --config=configs/raft.py --checkpoint=runs/raft/cycle_3
+  python -m raftjax.eval --config=configs/raft.py --checkpoint=base [--split=all | --tasks=FILE]
 
 `--checkpoint=base` evaluates `config.sft_checkpoint` itself; a directory evaluates a raftjax cycle
-(`cycle_N` or `cycle_N/checkpoint`). Programs are always run (the full reward ladder), whatever the
+(`cycle_N` or `cycle_N/checkpoint`). Tasks: by default the held-out tasks of the run the config describes
+(`eval_prompts`, or the `eval_fraction` split of `prompts` with the same seed: the tasks the loop evaluated
+and never trained on), so the numbers compare with `training_log.json`; `--split=train` or `all` takes the
+config's training tasks or every task of `prompts`, `--tasks=FILE` another task file. What is evaluated is
+printed and recorded in the output. Programs are always run (the full reward ladder), whatever the
 curriculum used for training. Samples: `evaluation.samples_per_prompt` per task at
 `evaluation.temperature`; pass@k uses the unbiased estimator of Chen et al. (2021),
 1 - C(n - c, k) / C(n, k) for n samples of which c are correct, averaged over tasks.
@@ -70,7 +74,7 @@ def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, task
 
 
 def main(argv) -> None:
-  from absl import flags
+  from absl import app, flags
 
   from raftjax import raft, tasks as tasks_lib
 
@@ -80,12 +84,22 @@ def main(argv) -> None:
   mesh = raft.make_mesh(config)
   checkpoint = flags.FLAGS.checkpoint
   model, tokenizer = raft.load_start_model(config, mesh, None if checkpoint == 'base' else checkpoint)
-  tasks = tasks_lib.load_tasks(config.prompts or None)
+  if flags.FLAGS.tasks:
+    tasks, described = tasks_lib.load_tasks(flags.FLAGS.tasks), flags.FLAGS.tasks
+  elif flags.FLAGS.split == 'all':
+    tasks, described = tasks_lib.load_tasks(config.prompts or None), f'all of {config.prompts or "the built-in task set"}'
+  else:
+    train_tasks, eval_tasks, split = raft.task_split(config)
+    tasks = eval_tasks if flags.FLAGS.split == 'held_out' else train_tasks
+    described = f"{flags.FLAGS.split.replace('_', '-')} tasks of {split}"
+  if not tasks:
+    raise app.UsageError(f'no tasks to evaluate in the {described}')
+  print(f'evaluating {len(tasks)} tasks: {described}', file=sys.stderr)
   sampler = raft.eval_sampler(config, model, tokenizer, mesh)
   with verify.Verifier(raft.verifier_config(config)) as verifier:
     metrics, _ = evaluate(model, sampler, verifier, tasks, config.evaluation.samples_per_prompt, config.seed,
                           config.generation.system_prompt)
-  json.dump(dict(checkpoint=checkpoint, **metrics), sys.stdout, indent=2)
+  json.dump(dict(checkpoint=checkpoint, tasks=described, **metrics), sys.stdout, indent=2)
   print()
 
 
@@ -95,4 +109,7 @@ if __name__ == '__main__':
 
   config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file')
   flags.DEFINE_string('checkpoint', 'base', "'base' (config.sft_checkpoint) or a raftjax cycle directory")
+  flags.DEFINE_enum('split', 'held_out', ['held_out', 'train', 'all'],
+                    "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks")
+  flags.DEFINE_string('tasks', '', 'a task file to evaluate instead (overrides --split)')
   app.run(main)

@@ -112,6 +112,20 @@ def cycle_config(config: ml_collections.ConfigDict, cycle: int) -> ml_collection
   return c
 
 
+def task_split(config) -> tuple[list[dict], list[dict], str]:
+  """(training tasks, held-out tasks, how they were split): `prompts` and `eval_prompts` when that is
+  set, else the `eval_fraction` split of `prompts` (stratified, by `seed`). The loop trains and evaluates
+  on these; `raftjax.eval` evaluates the same held-out tasks by default."""
+  tasks = tasks_lib.load_tasks(config.prompts or None)
+  source = config.prompts or 'the built-in task set'
+  if config.eval_prompts:
+    return tasks, tasks_lib.load_tasks(config.eval_prompts), f'{source} / eval_prompts {config.eval_prompts}'
+  train_tasks, eval_tasks = tasks_lib.split_tasks(tasks, config.eval_fraction, config.seed)
+  if not train_tasks:
+    raise ValueError(f'{source}: no training tasks left after the held-out split')
+  return train_tasks, eval_tasks, f'{source} split by eval_fraction {config.eval_fraction}, seed {config.seed}'
+
+
 def verifier_config(config) -> verify.VerifierConfig:
   return verify.VerifierConfig(**config.verifier.to_dict())
 
@@ -340,13 +354,7 @@ def run(config: ml_collections.ConfigDict) -> dict:
   out_dir = config.output_dir
   os.makedirs(out_dir, exist_ok=True)
   mesh = make_mesh(config)
-  tasks = tasks_lib.load_tasks(config.prompts or None)
-  if config.eval_prompts:
-    train_tasks, eval_tasks = tasks, tasks_lib.load_tasks(config.eval_prompts)
-  else:
-    train_tasks, eval_tasks = tasks_lib.split_tasks(tasks, config.eval_fraction, config.seed)
-  if not train_tasks:
-    raise ValueError(f'{config.prompts or "built-in tasks"}: no training tasks left after the held-out split')
+  train_tasks, eval_tasks, _ = task_split(config)
   tasks_by_id = {t['id']: t for t in train_tasks}
 
   finished = [c for c in range(1, config.raft.num_cycles + 1)
