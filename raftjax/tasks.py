@@ -45,13 +45,27 @@ def load_tasks(path: str | None = None) -> list[dict]:
     return parse_tasks(resource.read_text(encoding='utf-8'),
                        name=f'<built-in {BUILTIN}>')
   try:
-    with open(path, encoding='utf-8') as f:
-      text = f.read()
+    with open(path, 'rb') as f:
+      data = f.read()
   except OSError as e:
     raise TaskFileError(f'{path}: cannot read task file: {e}') from e
+  return parse_tasks(decode_utf8(data, path, TaskFileError), name=path)
+
+
+def decode_utf8(data: bytes, name: str, error: type[Exception] = ValueError) -> str:
+  """`data` as text; invalid UTF-8 raises `error` naming `name:line` and the byte's column."""
+  try:
+    return data.decode('utf-8')
   except UnicodeDecodeError as e:
-    raise TaskFileError(f'{path}: task file is not UTF-8: {e}') from e
-  return parse_tasks(text, name=path)
+    line_start, lineno = data.rfind(b'\n', 0, e.start) + 1, data.count(b'\n', 0, e.start) + 1
+    raise error(f'{name}:{lineno}: not valid UTF-8 (byte '
+                f'{data[e.start:e.start + 1]!r} at column {e.start - line_start + 1}: {e.reason})') from None
+
+
+def jsonl_lines(text: str) -> list[str]:
+  """JSONL lines: split on '\n' only (str.splitlines would also split inside a JSON string holding a
+  raw U+2028 or form feed, which JSON allows)."""
+  return text.split('\n')
 
 
 def jsonl_objects(lines, name: str, error: type[Exception] = ValueError):
@@ -71,7 +85,7 @@ def jsonl_objects(lines, name: str, error: type[Exception] = ValueError):
 def parse_tasks(text: str, name: str = '<string>') -> list[dict]:
   """Parses JSONL task text; `name` is used in error messages."""
   tasks, first_line = [], {}
-  for where, lineno, obj in jsonl_objects(text.splitlines(), name, TaskFileError):
+  for where, lineno, obj in jsonl_objects(jsonl_lines(text), name, TaskFileError):
     task = _check_task(obj, lineno, where)
     if task['id'] in first_line:
       raise TaskFileError(f"{where}: duplicate id {task['id']!r} (first "

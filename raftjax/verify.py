@@ -24,6 +24,8 @@ Code extraction (`extract_code`): fenced blocks with any tag or none; an untermi
 truncated generation); code before a lone closing fence followed by prose; bare code without fences.
 Of several candidates the first that defines `main` wins, else the longest. Fence lines (and a lone
 language tag on the first line of a block) never reach the compiler. No code -> stage 'no_code'.
+Only the first EXTRACT_MAX_CHARS characters of a completion are looked at, and the time taken is
+linear in them (no pattern can backtrack across lines).
 
 C is compiled with gcc (never as C++), C++ (task "language": "cpp") with g++:
 `<cc> -std=<std> <warning_flags> <extra_flags> -fdiagnostics-color=never main.<ext> -o prog -lm`, in
@@ -33,17 +35,25 @@ A batch (`Verifier`) compiles each distinct program (language + code) once and r
 test set; results come back in input order. An exception while verifying one program gives that
 program's samples stage 'error' (reward 0.0, detail says why) and leaves the rest of the batch alone.
 
+Isolation: the `Verifier` finds the strongest sandbox level this machine offers once at start-up
+(`sandbox.best_isolation()`), logs it, keeps it in `Verifier.isolation`, and runs every program at
+exactly that level; `verifier.min_isolation` ('ns' > 'uid' > 'pgrp'; '' = that level) refuses to start
+below it. Nothing is ever downgraded silently: a run that cannot get the level fails (stage 'error').
+
 CLI:  python -m raftjax.verify --tasks=TASKS.jsonl --input=SAMPLES.jsonl --output=REWARDS.jsonl
-      [--run_after_compile]
+      [--run_after_compile] [--num_workers=N] [--min_isolation=ns|uid|pgrp]
 """
 
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import ctypes
 import dataclasses
 import functools
+import errno
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -51,6 +61,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 
@@ -61,7 +72,10 @@ STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings
           'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
 REWARD = {'compiled_with_warnings': 0.3, 'compiled': 0.5, 'ran': 0.7, 'correct': 1.0}
 _COMPILER_OUTPUT_CHARS = 4000
-_PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4  # <sys/prctl.h>
+EXTRACT_MAX_CHARS = 1 << 21  # characters of a completion that extraction looks at (2 Mi)
+_WORKDIR_PREFIX = 'raftjax-verify-'
+log = logging.getLogger('raftjax.verify')
 _ENV_RUN = {'PATH': '/usr/local/bin:/usr/bin:/bin'}
 _ENV_COMPILE = {**_ENV_RUN, 'LC_ALL': 'C'}
 
@@ -85,10 +99,14 @@ class VerifierConfig:
   max_processes: int = 32  # per run (gcc needs a handful)
   file_size_mb: int = 16
   scratch_mb: int = 64  # private tmpfs a program may write into
+  min_isolation: str = ''  # 'ns' | 'uid' | 'pgrp'; '' = the strongest level the machine offers at start
 
   def __post_init__(self):
     if self.type != 'gcc':
       raise ValueError(f"verifier.type must be 'gcc', got {self.type!r}")
+    if self.min_isolation not in ('', *sandbox.LEVELS):
+      raise ValueError(f'verifier.min_isolation must be one of {("",) + sandbox.LEVELS} (strongest first; '
+                       f"'' = the strongest this machine offers), got {self.min_isolation!r}")
     # Config files and JSON give lists; the dataclass is frozen and hashable with tuples.
     object.__setattr__(self, 'warning_flags', tuple(self.warning_flags))
     object.__setattr__(self, 'extra_flags', tuple(self.extra_flags))
@@ -96,15 +114,17 @@ class VerifierConfig:
 
 # ---------------------------------------------------------------------------------- extraction
 
-_FENCE = re.compile(r'^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)')
+_FENCE = re.compile(r'^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)')  # matched against one line at a time
 _MAIN = re.compile(r'\bmain\s*\(')
 _LANG_TAGS = {'c', 'cpp', 'c++', 'cc', 'cxx', 'h', 'hpp'}
-_CODE_HINT = re.compile(r'^\s*#\s*include\b|\bmain\s*\(', re.M)
+# [ \t], not \s: with \s, `^\s*` at every line start scans all the blank lines that follow (quadratic).
+_CODE_HINT = re.compile(r'^[ \t]*#[ \t]*include\b|\bmain\s*\(', re.M)
+_FIRST_DIRECTIVE = re.compile(r'^[ \t]*#', re.M)
 
 
 def extract_code(completion: str) -> str | None:
   """The program in a model completion, or None when there is none (see the module docstring)."""
-  lines = completion.splitlines()
+  lines = completion[:EXTRACT_MAX_CHARS].splitlines()
   fences = [i for i, line in enumerate(lines) if _FENCE.match(line)]
   candidates = []
   if fences:
@@ -116,8 +136,10 @@ def extract_code(completion: str) -> str | None:
     bounds = fences + [len(lines)]  # an unterminated last block runs to the end
     for start, end in zip(bounds[0::2], bounds[1::2]):
       candidates.append(_drop_tag_line(lines[start + 1:end]))
-  elif _CODE_HINT.search(completion):
-    candidates.append(_from_first_code_line(completion))
+  else:
+    text = '\n'.join(lines)
+    if _CODE_HINT.search(text):
+      candidates.append(_from_first_code_line(text))
   candidates = [c for c in candidates if c.strip()]
   if not candidates:
     return None
@@ -134,7 +156,7 @@ def _drop_tag_line(block: list[str]) -> str:
 
 def _from_first_code_line(text: str) -> str:
   """Unfenced code: drop prose before the first preprocessor line, if there is one."""
-  m = re.search(r'^\s*#', text, re.M)
+  m = _FIRST_DIRECTIVE.search(text)
   return (text[m.start():] if m else text).strip('\n') + '\n'
 
 
@@ -146,9 +168,15 @@ def verify(task: dict, completion: str, cfg: VerifierConfig) -> dict:
     code = extract_code(completion)
     if code is None:
       return _result('no_code')
-    return _verify_program(code, task.get('language', 'c'), [task.get('tests') or []], cfg)[0]
+    return _verify_program(code, task.get('language', 'c'), [task.get('tests') or []], cfg,
+                           root_spec(cfg))[0]
   except Exception as e:  # pylint: disable=broad-except
     return _error_result(e)
+
+
+def root_spec(cfg: VerifierConfig) -> tuple[str, ...]:
+  """The sandbox's minimal root for this config's compilers (see `sandbox.root_spec`)."""
+  return sandbox.root_spec((cfg.c_compiler, cfg.cpp_compiler))
 
 
 def _result(stage: str, *, reward: float | None = None, compiler_output: str = '', **kw) -> dict:
@@ -182,34 +210,34 @@ def _compile_argv(language: str, cfg: VerifierConfig) -> tuple[list[str], str]:
           '-fdiagnostics-color=never', src, '-o', 'prog', '-lm'], src
 
 
-def _verify_program(code: str, language: str, test_sets: list[list[dict]],
-                    cfg: VerifierConfig) -> list[dict]:
+def _verify_program(code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig,
+                    root: tuple[str, ...]) -> list[dict]:
   """Compiles `code` once and returns one result per test set (same order)."""
   argv, src = _compile_argv(language, cfg)
-  workdir = tempfile.mkdtemp(prefix=f'raftjax-verify-{os.getpid()}-')  # pid: whose, if left behind
+  workdir = sandbox.make_temp_dir(_WORKDIR_PREFIX)  # named with our pid: whose, if left behind
   try:
     with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='replace') as f:
       f.write(code)
-    compiled = _compile(argv, workdir, cfg)
+    compiled = _compile(argv, workdir, cfg, root)
     if compiled['reward'] == 0.0 or not cfg.run_after_compile:
       return [dict(compiled) for _ in test_sets]
     results = []
     for tests in test_sets:
       try:
-        results.append(_run_tests(os.path.join(workdir, 'prog'), workdir, tests, compiled, cfg))
+        results.append(_run_tests(os.path.join(workdir, 'prog'), workdir, tests, compiled, cfg, root))
       except Exception as e:  # pylint: disable=broad-except
         results.append(_error_result(e))
     return results
   finally:
-    shutil.rmtree(workdir, ignore_errors=True)
+    sandbox.remove_temp_dir(workdir)
 
 
-def _compile(argv: list[str], workdir: str, cfg: VerifierConfig) -> dict:
+def _compile(argv: list[str], workdir: str, cfg: VerifierConfig, root: tuple[str, ...]) -> dict:
   limits = sandbox.Limits(wall_s=cfg.compile_timeout_s, memory_mb=cfg.compile_memory_mb,
                           file_size_mb=max(cfg.file_size_mb, 64), max_processes=cfg.max_processes,
                           max_open_files=256, max_output_bytes=cfg.max_output_bytes,
                           scratch_mb=cfg.scratch_mb)
-  out = sandbox.run(argv, workdir, limits, env=_ENV_COMPILE)
+  out = sandbox.run(argv, workdir, limits, env=_ENV_COMPILE, root=root)
   stderr = (out.stderr + out.stdout).decode('utf-8', errors='replace')
   compiler_output = stderr[:_COMPILER_OUTPUT_CHARS]
   common = dict(compiler_output=compiler_output, compile_s=round(out.wall_s, 4))
@@ -221,8 +249,8 @@ def _compile(argv: list[str], workdir: str, cfg: VerifierConfig) -> dict:
   return _result('compiled_with_warnings' if 'warning:' in stderr else 'compiled', **common)
 
 
-def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict,
-               cfg: VerifierConfig) -> dict:
+def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: VerifierConfig,
+               root: tuple[str, ...]) -> dict:
   """Runs the binary once per test (once on /dev/null without tests) and scores it."""
   limits = sandbox.Limits(wall_s=cfg.run_timeout_s, memory_mb=cfg.memory_mb,
                           file_size_mb=cfg.file_size_mb, max_processes=cfg.max_processes,
@@ -230,7 +258,7 @@ def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict,
   passed, run_s = [], 0.0
   for test in tests or [None]:
     stdin = None if test is None else test.get('stdin', '').encode('utf-8')
-    out = sandbox.run([prog], workdir, limits, stdin=stdin, env=_ENV_RUN, scratch=True)
+    out = sandbox.run([prog], workdir, limits, stdin=stdin, env=_ENV_RUN, scratch=True, root=root)
     run_s += out.wall_s
     failure = _run_failure(out)
     if failure:
@@ -287,10 +315,27 @@ def resolve_compilers(cfg: VerifierConfig) -> VerifierConfig:
   return cfg
 
 
+def check_isolation(cfg: VerifierConfig) -> str:
+  """The sandbox level programs run at here (the strongest this machine offers, found once per process);
+  raises one clear error, saying how to opt in, when that is below `cfg.min_isolation`."""
+  level = sandbox.best_isolation()
+  required = cfg.min_isolation or level
+  if not sandbox.at_least(level, required):
+    why = '; '.join(f'{k}: {v}' for k, v in sandbox.refused().items()) or 'not offered'
+    raise RuntimeError(
+        f"verifier: this machine's strongest sandbox is {level!r}, below verifier.min_isolation="
+        f"{required!r}, so no untrusted code is run. Refused here: {why}. At {level!r}: "
+        f"{sandbox.DESCRIPTION[level]}. To run at {level!r} anyway, set verifier.min_isolation={level!r} "
+        f"(--config.verifier.min_isolation={level}, or --min_isolation={level} for python -m raftjax.verify).")
+  return level
+
+
 def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
-  """resolve_compilers, then verifies a known-good program in the sandbox; raises one clear error."""
+  """resolve_compilers and check_isolation, then verifies a known-good program in the sandbox; raises
+  one clear error."""
   cfg = resolve_compilers(cfg)
   sandbox.launcher(cfg.c_compiler)
+  check_isolation(cfg)
   probe = {'id': 'probe', 'tests': [{'stdin': '2\n', 'stdout': '4\n'}]}
   code = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
          '  printf("%d\\n", x * 2); return 0; }\n'
@@ -302,21 +347,40 @@ def check_toolchain(cfg: VerifierConfig) -> VerifierConfig:
   return cfg
 
 
-def _init_worker(launcher: str, parent: int) -> None:
+_busy = False  # a pool worker is verifying a program (SIGTERM must unwind it, not just exit)
+
+
+def _on_sigterm(signum, frame):  # pylint: disable=unused-argument
+  if _busy:
+    raise SystemExit(128 + signum)  # unwinds the run: the launcher is stopped, the work dir removed
+  os._exit(128 + signum)
+
+
+def _init_worker(launcher: str, parent: int, isolation: str) -> None:
   # A worker holds both ends of its task queue's pipe, so a parent killed with SIGKILL would leave it
-  # waiting forever: have the kernel kill it with its parent (and exit if that already happened).
-  ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+  # waiting forever: the kernel sends it SIGTERM when its parent dies (and it exits if that already
+  # happened). SIGTERM stops the run in progress, removes its work directory, and exits.
+  signal.signal(signal.SIGTERM, _on_sigterm)
+  libc = ctypes.CDLL(None)
+  libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+  libc.prctl(_PR_SET_DUMPABLE, 0)  # a program at the 'pgrp' level (our uid) may not open our /proc files
   if os.getppid() != parent:
     os._exit(0)
-  sandbox.set_launcher(launcher)
+  sandbox.configure(launcher, isolation)
 
 
-def _verify_group(code: str, language: str, test_sets: list[list[dict]],
-                  cfg: VerifierConfig) -> list[dict]:
+def _verify_group(code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig,
+                  root: tuple[str, ...]) -> list[dict]:
+  global _busy
+  _busy = True
   try:
-    return _verify_program(code, language, test_sets, cfg)
+    return _verify_program(code, language, test_sets, cfg, root)
   except Exception as e:  # pylint: disable=broad-except
     return [_error_result(e) for _ in test_sets]
+  except BaseException:  # SIGTERM or SIGINT: the run is stopped and its directory gone by now
+    os._exit(1)
+  finally:
+    _busy = False
 
 
 class Pending:
@@ -347,15 +411,29 @@ class Pending:
 
 
 class Verifier:
-  """A process pool that verifies batches; checks the toolchain once at start-up.
+  """A process pool that verifies batches; checks the toolchain and the sandbox once at start-up.
 
-  `cfg` may be replaced between batches (per-cycle overrides); the pool size stays.
+  `isolation` is the sandbox level every program runs at ('ns' | 'uid' | 'pgrp'; see raftjax/sandbox.py),
+  decided once here. `cfg` may be replaced between batches (per-cycle overrides); the pool size and the
+  level stay. A SIGTERM of the process (when it had no handler) or of a worker stops the runs in
+  progress and removes their work directories; directories left by killed processes are removed at
+  start-up.
   """
 
   def __init__(self, cfg: VerifierConfig):
+    for prefix in (_WORKDIR_PREFIX, 'raftjax-sandbox-'):
+      for path in sandbox.remove_stale_dirs(prefix):
+        log.info('verifier: removed %s, left behind by a process that died', path)
     self._cfg = check_toolchain(cfg)
+    self.isolation = check_isolation(self._cfg)
+    _log_isolation(self.isolation)
     self.num_workers = cfg.num_workers or len(os.sched_getaffinity(0))
-    self._pool = self._start_pool()
+    self._old_sigterm = _exit_on_sigterm()
+    try:
+      self._pool = self._start_pool()
+    except BaseException:
+      self._restore_sigterm()
+      raise
 
   @property
   def cfg(self) -> VerifierConfig:
@@ -363,13 +441,19 @@ class Verifier:
 
   @cfg.setter
   def cfg(self, cfg: VerifierConfig) -> None:
-    self._cfg = resolve_compilers(cfg)
+    self._cfg = self._checked(cfg)
+
+  def _checked(self, cfg: VerifierConfig) -> VerifierConfig:
+    cfg = resolve_compilers(cfg)
+    if not sandbox.at_least(self.isolation, cfg.min_isolation or self.isolation):
+      check_isolation(cfg)  # raises, saying why and how to opt in
+    return cfg
 
   def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
     # spawn, not fork: the trainer is a multi-threaded JAX process.
     pool = concurrent.futures.ProcessPoolExecutor(
         self.num_workers, mp_context=multiprocessing.get_context('spawn'),
-        initializer=_init_worker, initargs=(sandbox.launcher(), os.getpid()))
+        initializer=_init_worker, initargs=(sandbox.launcher(), os.getpid(), self.isolation))
     # Start every worker now, so the first batch does not pay for interpreter start-up.
     for f in [pool.submit(os.getpid) for _ in range(self.num_workers)]:
       f.result()
@@ -384,7 +468,10 @@ class Verifier:
       self._pool = self._start_pool()
       return self._pool.submit(_verify_group, *args)
 
-  def submit(self, tasks: Sequence[dict], completions: Sequence[str]) -> Pending:
+  def submit(self, tasks: Sequence[dict], completions: Sequence[str], cfg: VerifierConfig | None = None) -> Pending:
+    """Verifies in the pool, with `cfg` (default: the config the verifier was started with; a cycle's
+    overrides may change anything but the pool size and the isolation level)."""
+    cfg = self.cfg if cfg is None else self._checked(cfg)
     if len(tasks) != len(completions):
       raise ValueError(f'{len(tasks)} tasks but {len(completions)} completions')
     results = [None] * len(tasks)
@@ -401,23 +488,61 @@ class Verifier:
       except Exception as e:  # pylint: disable=broad-except
         results[i] = _error_result(e)
     groups = []
+    root = root_spec(cfg)
     for (language, code), sets in programs.items():
       test_sets = [tests for tests, _ in sets.values()]
-      future = self._submit(code, language, test_sets, self.cfg)
+      future = self._submit(code, language, test_sets, cfg, root)
       groups.append((future, [indices for _, indices in sets.values()]))
     return Pending(results, groups)
 
-  def verify_batch(self, tasks: Sequence[dict], completions: Sequence[str]) -> list[dict]:
-    return self.submit(tasks, completions).get()
+  def verify_batch(self, tasks: Sequence[dict], completions: Sequence[str],
+                   cfg: VerifierConfig | None = None) -> list[dict]:
+    return self.submit(tasks, completions, cfg).get()
 
-  def close(self) -> None:
-    self._pool.shutdown(wait=True, cancel_futures=True)
+  def close(self, now: bool = False) -> None:
+    """Stops the pool: after the batches in flight, or, with `now`, at once (each worker stops its run
+    and removes its work directory)."""
+    if now:
+      workers = list((self._pool._processes or {}).values())  # pylint: disable=protected-access
+      self._pool.shutdown(wait=False, cancel_futures=True)
+      for worker in workers:
+        worker.terminate()
+      for worker in workers:
+        worker.join(10)
+    else:
+      self._pool.shutdown(wait=True, cancel_futures=True)
+    self._restore_sigterm()
+
+  def _restore_sigterm(self) -> None:
+    if self._old_sigterm is not None:
+      signal.signal(signal.SIGTERM, self._old_sigterm)
+      self._old_sigterm = None
 
   def __enter__(self):
     return self
 
-  def __exit__(self, *exc):
-    self.close()
+  def __exit__(self, exc_type, *exc):
+    self.close(now=exc_type is not None and issubclass(exc_type, (KeyboardInterrupt, SystemExit)))
+
+
+def _exit_on_sigterm():
+  """SIGTERM raises SystemExit in the main thread (so `with` blocks clean up) when nothing else handles
+  it; returns the handler to restore, or None when it left things alone."""
+  if threading.current_thread() is not threading.main_thread() or \
+      signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    return None
+  def raise_exit(signum, frame):  # pylint: disable=unused-argument
+    raise SystemExit(128 + signum)
+  signal.signal(signal.SIGTERM, raise_exit)
+  return signal.SIG_DFL
+
+
+def _log_isolation(level: str) -> None:
+  message = f'verifier: sandbox isolation {level!r}: {sandbox.DESCRIPTION[level]}'
+  if level == 'ns':
+    log.info(message)
+  else:
+    log.warning('%s. Refused here: %s', message, '; '.join(f'{k}: {v}' for k, v in sandbox.refused().items()))
 
 
 # ----------------------------------------------------------------------------------------- CLI
@@ -430,25 +555,29 @@ def read_samples(path: str, tasks_path: str | None) -> tuple[list[dict], list[di
   """(samples, their tasks) from a SAMPLES.jsonl; tasks come from the line or from the task file."""
   by_id = None
   samples, tasks = [], []
-  with open(path, encoding='utf-8') as f:
-    for where, _, sample in tasks_lib.jsonl_objects(f, path, InputError):
-      if not isinstance(sample, dict) or not isinstance(sample.get('completion'), str):
-        raise InputError(f'{where}: expected an object with a string "completion"')
-      task_id = sample.get('prompt_id', sample.get('id'))
-      if 'prompt' in sample and ('tests' in sample or task_id is None or tasks_path is None):
-        task = {'id': task_id, 'prompt': sample['prompt'], 'language': sample.get('language', 'c'),
-                'tests': _check_tests(sample.get('tests') or [], where)}
-      elif task_id is None:
-        raise InputError(f'{where}: needs "prompt_id" (or "id") naming a task, or "prompt"')
-      else:
-        if by_id is None:
-          by_id = {t['id']: t for t in tasks_lib.load_tasks(tasks_path)}
-        if task_id not in by_id:
-          raise InputError(f'{where}: unknown task id {task_id!r} (not in '
-                           f'{tasks_path or "the built-in task set"})')
-        task = by_id[task_id]
-      samples.append(sample)
-      tasks.append(task)
+  with open(path, 'rb') as f:
+    text = tasks_lib.decode_utf8(f.read(), path, InputError)
+  for where, _, sample in tasks_lib.jsonl_objects(tasks_lib.jsonl_lines(text), path, InputError):
+    if not isinstance(sample, dict) or not isinstance(sample.get('completion'), str):
+      raise InputError(f'{where}: expected an object with a string "completion"')
+    task_id = sample.get('prompt_id', sample.get('id'))
+    if 'prompt' in sample and ('tests' in sample or task_id is None or tasks_path is None):
+      language = sample.get('language', 'c')
+      if language not in tasks_lib.LANGUAGES:
+        raise InputError(f'{where}: "language" must be one of {tasks_lib.LANGUAGES}, got {language!r}')
+      task = {'id': task_id, 'prompt': sample['prompt'], 'language': language,
+              'tests': _check_tests(sample.get('tests', []), where)}
+    elif task_id is None:
+      raise InputError(f'{where}: needs "prompt_id" (or "id") naming a task, or "prompt"')
+    else:
+      if by_id is None:
+        by_id = {t['id']: t for t in tasks_lib.load_tasks(tasks_path)}
+      if task_id not in by_id:
+        raise InputError(f'{where}: unknown task id {task_id!r} (not in '
+                         f'{tasks_path or "the built-in task set"})')
+      task = by_id[task_id]
+    samples.append(sample)
+    tasks.append(task)
   return samples, tasks
 
 
@@ -456,22 +585,83 @@ def _check_tests(tests, where: str) -> list[dict]:
   if not isinstance(tests, list) or not all(
       isinstance(t, dict) and isinstance(t.get('stdout'), str)
       and isinstance(t.get('stdin', ''), str) for t in tests):
-    raise InputError(f'{where}: "tests" must be a list of {{"stdin": str, "stdout": str}}')
+    raise InputError(f'{where}: "tests" must be a list of {{"stdin": str, "stdout": str}}, got '
+                     f'{json.dumps(tests)[:80]}')
   return tests
 
 
-def write_jsonl_atomic(path: str, rows: list[dict]) -> None:
-  """Writes to a temp file next to `path` and renames it: readers never see half a file."""
-  out_dir = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.tmp-', suffix='.jsonl')
+def json_line(row: dict) -> bytes:
+  """One JSONL line as UTF-8. Any string is written: one that cannot be UTF-8 (a lone surrogate, from a
+  "\\ud800" escape in the input) is escaped, so the line is still valid JSON that reads back the same."""
   try:
-    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+    return (json.dumps(row, ensure_ascii=False) + '\n').encode('utf-8')
+  except UnicodeEncodeError:
+    return (json.dumps(row, ensure_ascii=True) + '\n').encode('ascii')
+
+
+class AtomicOutput:
+  """An output file written whole or not at all, checked before any work.
+
+  Opening it checks the path (not a directory, its directory exists and is writable) by creating the
+  file's content as an unnamed file in that directory (O_TMPFILE): whatever kills the process, even
+  SIGKILL, no partial file is left. `commit` gives it its name (link + rename over the old file).
+  Filesystems without O_TMPFILE get a named `.tmp-*` file, removed on any error or signal that Python
+  sees.
+  """
+
+  def __init__(self, path: str):
+    self.path = path
+    if os.path.isdir(path):
+      raise OSError(errno.EISDIR, 'is a directory')
+    self.dir = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(self.dir):
+      raise OSError(errno.ENOENT, 'its directory does not exist')
+    self.named = None
+    try:
+      self.fd = os.open(self.dir, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError as e:
+      if e.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+        raise
+      self.fd, self.named = tempfile.mkstemp(dir=self.dir, prefix='.tmp-', suffix='.jsonl')
+
+  def write(self, rows) -> None:
+    with os.fdopen(os.dup(self.fd), 'wb') as f:
       for row in rows:
-        f.write(json.dumps(row, ensure_ascii=False) + '\n')
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+        f.write(json_line(row))
+      f.flush()
+      os.fsync(f.fileno())
+
+  def commit(self) -> None:
+    if self.named is None:
+      self.named = os.path.join(self.dir, f'.tmp-{os.getpid()}-{os.urandom(6).hex()}.jsonl')
+      # linkat(AT_SYMLINK_FOLLOW) of the /proc link names the unnamed file; os.link calls linkat (not
+      # link, which would try to link the /proc symlink itself) only when given a dir fd.
+      dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+      try:
+        os.link(f'/proc/self/fd/{self.fd}', os.path.basename(self.named), dst_dir_fd=dir_fd)
+      finally:
+        os.close(dir_fd)
+    os.replace(self.named, self.path)
+    self.named = None
+
+  def close(self) -> None:
+    os.close(self.fd)
+    if self.named is not None:
+      with contextlib.suppress(OSError):
+        os.unlink(self.named)
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    self.close()
+
+
+def write_jsonl_atomic(path: str, rows: list[dict]) -> None:
+  """Writes `rows` to `path` whole or not at all: readers never see half a file."""
+  with AtomicOutput(path) as out:
+    out.write(rows)
+    out.commit()
 
 
 def summary_table(results: list[dict]) -> str:
@@ -491,20 +681,37 @@ def main(argv: Sequence[str] | None = None) -> int:
   parser.add_argument('--output', required=True, help='rewards JSONL: input fields + result')
   parser.add_argument('--run_after_compile', action='store_true')
   parser.add_argument('--num_workers', type=int, default=0)
+  parser.add_argument('--min_isolation', default='', choices=('',) + sandbox.LEVELS,
+                      help="refuse to run below this sandbox level (default: the strongest here)")
   args = parser.parse_args(argv)
   try:
-    samples, tasks = read_samples(args.input, args.tasks)
-    if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-      raise InputError(f'{args.output}: its directory does not exist')
-  except (InputError, ValueError, OSError) as e:
-    print(f'error: {e}', file=sys.stderr)
+    out = AtomicOutput(args.output)  # before any work: a bad output path fails now, not after
+  except OSError as e:
+    print(f'error: {args.output}: cannot write there: {e.strerror or e}', file=sys.stderr)
     return 2
-  cfg = VerifierConfig(run_after_compile=args.run_after_compile, num_workers=args.num_workers)
-  t0 = time.monotonic()
-  with Verifier(cfg) as verifier:
-    results = verifier.verify_batch(tasks, [s['completion'] for s in samples])
-  write_jsonl_atomic(args.output, [{**s, **r} for s, r in zip(samples, results)])
+  with out:
+    try:
+      samples, tasks = read_samples(args.input, args.tasks)
+    except (ValueError, OSError) as e:  # InputError, TaskFileError, unreadable files
+      print(f'error: {e}', file=sys.stderr)
+      return 2
+    cfg = VerifierConfig(run_after_compile=args.run_after_compile, num_workers=args.num_workers,
+                         min_isolation=args.min_isolation)
+    t0 = time.monotonic()
+    try:
+      with Verifier(cfg) as verifier:
+        results = verifier.verify_batch(tasks, [s['completion'] for s in samples])
+    except (RuntimeError, sandbox.SandboxError) as e:  # no compiler, or the sandbox refused to start
+      print(f'error: {e}', file=sys.stderr)
+      return 1
+    try:
+      out.write({**s, **r} for s, r in zip(samples, results))
+      out.commit()
+    except OSError as e:  # disk full, quota, permissions changed under us
+      print(f'error: {args.output}: cannot write: {e.strerror or e}', file=sys.stderr)
+      return 1
   print(summary_table(results))
+  print(f'isolation: {verifier.isolation} ({sandbox.DESCRIPTION[verifier.isolation]})')
   print(f'{len(results)} samples in {time.monotonic() - t0:.1f}s -> {args.output}')
   return 0
 
