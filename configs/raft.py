@@ -91,6 +91,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.verifier.memory_mb = 256
   c.verifier.max_output_bytes = 65536
   c.verifier.num_workers = 0  # 0 = usable CPU cores
+  c.verifier.min_isolation = ''  # refuse to run below 'ns' | 'uid' | 'pgrp'; '' = the strongest this machine offers
 
   # Curriculum: per-cycle overrides of `raft.*` / `verifier.*` keys, cycle 1 first; the last entry
   # holds for later cycles. Seed: compile (0.3) -> compile clean (0.5) -> run, then correct.
