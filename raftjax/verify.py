@@ -421,15 +421,15 @@ class Verifier:
   """
 
   def __init__(self, cfg: VerifierConfig):
-    for prefix in (_WORKDIR_PREFIX, 'raftjax-sandbox-'):
-      for path in sandbox.remove_stale_dirs(prefix):
-        log.info('verifier: removed %s, left behind by a process that died', path)
-    self._cfg = check_toolchain(cfg)
-    self.isolation = check_isolation(self._cfg)
-    _log_isolation(self.isolation)
-    self.num_workers = cfg.num_workers or len(os.sched_getaffinity(0))
     self._old_sigterm = _exit_on_sigterm()
     try:
+      for prefix in (_WORKDIR_PREFIX, 'raftjax-sandbox-'):
+        for path in sandbox.remove_stale_dirs(prefix):
+          log.info('verifier: removed %s, left behind by a process that died', path)
+      self._cfg = check_toolchain(cfg)
+      self.isolation = check_isolation(self._cfg)
+      _log_isolation(self.isolation)
+      self.num_workers = cfg.num_workers or len(os.sched_getaffinity(0))
       self._pool = self._start_pool()
     except BaseException:
       self._restore_sigterm()
@@ -684,6 +684,15 @@ def main(argv: Sequence[str] | None = None) -> int:
   parser.add_argument('--min_isolation', default='', choices=('',) + sandbox.LEVELS,
                       help="refuse to run below this sandbox level (default: the strongest here)")
   args = parser.parse_args(argv)
+  old_sigterm = _exit_on_sigterm()  # SIGTERM unwinds: runs stopped, work dirs and temp output removed
+  try:
+    return _main(args)
+  finally:
+    if old_sigterm is not None:
+      signal.signal(signal.SIGTERM, old_sigterm)
+
+
+def _main(args: argparse.Namespace) -> int:
   try:
     out = AtomicOutput(args.output)  # before any work: a bad output path fails now, not after
   except OSError as e:

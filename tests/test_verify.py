@@ -5,9 +5,13 @@ import dataclasses
 import glob
 import importlib.util
 import json
+import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -16,11 +20,13 @@ import pytest
 from raftjax import sandbox
 from raftjax import verify as V
 import test_sandbox
-from test_sandbox import assert_nothing_left, descendants
+from test_sandbox import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
 
 COMPILE = V.VerifierConfig()
 RUN = V.VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
 NS = test_sandbox.NS
+LEVELS = test_sandbox.LEVELS
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DOUBLE = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
          '  printf("%d\\n", 2 * x); return 0; }\n'
@@ -74,6 +80,35 @@ def test_extract_code_none(completion):
 def test_extract_without_main_takes_longest_block():
   assert V.extract_code('```c\nint a;\n```\n```c\nint bb(void) { return 1; }\n```') == \
       'int bb(void) { return 1; }\n'
+
+
+MAIN = 'int main(void) { return 0; }\n'
+ADVERSARIAL = {  # each took the old, quadratic extraction tens of seconds or more
+    'blank_lines': '\n' * 100_000 + MAIN,
+    'blank_lines_before_include': '\n' * 100_000 + '#include <stdio.h>\n' + MAIN,
+    'space_lines': ' \n' * 1_000_000,
+    'unterminated_fences': '```\n' * 500_001 + MAIN,
+    'open_fence_then_10mb': '```c\n' + MAIN * 400_000,
+    'ten_mb_one_line': 'x' * 10_000_000,
+    'mains_and_blanks': ('main' + ' ' * 1000 + '\n') * 10_000,
+}
+
+
+@pytest.mark.parametrize('name', ADVERSARIAL)
+def test_extraction_is_linear_on_adversarial_completions(name):
+  completion = ADVERSARIAL[name]
+  t0 = time.perf_counter()
+  code = V.extract_code(completion)
+  # Measured 2-260 ms each here (the bound is EXTRACT_MAX_CHARS characters, and one pass over them).
+  assert time.perf_counter() - t0 < 5.0
+  if code is not None:
+    assert len(code) <= V.EXTRACT_MAX_CHARS + 1
+
+
+def test_extraction_looks_only_at_the_first_characters():
+  pad = 'x' * (V.EXTRACT_MAX_CHARS - 4)
+  assert V.extract_code(pad + '\n' + MAIN) is None  # main is past the bound
+  assert V.extract_code(MAIN + pad) is not None
 
 
 # ------------------------------------------------------------------------------- reward ladder
@@ -201,7 +236,7 @@ def watch(monkeypatch):
   return outcomes
 
 
-def verify_hostile(watch, code, tests=None, cfg=RUN, bound_s=4.0):
+def verify_hostile(watch, code, tests=None, cfg=RUN, bound_s=4.0, level=None):
   t0 = time.monotonic()
   r = V.verify(task(tests), fenced(code), cfg)
   assert time.monotonic() - t0 < bound_s
@@ -235,6 +270,20 @@ HOSTILE = {
     'invalid_utf8': '#include <stdio.h>\nint main(void) { printf("\\xff\\xfe\\xc3(\\n"); return 0; }\n',
     'kill_everything': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n'
                        'int main(void) { kill(-1, SIGKILL); return 0; }\n',
+    # Each of these prints 6 (the test's answer) only when its attack fails.
+    'kill_launcher': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n#include <stdio.h>\n'
+                     '#include <unistd.h>\nint main(void) { kill(getppid(), SIGKILL); kill(-getppid(), SIGKILL);\n'
+                     '  puts("6"); return 0; }\n',
+    'docker_socket': '#include <stdio.h>\n#include <string.h>\n#include <sys/socket.h>\n#include <sys/un.h>\n'
+                     'int main(void) { struct sockaddr_un a = {.sun_family = AF_UNIX};\n'
+                     '  strcpy(a.sun_path, "/run/docker.sock"); int s = socket(AF_UNIX, SOCK_STREAM, 0);\n'
+                     '  puts(s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof a) ? "open" : "6"); return 0; }\n',
+    'nested_namespaces': '#define _GNU_SOURCE\n#include <sched.h>\n#include <stdio.h>\n'
+                         'int main(void) { puts(unshare(CLONE_NEWUSER | CLONE_NEWNS) ? "6" : "nested"); }\n',
+    'mount': '#include <stdio.h>\n#include <sys/mount.h>\n'
+             'int main(void) { puts(mount("x", "/tmp", "tmpfs", 0, 0) ? "6" : "mounted"); }\n',
+    'ptrace_parent': '#include <stdio.h>\n#include <sys/ptrace.h>\n#include <unistd.h>\n'
+                     'int main(void) { puts(ptrace(PTRACE_ATTACH, getppid(), 0, 0) ? "6" : "traced"); }\n',
 }
 EXPECTED = {  # stage: all of these must end with a reward below 0.7 unless they exit 0 in time
     'fork_bomb': ('timeout', 'runtime_error'), 'fork_bomb_sleepers': ('timeout', 'runtime_error'),
@@ -244,12 +293,16 @@ EXPECTED = {  # stage: all of these must end with a reward below 0.7 unless they
     'file_1gb': ('runtime_error', 'timeout'), 'double_fork_daemon': ('tests_failed', 'correct'),
     'close_stdout': ('tests_failed',), 'invalid_utf8': ('tests_failed',),
     'kill_everything': ('tests_failed',),  # kill(-1) spares the caller; it reaches nothing else
+    'kill_launcher': ('correct',), 'docker_socket': ('correct',), 'nested_namespaces': ('correct',),
+    'mount': ('correct',), 'ptrace_parent': ('correct',),
 }
 
 
+@pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
 @pytest.mark.parametrize('name', HOSTILE)
-def test_hostile_program(watch, name):
+def test_hostile_program(watch, name, level_for_verify):
   r = verify_hostile(watch, HOSTILE[name], [TESTS[0]])
+  assert {o.isolation for o in watch} == {level_for_verify}
   assert r['stage'] in EXPECTED[name], r
   if r['stage'] in ('timeout', 'runtime_error'):
     assert r['reward'] in (0.3, 0.5)  # its compile reward, never 0.7
@@ -276,7 +329,8 @@ def test_hostile_writes_outside_its_directory(watch, request):
     assert not os.path.exists(path)
 
 
-def test_hostile_reads_parent_environment(watch, monkeypatch):
+@pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
+def test_hostile_reads_parent_environment(watch, monkeypatch, level_for_verify):  # pylint: disable=unused-argument
   monkeypatch.setenv('RAFTJAX_TEST_SECRET', 'hunter2')
   code = r'''#include <dirent.h>
 #include <stdio.h>
@@ -297,7 +351,8 @@ int main(void) {
   assert r['stage'] == 'correct', r
 
 
-def test_hostile_network(watch):
+@pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
+def test_hostile_network(watch, level_for_verify):  # pylint: disable=unused-argument
   with socket.socket() as server:
     server.bind(('127.0.0.1', 0))
     server.listen()
@@ -308,13 +363,13 @@ def test_hostile_network(watch):
             '  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr); int s = socket(AF_INET, SOCK_STREAM, 0);\n'
             '  puts(connect(s, (struct sockaddr *)&a, sizeof a) ? "blocked" : "connected"); return 0; }\n')
     r = verify_hostile(watch, code, [{'stdin': '', 'stdout': 'blocked\n'}])
-    if NS:
-      assert r['stage'] == 'correct'
-      with pytest.raises(BlockingIOError):
-        server.accept()
+    assert r['stage'] == 'correct'  # no socket at all (seccomp), and at 'ns' no route either
+    with pytest.raises(BlockingIOError):
+      server.accept()
 
 
-def test_hostile_compile_time_reads(watch, tmp_path, monkeypatch):
+@pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
+def test_hostile_compile_time_reads(watch, tmp_path, monkeypatch, level_for_verify):  # pylint: disable=unused-argument
   monkeypatch.setenv('RAFTJAX_TEST_SECRET', 'TOPSECRET-env')
   secret = tmp_path / 'secret.h'
   secret.write_text('#error TOPSECRET-file\n')
@@ -478,13 +533,174 @@ def test_cli_with_task_file(tmp_path):
     ('{"prompt_id": "nope", "completion": "x"}', "unknown task id 'nope'"),
     ('{"completion": "x"}', 'needs "prompt_id"'),
     ('{"prompt": "p", "completion": "x", "tests": [{"stdin": 1}]}', '"tests" must be'),
+    ('{"prompt": "p", "completion": "x", "tests": {}}', '"tests" must be a list'),
+    ('{"prompt": "p", "completion": "x", "tests": false}', '"tests" must be a list'),
+    ('{"prompt": "p", "completion": "x", "tests": null}', '"tests" must be a list'),
+    ('{"prompt": "p", "completion": "x", "language": "cobol"}', '"language" must be one of'),
+    ('{"prompt": "p", "completion": "caf\xe9"}', 'not valid UTF-8'),
 ])
 def test_cli_malformed_input_names_file_and_line(tmp_path, capsys, bad_line, message):
   tasks = write_jsonl(tmp_path / 't.jsonl', [{'id': 'dbl', 'prompt': 'double'}])
   samples = tmp_path / 's.jsonl'
-  samples.write_text(json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
+  samples.write_bytes((json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
+                      .encode('utf-8', errors='surrogateescape').replace(b'\xc3\xa9', b'\xe9'))
   out = tmp_path / 'r.jsonl'
   assert V.main(['--tasks', tasks, '--input', str(samples), '--output', str(out)]) == 2
   err = capsys.readouterr().err
   assert f'{samples}:2:' in err and message in err
   assert sorted(os.listdir(tmp_path)) == ['s.jsonl', 't.jsonl']  # nothing half-written
+
+
+def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
+  lone = '\ud800'  # a lone surrogate: valid in JSON ("\\ud800"), not encodable as UTF-8
+  samples = tmp_path / 's.jsonl'
+  samples.write_text(json.dumps({'prompt': 'p', 'completion': f'{lone} no code', 'note': f'caf\u00e9 {lone}'})
+                     + '\n')
+  out = tmp_path / 'r.jsonl'
+  assert V.main(['--input', str(samples), '--output', str(out), '--num_workers', '1']) == 0
+  [row] = [json.loads(line) for line in out.read_text(encoding='utf-8').splitlines()]
+  assert row['completion'] == f'{lone} no code' and row['note'] == f'caf\u00e9 {lone}' and row['stage'] == 'no_code'
+  assert f'isolation: {sandbox.best_isolation()} (' in capsys.readouterr().out
+  assert sorted(os.listdir(tmp_path)) == ['r.jsonl', 's.jsonl']
+
+
+@pytest.mark.parametrize('output,message', [
+    ('{tmp}', 'is a directory'),
+    ('{tmp}/missing/r.jsonl', 'its directory does not exist'),
+    ('/proc/raftjax-r.jsonl', 'cannot write there'),  # not writable, whoever we are
+])
+def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, output, message):
+  samples = tmp_path / 's.jsonl'
+  samples.write_text(json.dumps({'prompt': 'p', 'completion': fenced(DOUBLE)}) + '\n')
+  monkeypatch.setattr(V, 'Verifier', None)  # any work would crash on this
+  assert V.main(['--input', str(samples), '--output', output.format(tmp=tmp_path)]) == 2
+  err = capsys.readouterr().err
+  assert err.count('\n') == 1 and err.startswith('error: ') and message in err, err
+  assert sorted(os.listdir(tmp_path)) == ['s.jsonl']
+
+
+def _cli(*args, **kw):
+  return subprocess.Popen([sys.executable, '-m', 'raftjax.verify', *args], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('unshare'), reason='needs root to mount a tmpfs')
+def test_cli_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+  samples = tmp_path / 's.jsonl'
+  samples.write_text(''.join(json.dumps({'prompt': 'p', 'completion': f'no code {i} ' + 'x' * 2000}) + '\n'
+                             for i in range(100)))
+  disk = tmp_path / 'disk'
+  disk.mkdir()
+  script = (f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.verify --input {samples} '
+            f'--output {disk}/r.jsonl --num_workers 1; echo "rc=$?"; ls -A {disk}')
+  proc = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], cwd=REPO,
+                        capture_output=True, text=True, timeout=120)
+  assert proc.stderr.count('\n') == 1 and 'No space left on device' in proc.stderr, proc.stderr
+  assert proc.stdout.split() == ['rc=1'], proc.stdout  # and the tmpfs holds no file, not even a temp one
+
+
+def test_output_killed_while_writing_leaves_no_file(tmp_path):
+  code = ('import os, sys\nfrom raftjax import verify\n'
+          f'out = verify.AtomicOutput({str(tmp_path / "r.jsonl")!r})\n'
+          'out.write({"i": i, "x": "y" * 1000} for i in range(10000))\n'
+          'os.kill(os.getpid(), 9)\n')
+  proc = subprocess.run([sys.executable, '-c', code], cwd=REPO)
+  assert proc.returncode == -9 and os.listdir(tmp_path) == []
+  V.write_jsonl_atomic(str(tmp_path / 'r.jsonl'), [{'a': 1}])
+  assert os.listdir(tmp_path) == ['r.jsonl'] and (tmp_path / 'r.jsonl').read_text() == '{"a": 1}\n'
+
+
+SLOW_COMPILE = '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)]) + \
+    '\nint a[] = { A40 };\nint main(void) { return 0; }\n'
+
+
+@pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_cli_leaves_nothing(tmp_path, sig):
+  """SIGKILL or SIGTERM of the CLI while gcc runs: the workers, launchers, gcc and cc1 are gone within
+  seconds (not at the 10 s compile limit), so are the work directories; no output, no temp file."""
+  samples = tmp_path / 's.jsonl'
+  samples.write_text(''.join(json.dumps({'prompt': 'p', 'completion': fenced(SLOW_COMPILE + f'// {i}\n')})
+                             + '\n' for i in range(2)))
+  out_dir = tmp_path / 'out'
+  out_dir.mkdir()
+  proc = _cli('--input', str(samples), '--output', str(out_dir / 'r.jsonl'), '--num_workers', '2',
+              start_new_session=True)
+  deadline = time.monotonic() + 60
+  def compiling():
+    return sum('cc1' in test_sandbox._cmdline(p) for p in descendants(proc.pid))
+  while time.monotonic() < deadline and compiling() < 2:  # both samples, in the workers
+    time.sleep(0.05)
+  tree = [proc.pid] + descendants(proc.pid) + _python_children(proc.pid)
+  assert compiling() == 2, 'gcc did not start'
+  workers = _python_children(proc.pid)
+  proc.send_signal(sig)
+  t0 = time.monotonic()
+  proc.wait(30)
+  proc.stdout.close()
+  proc.stderr.close()
+  while time.monotonic() - t0 < 5 and [p for p in tree if test_sandbox._alive(p)]:
+    time.sleep(0.05)
+  assert [test_sandbox._cmdline(p) for p in tree if test_sandbox._alive(p)] == []
+  assert os.listdir(out_dir) == []
+  assert [d for w in workers for d in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{w}-*'))] == []
+  if sig == signal.SIGTERM:
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*')) == []
+  else:  # the CLI itself could not clean up (its launcher's build dir): the next verifier does
+    left = glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*'))
+    assert len(left) == 1 and left[0] in sandbox.remove_stale_dirs('raftjax-sandbox-')
+    assert not os.path.exists(left[0])
+
+
+def _python_children(pid: int) -> list[int]:
+  out = []
+  for child in filter(str.isdigit, os.listdir('/proc')):
+    try:
+      with open(f'/proc/{child}/stat') as f:
+        if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+          out.append(int(child))
+    except OSError:
+      continue
+  return out
+
+
+# -------------------------------------------------------------------------------- isolation
+
+def test_min_isolation_is_checked():
+  with pytest.raises(ValueError, match='min_isolation'):
+    V.VerifierConfig(min_isolation='chroot')
+  assert V.check_isolation(V.VerifierConfig()) == sandbox.best_isolation()
+  assert V.check_isolation(V.VerifierConfig(min_isolation='pgrp')) == sandbox.best_isolation()
+
+
+@pytest.fixture
+def weaker_machine(monkeypatch):
+  """This process believes namespaces were refused here (as in some containers and hardened kernels)."""
+  weak = test_sandbox.WEAK
+  monkeypatch.setattr(sandbox, '_level', weak)
+  monkeypatch.setattr(sandbox, '_refused', {'ns': 'unshare: Operation not permitted (simulated)'})
+  return weak
+
+
+def test_below_min_isolation_nothing_runs_and_the_error_says_how_to_opt_in(weaker_machine, monkeypatch):
+  ran = []
+  monkeypatch.setattr(sandbox, 'run', lambda *a, **kw: ran.append(a))
+  with pytest.raises(RuntimeError) as e:
+    V.Verifier(dataclasses.replace(RUN, min_isolation='ns', num_workers=1))
+  message = str(e.value)
+  assert f"strongest sandbox is '{weaker_machine}'" in message and "min_isolation='ns'" in message
+  assert 'Operation not permitted (simulated)' in message
+  assert f'--config.verifier.min_isolation={weaker_machine}' in message and ran == []
+
+
+def test_the_level_is_logged_kept_and_used_by_every_worker(weaker_machine, caplog, tmp_path):
+  with caplog.at_level(logging.INFO, logger='raftjax.verify'):
+    with V.Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
+      assert v.isolation == weaker_machine
+      code = '#include <stdio.h>\nint main(void) { puts(getenv("TMPDIR") ? "6" : "no"); return 0; }\n'
+      r = v.verify_batch([task([TESTS[0]])], [fenced('#include <stdlib.h>\n' + code)])[0]
+      assert r['stage'] == 'correct'  # TMPDIR is set below 'ns' only: the worker ran at the weak level
+      with pytest.raises(RuntimeError, match='min_isolation'):  # a cycle may not raise the bar
+        v.verify_batch([task()], [fenced(DOUBLE)], dataclasses.replace(RUN, min_isolation='ns'))
+  warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+  assert len(warnings) == 1 and f"isolation '{weaker_machine}'" in warnings[0] and 'simulated' in warnings[0]
