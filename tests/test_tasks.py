@@ -90,6 +90,22 @@ def test_missing_file(tmp_path):
     tasks_lib.load_tasks(path)
 
 
+def test_invalid_utf8_names_file_and_line(tmp_path):
+  path = tmp_path / 'tasks.jsonl'
+  path.write_bytes(b'{"prompt": "ok"}\n\n{"prompt": "caf\xe9"}\n')
+  with pytest.raises(tasks_lib.TaskFileError) as e:
+    tasks_lib.load_tasks(str(path))
+  assert str(e.value).startswith(f'{path}:3: not valid UTF-8') and 'column 16' in str(e.value)
+
+
+def test_line_separators_inside_json_strings_are_text(tmp_path):
+  # JSON allows a raw U+2028 or U+0085 inside a string (str.splitlines splits on both); only '\n' ends
+  # a JSONL line.
+  path = _write(tmp_path, '{"prompt": "a\u2028b\x85c"}\n{"prompt": "d"}\n')
+  first, second = tasks_lib.load_tasks(path)
+  assert first['prompt'] == 'a\u2028b\x85c' and second['id'] == 'line-2'
+
+
 def test_task_error_is_a_value_error():
   assert issubclass(tasks_lib.TaskFileError, ValueError)
 
