@@ -506,6 +506,22 @@ int main(void) {{
     assert token in seen and 'SIGUSR1' not in seen and f', {int(signal.SIGUSR1)}, ' in seen
 
 
+def test_verifier_pool_runs_at_the_level_found_at_start(secret):
+  """The process pool as the trainer uses it (here also as an ordinary user): every worker runs at the
+  level found once at start-up, and a secret reader reads nothing."""
+  path, token = secret
+  code = (f'#include <stdio.h>\nint main(void) {{ FILE *f = fopen("{_c_string(path)}", "r");\n'
+          '  char b[256] = {0}; if (f) fread(b, 1, 255, f); puts(f ? b : "6"); return 0; }\n')
+  tasks = [{'id': f't{i}', 'prompt': 'p', 'tests': [{'stdin': '', 'stdout': '6\n'}]} for i in range(3)]
+  cfg = V.VerifierConfig(run_after_compile=True, num_workers=2)
+  with V.Verifier(cfg) as verifier:
+    assert verifier.isolation == BEST
+    results = verifier.verify_batch(tasks, [f'```c\n{code}// {i}\n```' for i in range(3)])
+  assert [r['stage'] for r in results] == (['correct'] * 3 if PRIVATE[BEST] else ['tests_failed'] * 3)
+  assert token not in str(results)
+  assert descendants() == []
+
+
 @pytest.mark.parametrize('level', LEVELS)
 def test_peers_and_callers_files_are_out_of_reach(level, monkeypatch):
   """Another sample's work dir (0700, another owner) under a TMPDIR outside /tmp, and a world-readable
