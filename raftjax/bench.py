@@ -15,8 +15,8 @@ import traceback
 def bench_verifier(n_rounds: int = 4) -> dict:
   """Verifier throughput (compile + run 2 tests) for distinct programs: pool, one worker, and ideal.
 
-  ideal = usable cores / time of one program verified alone in this process. The sandbox overhead is
-  measured against gcc and the binary run directly, without any sandbox.
+  ideal = usable cores / time of one program verified alone in this process. The sandbox overhead per
+  run is measured against gcc and the binary run directly, without any sandbox.
   """
   from raftjax import verify  # pylint: disable=import-outside-toplevel
   cores = len(os.sched_getaffinity(0))
@@ -65,7 +65,8 @@ def bench_verifier(n_rounds: int = 4) -> dict:
 
 
 def _sandbox_overhead(completion: str) -> dict:
-  """Best-of-15 ms of gcc and of one run of the program, bare and in the sandbox."""
+  """Best-of-15 ms of gcc and of one run of the program, bare and in the sandbox (at the machine's
+  level, and at the weaker level without namespaces), and the sandbox's cost per run."""
   with tempfile.TemporaryDirectory() as workdir:
     return _overhead_in(completion, workdir)
 
@@ -74,7 +75,8 @@ def _overhead_in(completion: str, workdir: str) -> dict:
   from raftjax import sandbox, verify  # pylint: disable=import-outside-toplevel
   with open(os.path.join(workdir, 'main.c'), 'w') as f:
     f.write(verify.extract_code(completion))
-  gcc = ['/usr/bin/gcc', '-std=c11', '-Wall', '-Wextra', '-O0', 'main.c', '-o', 'prog', '-lm']
+  gcc = [verify.resolve_compilers(verify.VerifierConfig()).c_compiler, '-std=c11', '-Wall', '-Wextra', '-O0',
+         'main.c', '-o', 'prog', '-lm']
   prog = os.path.join(workdir, 'prog')
 
   def best_ms(fn, n=15):
@@ -87,15 +89,22 @@ def _overhead_in(completion: str, workdir: str) -> dict:
 
   env = {'PATH': '/usr/bin:/bin'}
   compile_limits = sandbox.Limits(wall_s=10, memory_mb=2048)
-  isolation = sandbox.run(['/bin/true'], workdir, sandbox.Limits()).isolation
-  return {
+  isolation = sandbox.best_isolation()
+  weaker = 'uid' if os.geteuid() == 0 else 'pgrp'
+  out = {
       'isolation': isolation,
       'gcc_bare_ms': best_ms(lambda: subprocess.run(gcc, cwd=workdir, env=env, check=True)),
       'gcc_sandboxed_ms': best_ms(lambda: sandbox.run(gcc, workdir, compile_limits, env=env)),
       'run_bare_ms': best_ms(lambda: subprocess.run([prog], input=b'3\n', capture_output=True)),
-      'run_sandboxed_ms': best_ms(lambda: sandbox.run([prog], workdir, sandbox.Limits(),
-                                                        stdin=b'3\n', env=env, scratch=True)),
+      'run_sandboxed_ms': best_ms(lambda: sandbox.run([prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env,
+                                                        scratch=True)),
   }
+  if weaker != isolation:
+    out[f'run_sandboxed_ms_{weaker}'] = best_ms(lambda: sandbox.run(
+        [prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env, scratch=True, isolation=weaker))
+  out['gcc_overhead_ms'] = round(out['gcc_sandboxed_ms'] - out['gcc_bare_ms'], 2)
+  out['run_overhead_ms'] = round(out['run_sandboxed_ms'] - out['run_bare_ms'], 2)
+  return out
 
 
 # ----------------------------------------------------------------------- one framework per process
