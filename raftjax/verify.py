@@ -721,7 +721,8 @@ def _main(args: argparse.Namespace) -> int:
       return 1
   print(summary_table(results))
   print(f'isolation: {verifier.isolation} ({sandbox.DESCRIPTION[verifier.isolation]})')
-  print(f'{len(results)} samples in {time.monotonic() - t0:.1f}s -> {args.output}')
+  shown = args.output.encode('utf-8', 'backslashreplace').decode('utf-8')  # a path need not be UTF-8
+  print(f'{len(results)} samples in {time.monotonic() - t0:.1f}s -> {shown}')
   return 0
 
 
