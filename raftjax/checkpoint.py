@@ -1,13 +1,17 @@
-"""Orbax checkpoints of a RAFT cycle: `<output_dir>/cycle_N/checkpoint/N/{params, optimizer, meta}`.
+"""Orbax checkpoints of a RAFT cycle: `<output_dir>/cycle_N/checkpoint/N/{params, meta}`.
 
 Saved per cycle (by an `ocp.CheckpointManager` rooted at `cycle_N/checkpoint`, step = N): the trainable
-parameters (LoRA adapters, or every weight for full fine-tuning), the optimizer state, and JSON metadata
-(the cycle, the base checkpoint, the LoRA settings, the cycle's RNG seeds and stats). Every random draw of
-a cycle (sampling, data order, dropout) is seeded from (`seed`, cycle), so those seeds are its whole RNG
-state. The frozen base is not copied: `meta['base']` names where it loads from.
+parameters (LoRA adapters, or every weight for full fine-tuning) and JSON metadata (the cycle, the base
+checkpoint, the LoRA settings, the cycle's RNG seeds). Every random draw of a cycle (sampling, data
+order, dropout) is seeded from (`seed`, cycle), and every cycle starts a fresh optimizer, so the weights
+and those seeds are the whole state a resumed run needs. The frozen base is not copied: `meta['base']`
+names where it loads from.
 
 Orbax writes a step to a temporary directory and renames it when complete, so a write that fails or is
 killed leaves no step behind: that cycle counts as unfinished, and the previous cycle stays loadable.
+
+`load` is the one way a model is built from a checkpoint name: a base (HF directory, .gguf, the embedded
+SmolLM2) gets fresh adapters; a raftjax cycle gets its base and its saved weights.
 """
 
 import os
@@ -15,31 +19,20 @@ import os
 import jax
 import orbax.checkpoint as ocp
 from flax import nnx
+from jax.sharding import Mesh
 
-from raftjax import train
-from raftjax.model import Llama
-
-
-def cycle_dir(output_dir: str, cycle: int) -> str:
-  return os.path.join(output_dir, f'cycle_{cycle}')
+from raftjax import weights
+from raftjax.model import Llama, add_lora, trainable
 
 
 def _manager(directory: str) -> ocp.CheckpointManager:
-  return ocp.CheckpointManager(os.path.abspath(directory),
-                               item_names=('params', 'optimizer', 'meta'))
+  return ocp.CheckpointManager(os.path.abspath(directory), item_names=('params', 'meta'))
 
 
-def _pure(state) -> dict:
-  return state.to_pure_dict()
-
-
-def save(directory: str, cycle: int, model: Llama, optimizer: nnx.Optimizer | None, meta: dict,
-         full_finetune: bool) -> None:
-  """Saves cycle `cycle`'s trainable weights and optimizer state; blocks until written."""
-  items = dict(params=ocp.args.StandardSave(_pure(nnx.state(model, train.trainable(full_finetune)))),
+def save(directory: str, cycle: int, model: Llama, meta: dict, full_finetune: bool) -> None:
+  """Saves cycle `cycle`'s trainable weights and metadata; blocks until written."""
+  items = dict(params=ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, trainable(full_finetune)))),
                meta=ocp.args.JsonSave(meta))
-  if optimizer is not None:  # a cycle that kept nothing trains nothing and has no optimizer
-    items['optimizer'] = ocp.args.StandardSave(_pure(nnx.state(optimizer)))
   with _manager(directory) as mngr:
     mngr.save(cycle, args=ocp.args.Composite(**items))
     mngr.wait_until_finished()
@@ -75,12 +68,34 @@ def restore(directory: str, model: Llama, full_finetune: bool) -> dict:
   step = finished_step(directory)
   if step is None:
     raise FileNotFoundError(f'{directory}: no finished raftjax checkpoint')
-
-  params = nnx.state(model, train.trainable(full_finetune))
-  abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), _pure(params))
+  params = nnx.state(model, trainable(full_finetune))
+  abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding),
+                          nnx.to_pure_dict(params))
   with _manager(directory) as mngr:
     out = mngr.restore(step, args=ocp.args.Composite(params=ocp.args.StandardRestore(abstract),
                                                      meta=ocp.args.JsonRestore()))
   nnx.replace_by_pure_dict(params, out['params'])
   nnx.update(model, params)
   return out['meta']
+
+
+def load(source: str, mesh: Mesh, lora: dict | None, *, lora_dropout: float = 0.0, seed: int = 0,
+         **overrides) -> tuple[Llama, object, dict | None]:
+  """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base.
+
+  A raftjax cycle (`cycle_N`, `cycle_N_final`, `.../checkpoint`): its base, with the adapters (or all
+  weights) it saved. A base checkpoint: fresh adapters `lora` (dict of rank, alpha, targets), or none
+  when `lora` is None (a full fine-tune). `overrides` set ModelConfig fields (dtypes).
+  """
+  directory = find(source)
+  meta = read_meta(directory) if directory else None
+  base = meta['base'] if meta else source
+  model = weights.load_model(base, mesh, **overrides)
+  full = meta['full_finetune'] if meta else lora is None
+  if not full:
+    lora = meta['lora'] if meta else lora
+    add_lora(model, lora['rank'], lora['alpha'], lora_dropout, lora['targets'], seed)
+  if meta:
+    restore(directory, model, full)
+  model.eval()
+  return model, weights.load_tokenizer(base), meta

@@ -35,7 +35,6 @@ Nothing is written to OUT until the export is complete: it is built in `.OUT.par
 renamed. An existing non-empty OUT is an error unless `--overwrite` (which replaces it).
 """
 
-import json
 import logging
 import os
 import shutil
@@ -48,7 +47,7 @@ from flax import nnx
 
 from raftjax import checkpoint as ckpt
 from raftjax import mesh as mesh_lib
-from raftjax import train
+from raftjax import rundir
 from raftjax import weights
 from raftjax.model import Linear, LoRA, Llama, ModelConfig
 
@@ -80,14 +79,9 @@ def load(directory: str, meta: dict) -> Llama:
   # A host job: the output is host arrays anyway, and a float32 copy may not fit on one accelerator.
   mesh = mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor'), devices=jax.devices('cpu')[:1])
   try:
-    model = weights.load_model(meta['base'], mesh)
+    return ckpt.load(directory, mesh, None)[0]
   except FileNotFoundError as e:
     raise ExportError(f'{directory} was trained on base {meta["base"]!r}, which cannot be loaded: {e}') from e
-  if not meta['full_finetune']:
-    lora = meta['lora']
-    train.add_lora(model, lora['rank'], lora['alpha'], 0.0, lora['targets'], seed=0)  # values restored below
-  ckpt.restore(directory, model, meta['full_finetune'])
-  return model
 
 
 def lora_modules(model: Llama) -> list[tuple[tuple, LoRA]]:
@@ -137,7 +131,7 @@ def write_safetensors(tensors: Iterable[tuple[str, np.ndarray]], directory: str,
   names = [f'model-{i:05d}-of-{len(files):05d}.safetensors' for i in range(1, len(files) + 1)]
   for file, name in zip(files, names):
     os.rename(file, os.path.join(directory, name))
-  _write_json(os.path.join(directory, 'model.safetensors.index.json'),
+  rundir.write_json(os.path.join(directory, 'model.safetensors.index.json'),
               dict(metadata=dict(total_size=total), weight_map={k: names[i] for k, i in weight_map.items()}))
 
 
@@ -206,17 +200,11 @@ def export_adapter(model: Llama, meta: dict, out: str) -> None:
   from safetensors.numpy import save_file
 
   save_file(adapter_tensors(model), os.path.join(out, 'adapter_model.safetensors'), metadata={'format': 'pt'})
-  _write_json(os.path.join(out, 'adapter_config.json'), adapter_config(model, meta))
+  rundir.write_json(os.path.join(out, 'adapter_config.json'), adapter_config(model, meta))
   weights.load_tokenizer(meta['base']).save_pretrained(out)
 
 
 # ------------------------------------------------------------------------------------------- driver
-
-
-def _write_json(path: str, obj) -> None:
-  with open(path, 'w') as f:
-    json.dump(obj, f, indent=2)
-    f.write('\n')
 
 
 def check_output(out: str, checkpoint: str, overwrite: bool) -> None:

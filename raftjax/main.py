@@ -13,6 +13,7 @@ import logging
 from absl import app, flags
 from ml_collections import config_flags
 
+from raftjax import config as config_lib
 from raftjax import distributed, raft
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
@@ -36,4 +37,4 @@ def main(argv) -> None:
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=config_lib.parse_flags)

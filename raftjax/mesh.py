@@ -76,7 +76,7 @@ def logical_to_spec(logical_axes: Sequence[str | None], mesh: Mesh) -> Partition
   return PartitionSpec(*spec)
 
 
-def fits(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec:
+def fitted_spec(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec:
   """Drops the mesh axes of `spec` that do not divide their dimension (e.g. 9 heads over 2 devices)."""
   out = []
   for dim, axes in zip(shape, tuple(spec) + (None,) * (len(shape) - len(spec))):
@@ -92,7 +92,7 @@ def fits(shape: Sequence[int], spec: PartitionSpec, mesh: Mesh) -> PartitionSpec
 
 def array_sharding(shape: Sequence[int], logical_axes: Sequence[str | None], mesh: Mesh) -> NamedSharding:
   """NamedSharding for a concrete array: the logical rules, minus splits its shape cannot take."""
-  return NamedSharding(mesh, fits(shape, logical_to_spec(logical_axes, mesh), mesh))
+  return NamedSharding(mesh, fitted_spec(shape, logical_to_spec(logical_axes, mesh), mesh))
 
 
 def put(x: jax.Array, sharding: NamedSharding) -> jax.Array:
@@ -118,3 +118,19 @@ def state_shardings(state, mesh: Mesh):
   from flax import nnx
 
   return jax.tree.map(lambda v: variable_sharding(v, mesh), state, is_leaf=lambda x: isinstance(x, nnx.Variable))
+
+
+def onto_mesh_of(model, node) -> None:
+  """Moves `node`'s arrays that were made on the default device (new adapters, RNG keys and counters,
+  optimizer state) onto the mesh `model`'s weights live on, so that a jitted step sees the same input
+  shardings from its first call on and is not compiled again at step 2."""
+  from flax import nnx
+
+  mesh = getattr(model.embed_tokens[...].sharding, 'mesh', None)
+  if mesh is None:
+    return
+  state = nnx.state(node)
+  for _, v in nnx.to_flat_state(state):
+    if not isinstance(v.get_value().sharding, jax.sharding.NamedSharding):
+      v.set_value(put(v.get_value(), variable_sharding(v, mesh)))
+  nnx.update(node, state)

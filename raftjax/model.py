@@ -24,6 +24,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from raftjax import mesh as mesh_lib
+
 KVCache = list[tuple[jax.Array, jax.Array]]  # per layer (k, v), each [B, num_kv_heads, S, head_dim]
 
 
@@ -305,3 +307,26 @@ def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
 
 
 CACHE_AXES = ('batch', 'kv_heads', 'length', 'head_dim')
+
+
+# ------------------------------------------------------------------------------------------- LoRA
+
+
+def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, seed: int) -> int:
+  """Adds adapters to every projection named in `targets`, placed on the base weights' mesh; returns
+  how many were added."""
+  rngs = nnx.Rngs(params=seed, dropout=seed + 1)
+  count = 0
+  for path, module in nnx.iter_modules(model):
+    if isinstance(module, Linear) and path and path[-1] in targets:
+      module.add_lora(rank, alpha, dropout, rngs)
+      count += 1
+  if not count:
+    raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
+  mesh_lib.onto_mesh_of(model, model)
+  return count
+
+
+def trainable(full_finetune: bool):
+  """The parameters a fine-tune updates (and checkpoints): the adapters, or every weight."""
+  return nnx.Param if full_finetune else nnx.LoRAParam

@@ -13,8 +13,6 @@ draws on a matplotlib Axes it is given), `compiler_errors` and `by_level`.
 """
 
 import collections
-import dataclasses
-import json
 import os
 import re
 import sys
@@ -24,8 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from raftjax import verify
+from raftjax.rundir import LEVELS, Run, level_of, load_run
 
-LEVELS = ('0.0', '0.3', '0.5', '0.7', '1.0')
 LEVEL_NAMES = {'0.0': 'does not compile', '0.3': 'compiles with warnings', '0.5': 'compiles clean',
                '0.7': 'runs (exit 0)', '1.0': 'correct output'}
 _LEVEL_COLORS = ('#c0392b', '#e67e22', '#f1c40f', '#7fbf3f', '#1e8449')
@@ -34,81 +32,6 @@ PHASES = {'generate_s': 'generate', 'verify_wait_s': 'verify (wait)', 'train_s':
 STOP_REASONS = {'num_cycles': 'all configured cycles ran',
                 'plateau': 'the held-out mean reward stopped gaining',
                 'degradation': 'the held-out mean reward fell'}
-_CYCLE_DIR = re.compile(r'cycle_(\d+)$')
-
-
-@dataclasses.dataclass
-class Run:
-  workdir: str
-  log: dict  # training_log.json ({} if not written yet)
-  cycles: list[dict]  # stats.json of every finished cycle, by cycle number
-
-  @property
-  def base(self) -> dict:
-    """The base model's held-out evaluation ({} without held-out tasks or before it is done)."""
-    return self.log.get('base') or {}
-
-  @property
-  def finished(self) -> bool:
-    return self.log.get('best_cycle') is not None  # set once, when the loop ends
-
-  def best_cycle(self) -> int | None:
-    """The loop's best cycle; while it runs, the best so far by the same rule (held-out mean reward)."""
-    if self.finished:
-      return self.log['best_cycle']
-    scores = {s['cycle']: s['eval'].get('mean_reward', 0.0) for s in self.cycles}
-    return max(scores, key=lambda c: (scores[c], -c)) if scores else None
-
-  def stats(self, cycle: int) -> dict:
-    return next(s for s in self.cycles if s['cycle'] == cycle)
-
-  def setting(self, stats: dict, key: str):
-    """A config value (e.g. 'raft.reward_threshold') as the cycle ran it: its override, else the config."""
-    section, name = key.split('.')
-    return stats.get('overrides', {}).get(key, self.log.get('config', {}).get(section, {}).get(name))
-
-  def samples(self, cycle: int, name: str = 'samples.jsonl') -> list[dict]:
-    return read_jsonl(os.path.join(self.workdir, f'cycle_{cycle}', name))
-
-  def all_samples(self) -> list[dict]:
-    """The training samples of every finished cycle."""
-    return [r for s in self.cycles for r in self.samples(s['cycle'])]
-
-
-def read_jsonl(path: str) -> list[dict]:
-  """The complete lines of a JSONL file (a running loop may be writing the last one); [] if absent.
-
-  Not raft.read_jsonl: importing raft loads JAX, Orbax and transformers, which a report does not need.
-  """
-  if not os.path.exists(path):
-    return []
-  with open(path) as f:
-    return [json.loads(line) for line in f if line.endswith('\n')]
-
-
-def load_run(workdir: str) -> Run:
-  """The run in `workdir` (a raftjax `output_dir`); FileNotFoundError naming it if there is none."""
-  log_path = os.path.join(workdir, 'training_log.json')
-  numbers = sorted(int(m.group(1)) for m in map(_CYCLE_DIR.match, os.listdir(workdir) if os.path.isdir(workdir)
-                                                else []) if m)
-  if not os.path.exists(log_path) and not numbers:
-    raise FileNotFoundError(f'{workdir}: no raftjax run here (neither training_log.json nor cycle_N/)')
-  log = {}
-  if os.path.exists(log_path):
-    with open(log_path) as f:
-      log = json.load(f)
-  cycles = []
-  for n in numbers:
-    path = os.path.join(workdir, f'cycle_{n}', 'stats.json')
-    if os.path.exists(path):
-      with open(path) as f:
-        cycles.append(json.load(f))
-  return Run(workdir, log, cycles)
-
-
-def level_of(reward: float) -> str:
-  """The highest ladder level `reward` reached (partial test credit counts as 0.7), as in stats.json."""
-  return max((lv for lv in LEVELS if reward >= float(lv)), key=float)
 
 
 def by_level(rows: list[dict]) -> dict[str, list[dict]]:

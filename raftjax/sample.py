@@ -31,7 +31,6 @@ CLI: python -m raftjax.sample --config=configs/raft.py --output=samples.jsonl [-
 
 import collections
 import dataclasses
-import json
 import logging
 import math
 import os
@@ -45,32 +44,14 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
+from raftjax import config as config_lib
 from raftjax import mesh as mesh_lib
+from raftjax import rundir
+from raftjax.config import SamplingConfig
 from raftjax.model import CACHE_AXES, Llama, ModelConfig, cache_bytes, init_cache
 
 FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
 _EOS, _STOP, _LENGTH = 1, 2, 3
-
-
-@dataclasses.dataclass(frozen=True)
-class SamplingConfig:
-  max_new_tokens: int = 256
-  temperature: float = 0.7  # 0 = greedy
-  top_p: float = 1.0  # nucleus: smallest set of tokens with cumulative probability >= top_p
-  top_k: int = 0  # 0 = off
-  stop_strings: tuple[str, ...] = ()
-  batch_size: int = 8  # prompts per device call; each expands to samples_per_prompt rows
-  min_prompt_bucket: int = 32  # prompt lengths are padded to a power of two at least this
-  # Top-p looks for the nucleus among this many most likely tokens and falls back to a full sort of the
-  # vocabulary (the same result, ~50x slower on CPU) only on the steps where they hold < top_p.
-  top_p_candidates: int = 256
-
-  @classmethod
-  def from_config(cls, generation) -> 'SamplingConfig':
-    """From the `generation` ConfigDict of configs/raft.py."""
-    return cls(max_new_tokens=generation.max_new_tokens, temperature=generation.temperature,
-               top_p=generation.top_p, top_k=generation.top_k, stop_strings=tuple(generation.stop_strings),
-               batch_size=generation.batch_size)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,7 +212,7 @@ class Sampler:
   def __init__(self, model: Llama, tokenizer, mesh: Mesh, config: SamplingConfig,
                eos_ids: Sequence[int] | None = None):
     """`eos_ids` default to the tokenizer's eos token; () never stops on eos (benchmarks)."""
-    self.cfg: ModelConfig = model.cfg
+    self.model_cfg: ModelConfig = model.cfg
     self.graphdef = nnx.split(model)[0]
     self.tokenizer = tokenizer
     self.mesh = mesh
@@ -252,6 +233,10 @@ class Sampler:
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
 
   # -------------------------------------------------------------------------------------- public API
+
+  def prompt_ids(self, prompt: str) -> list[int]:
+    """`format_prompt` with this sampler's tokenizer and system prompt."""
+    return format_prompt(self.tokenizer, prompt, self.config.system_prompt)
 
   def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
                seed: int) -> list[Sample | None]:
@@ -286,14 +271,14 @@ class Sampler:
     lengths = [len(p) for p in prompts]
     if not prompts or min(lengths) == 0:
       raise ValueError('generate needs at least one prompt, and no prompt may be empty')
-    if max(lengths) + c.max_new_tokens > self.cfg.max_position_embeddings:
+    if max(lengths) + c.max_new_tokens > self.model_cfg.max_position_embeddings:
       raise ValueError(f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
-                       f"model's max_position_embeddings={self.cfg.max_position_embeddings}")
+                       f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}")
     t = prompt_bucket(max(lengths), c.min_prompt_bucket)
     num_prompts = -(-min(prompt_bucket(len(prompts), 1), max(c.batch_size, len(prompts))) // self.data_size
                     ) * self.data_size
     rows, cache_len = num_prompts * n, t + c.max_new_tokens
-    check_cache_fits(self.cfg, rows, cache_len, self.mesh)
+    check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
 
     tokens = np.full((num_prompts, t), self.pad_id, np.int32)
     for i, p in enumerate(prompts):
@@ -330,7 +315,7 @@ class Sampler:
     p, t = tokens.shape
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
     positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
-    cache = self._constrain_cache(init_cache(self.cfg, p, t))
+    cache = self._constrain_cache(init_cache(self.model_cfg, p, t))
     logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
@@ -441,16 +426,18 @@ def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:
 
 
 def run(config, output: str, devices=None) -> list[dict]:
-  """Samples `raft.samples_per_prompt` completions of every task in `config.prompts` into JSONL `output`."""
+  """Samples `raft.samples_per_prompt` completions of every task in `config.prompts` from
+  `config.sft_checkpoint` (a base or a raftjax cycle) into JSONL `output`."""
+  from raftjax import checkpoint
   from raftjax.tasks import load_tasks
-  from raftjax.weights import load_pretrained
 
+  config_lib.check(config)
   tasks = load_tasks(config.prompts or None)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes, devices=devices)
-  model, tokenizer = load_pretrained(config.sft_checkpoint, mesh=mesh, dtype=config.model.dtype,
-                                     param_dtype=config.model.param_dtype)
-  sampler = Sampler(model, tokenizer, mesh, SamplingConfig.from_config(config.generation))
-  prompts = [format_prompt(tokenizer, t['prompt'], config.generation.system_prompt) for t in tasks]
+  model, tokenizer, _ = checkpoint.load(config.sft_checkpoint, mesh, None, dtype=config.model.dtype,
+                                        param_dtype=config.model.param_dtype)
+  sampler = Sampler(model, tokenizer, mesh, config_lib.for_cycle(config, 0).generation)
+  prompts = [sampler.prompt_ids(t['prompt']) for t in tasks]
   n = config.raft.samples_per_prompt
   start = time.perf_counter()
   samples = sampler.generate(model, prompts, n, seed=config.seed)
@@ -459,8 +446,7 @@ def run(config, output: str, devices=None) -> list[dict]:
             'finish_reason': s.finish_reason, 'num_tokens': s.num_tokens, 'logprob': s.logprob}
            for i, s in enumerate(samples)]
   os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-  with open(output, 'w') as f:
-    f.writelines(json.dumps(line) + '\n' for line in lines)
+  rundir.write_jsonl(output, lines)
   tokens = sum(s.num_tokens for s in samples)
   logging.info('%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
                len(samples), len(tasks), tokens, seconds, tokens / seconds, output)
@@ -468,9 +454,10 @@ def run(config, output: str, devices=None) -> list[dict]:
 
 
 def main(argv):
-  from absl import flags
+  from absl import app, flags
 
-  del argv
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   run(flags.FLAGS.config, flags.FLAGS.output)
 
 
@@ -478,6 +465,6 @@ if __name__ == '__main__':
   from absl import app, flags
   from ml_collections import config_flags
 
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'RAFT config file; --config.KEY=VALUE overrides.')
+  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
   flags.DEFINE_string('output', 'samples.jsonl', 'JSONL file: one line per sample.')
-  app.run(main)
+  app.run(main, flags_parser=config_lib.parse_flags)

@@ -27,45 +27,14 @@ from flax import nnx
 from jax.sharding import Mesh
 
 from raftjax import mesh as mesh_lib
-from raftjax.model import Linear, Llama
+from raftjax.config import TrainConfig
+from raftjax.model import Llama, trainable
 
 
 @dataclasses.dataclass(frozen=True)
 class Example:
   prompt: list[int]  # the chat-templated prompt the sampler fed the model
   completion: list[int]  # the tokens it generated (the training targets)
-
-
-def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, seed: int) -> int:
-  """Adds adapters to every projection named in `targets`; returns how many were added."""
-  rngs = nnx.Rngs(params=seed, dropout=seed + 1)
-  count = 0
-  for path, module in nnx.iter_modules(model):
-    if isinstance(module, Linear) and path and path[-1] in targets:
-      module.add_lora(rank, alpha, dropout, rngs)
-      count += 1
-  if not count:
-    raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
-  _to_mesh(model, model)
-  return count
-
-
-def _to_mesh(model: Llama, node) -> None:
-  """Moves `node`'s arrays that were made on the default device (new adapters, RNG keys and counters,
-  optimizer state) onto the mesh the base weights live on, so that the train step sees the same input
-  shardings from its first call on and is not compiled again at step 2."""
-  mesh = getattr(model.embed_tokens[...].sharding, 'mesh', None)
-  if mesh is None:
-    return
-  state = nnx.state(node)
-  for _, v in nnx.to_flat_state(state):
-    if not isinstance(v.get_value().sharding, jax.sharding.NamedSharding):
-      v.set_value(mesh_lib.put(v.get_value(), mesh_lib.variable_sharding(v, mesh)))
-  nnx.update(node, state)
-
-
-def trainable(full_finetune: bool):
-  return nnx.Param if full_finetune else nnx.LoRAParam
 
 
 def learning_rate(peak: float, end: float, warmup: int, total: int):
@@ -81,11 +50,11 @@ def learning_rate(peak: float, end: float, warmup: int, total: int):
   return schedule
 
 
-def peak_learning_rate(tcfg, cycle: int) -> float:
+def peak_learning_rate(tcfg: TrainConfig, cycle: int) -> float:
   return max(tcfg.min_learning_rate, tcfg.learning_rate * tcfg.lr_decay_per_cycle ** (cycle - 1))
 
 
-def cycle_schedule(tcfg, num_steps: int, cycle: int):
+def cycle_schedule(tcfg: TrainConfig, num_steps: int, cycle: int):
   """The learning rate of each optimizer step (from 0) of `cycle`, which has `num_steps` steps."""
   warmup = int(round(tcfg.warmup_fraction * num_steps))
   return learning_rate(peak_learning_rate(tcfg, cycle), tcfg.min_learning_rate, warmup, num_steps)
@@ -100,9 +69,9 @@ def _adamw(max_grad_norm: float, weight_decay: float) -> optax.GradientTransform
                      optax.inject_hyperparams(optax.adamw)(learning_rate=0.0, weight_decay=weight_decay))
 
 
-def make_optimizer(model: Llama, tcfg) -> nnx.Optimizer:
+def make_optimizer(model: Llama, tcfg: TrainConfig) -> nnx.Optimizer:
   optimizer = nnx.Optimizer(model, _adamw(tcfg.max_grad_norm, tcfg.weight_decay), wrt=trainable(tcfg.full_finetune))
-  _to_mesh(model, optimizer)
+  mesh_lib.onto_mesh_of(model, optimizer)
   return optimizer
 
 
@@ -177,7 +146,7 @@ def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Arra
   return total / count
 
 
-def batches(packed: dict[str, np.ndarray], tcfg, mesh: Mesh, rng: np.random.Generator):
+def batches(packed: dict[str, np.ndarray], tcfg: TrainConfig, mesh: Mesh, rng: np.random.Generator):
   """(batch, target tokens in it): shuffled optimizer-step batches [A, B, T] on the mesh, rows padded
   (empty, no targets) to fill the last one. The count comes from the host copy: a batch sharded over
   several processes cannot be summed on one."""
@@ -196,13 +165,13 @@ def batches(packed: dict[str, np.ndarray], tcfg, mesh: Mesh, rng: np.random.Gene
             for k, v in step.items()}, int(np.sum(step['targets'])))
 
 
-def num_steps(num_examples_rows: int, tcfg) -> int:
+def num_steps(num_examples_rows: int, tcfg: TrainConfig) -> int:
   return tcfg.epochs * math.ceil(num_examples_rows / (tcfg.batch_size * tcfg.gradient_accumulation_steps))
 
 
-def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, seed: int,
-          on_step=None) -> tuple[list[float], nnx.Optimizer]:
-  """Fine-tunes `model` in place on `examples`; returns every optimizer step's loss, and the optimizer.
+def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, cycle: int, seed: int,
+          on_step=None) -> list[float]:
+  """Fine-tunes `model` in place on `examples` with a fresh optimizer; returns every optimizer step's loss.
 
   `seed` fixes the data order and the LoRA dropout masks. `on_step(step, steps, loss, learning_rate,
   target_tokens)` is called after each optimizer step (`step` counts from 1 to `steps`).
@@ -213,7 +182,7 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
   schedule = cycle_schedule(tcfg, steps, cycle)
   rng = np.random.default_rng(seed)
   nnx.reseed(model, dropout=seed)
-  _to_mesh(model, model)  # the new dropout keys
+  mesh_lib.onto_mesh_of(model, model)  # the new dropout keys
   model.train()
   losses = []
   for _ in range(tcfg.epochs):
@@ -223,7 +192,7 @@ def train(model: Llama, examples: list[Example], tcfg, mesh: Mesh, cycle: int, s
       if on_step is not None:
         on_step(len(losses), steps, losses[-1], rate, num_targets)
   model.eval()
-  return losses, optimizer
+  return losses
 
 
 def evaluate_loss(model: Llama, examples: list[Example], seq_len: int) -> float:

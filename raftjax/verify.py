@@ -102,14 +102,30 @@ class VerifierConfig:
   min_isolation: str = ''  # 'ns' | 'uid' | 'pgrp'; '' = the strongest level the machine offers at start
 
   def __post_init__(self):
-    if self.type != 'gcc':
-      raise ValueError(f"verifier.type must be 'gcc', got {self.type!r}")
-    if self.min_isolation not in ('', *sandbox.LEVELS):
-      raise ValueError(f'verifier.min_isolation must be one of {("",) + sandbox.LEVELS} (strongest first; '
-                       f"'' = the strongest this machine offers), got {self.min_isolation!r}")
     # Config files and JSON give lists; the dataclass is frozen and hashable with tuples.
     object.__setattr__(self, 'warning_flags', tuple(self.warning_flags))
     object.__setattr__(self, 'extra_flags', tuple(self.extra_flags))
+    checks = (
+        ('type', self.type == 'gcc', "'gcc' (C with gcc, C++ tasks with g++)"),
+        ('min_isolation', self.min_isolation in ('', *sandbox.LEVELS),
+         f"one of {sandbox.LEVELS} (strongest first), or '' for the strongest this machine offers"),
+        ('run_after_compile', isinstance(self.run_after_compile, bool), 'True or False'),
+        ('compile_timeout_s', self.compile_timeout_s > 0, 'more than 0 seconds'),
+        ('run_timeout_s', self.run_timeout_s > 0, 'more than 0 seconds'),
+        ('memory_mb', self.memory_mb >= 16, 'at least 16 (MiB of address space per program)'),
+        ('compile_memory_mb', self.compile_memory_mb >= 64, 'at least 64 (MiB of address space for cc1)'),
+        ('max_output_bytes', self.max_output_bytes >= 1, 'at least 1'),
+        ('num_workers', self.num_workers >= 0, '0 (one per usable core) or more'),
+        ('max_processes', self.max_processes >= 1, 'at least 1'),
+        ('file_size_mb', self.file_size_mb >= 1, 'at least 1'),
+        ('scratch_mb', self.scratch_mb >= 1, 'at least 1'),
+        ('warning_flags', all(isinstance(f, str) and f.startswith('-') for f in self.warning_flags),
+         'compiler flags, each starting with -'),
+        ('extra_flags', all(isinstance(f, str) and f.startswith('-') for f in self.extra_flags),
+         'compiler flags, each starting with -'))
+    for name, ok, expected in checks:
+      if not ok:
+        raise ValueError(f'{name} = {getattr(self, name)!r}: expected {expected}')
 
 
 # ---------------------------------------------------------------------------------- extraction

@@ -1,16 +1,20 @@
-"""The command line: config file values are defaults, `--config.a.b=value` wins, bad keys are named."""
+"""The config: file values are defaults, `--config.a.b=value` wins, every value is checked (naming the key)
+before anything is created or loaded, and one conversion gives each stage its typed config."""
 
+import dataclasses
 import os
 import subprocess
 import sys
 
 import pytest
+from flax import nnx
 
 from configs import raft as raft_config
 from configs import raft_7b
-from raftjax import raft
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import REPO
+from raftjax import config as config_lib
+from raftjax import verify
+from raftjax.model import Linear, Llama, ModelConfig
 
 
 def _main(*flags):
@@ -18,30 +22,114 @@ def _main(*flags):
                         capture_output=True, text=True, timeout=120, env=dict(os.environ, JAX_PLATFORMS='cpu'))
 
 
-@pytest.mark.parametrize('flag,named', [
-    ('--config.raft.num_cyclez=3', 'num_cyclez'),
-    ('--config.raft.num_cycles=three', 'num_cycles'),
-    ('--config.raft.reward_threshold=1.5', 'raft.reward_threshold'),
-])
-def test_bad_override_names_the_key(flag, named, tmp_path):
-  out = _main(flag, f'--config.output_dir={tmp_path}')
-  assert out.returncode != 0
-  assert named in out.stderr
-  assert not os.listdir(tmp_path)  # failed before writing anything
+def test_bad_overrides_on_the_real_command_line_are_one_line_each(tmp_path):
+  """One real CLI run per kind of error: an unknown key, a value of the wrong type, a value out of range."""
+  for flag, message in (
+      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: early_stopping,"),
+      ('--config.raft.num_cycles=three', 'num_cycles'),
+      ('--config.raft.reward_threshold=1.5', 'config.raft.reward_threshold = 1.5: expected a reward in [0, 1]')):
+    out = _main(flag, f'--config.output_dir={tmp_path}')
+    assert out.returncode != 0
+    assert message in out.stderr, out.stderr
+    assert 'Traceback' not in out.stderr or 'reward_threshold' in flag, out.stderr
+    assert not os.listdir(tmp_path)  # failed before writing anything
+
+
+def test_unknown_override_names_key_and_valid_keys():
+  message = config_lib._unknown_override(['prog', '--config=configs/raft.py', '--config.training.lora_rnak=4'])
+  assert "config.training has no key 'lora_rnak'" in message and 'lora_rank' in message
+  message = config_lib._unknown_override(['prog', '--config.nosuch.x=1'])
+  assert "config has no key 'nosuch'" in message and 'generation' in message
 
 
 def test_default_config_is_valid_and_overrides_apply():
   c = raft_config.get_config()
-  raft.check_config(c)
-  assert raft.cycle_config(c, 1).raft.reward_threshold == 0.3
-  assert raft.cycle_config(c, 3).verifier.run_after_compile
-  assert raft.cycle_config(c, 7).raft.reward_threshold == 0.7  # the last entry holds for later cycles
+  config_lib.check(c)
+  assert config_lib.for_cycle(c, 1).raft.reward_threshold == 0.3
+  assert config_lib.for_cycle(c, 3).verifier.run_after_compile
+  assert config_lib.for_cycle(c, 7).raft.reward_threshold == 0.7  # the last entry holds for later cycles
+  assert config_lib.for_cycle(c, 0).raft.reward_threshold == c.raft.reward_threshold  # the file's own values
+  assert config_lib.overrides_of(c, 2) == {'raft.reward_threshold': 0.5}
+
+
+def test_every_config_key_is_a_field_of_its_typed_config():
+  """The one conversion: each section becomes its dataclass with every value, none dropped."""
+  c = raft_config.get_config()
+  cycle = config_lib.for_cycle(c, 0)
+  for name in config_lib.SECTIONS:
+    typed = dataclasses.asdict(getattr(cycle, name))
+    for key, value in c[name].items():
+      assert typed[key] == (tuple(value) if isinstance(value, (list, tuple)) else value), (name, key)
+  c.generation.unknown = 1
+  with pytest.raises(ValueError, match=r"config\.generation\.unknown = 1: expected a key of config\.generation"):
+    config_lib.check(c)
 
 
 def test_accelerator_config_needs_a_model_and_is_valid_with_one():
   c = raft_7b.get_config()
   with pytest.raises(ValueError, match='sft_checkpoint'):
-    raft.check_config(c)
+    config_lib.check(c)
   c.sft_checkpoint = '/models/Qwen2.5-Coder-7B-Instruct'
-  raft.check_config(c)
+  config_lib.check(c)
   assert c.model.dtype == 'bfloat16' and c.mesh.shape == (2, 1, 4)
+
+
+@pytest.mark.parametrize('key,value,message', [
+    ('raft.reward_threshold', 1.5, r'raft\.reward_threshold = 1\.5: expected a reward in \[0, 1\]'),
+    ('raft.reward_threshold', -0.1, r'raft\.reward_threshold = -0\.1'),
+    ('raft.keep_top_percent', 0.0, r'raft\.keep_top_percent = 0\.0: expected a fraction in \(0, 1\]'),
+    ('raft.selection', 'best', r"raft\.selection = 'best': expected one of"),
+    ('raft.num_cycles', 0, r'raft\.num_cycles = 0: expected at least 1'),
+    ('raft.patience', 0, r'raft\.patience = 0'),
+    ('eval_fraction', 1.0, r'eval_fraction = 1\.0: expected a fraction in \[0, 1\)'),
+    ('generation.max_new_tokens', 0, r'generation\.max_new_tokens = 0: expected at least 1'),
+    ('generation.top_p', 0.0, r'generation\.top_p = 0\.0: expected a probability in \(0, 1\]'),
+    ('generation.temperature', -1.0, r'generation\.temperature = -1\.0'),
+    ('generation.batch_size', 0, r'generation\.batch_size = 0'),
+    ('training.learning_rate', 0.0, r'training\.learning_rate = 0\.0: expected more than 0'),
+    ('training.lora_targets', ('q_proj', 'qkv'), r'training\.lora_targets = .*expected a non-empty subset'),
+    ('training.lora_dropout', 1.0, r'training\.lora_dropout = 1\.0'),
+    ('training.warmup_fraction', 2.0, r'training\.warmup_fraction = 2\.0'),
+    ('training.gradient_accumulation_steps', 0, r'training\.gradient_accumulation_steps = 0'),
+    ('evaluation.samples_per_prompt', 0, r'evaluation\.samples_per_prompt = 0'),
+    ('model.dtype', 'float8', r"model\.dtype = 'float8': expected one of"),
+    ('mesh.shape', (-1, -1, 1), r'mesh\.shape = \(-1, -1, 1\): expected 3 sizes'),
+    ('mesh.shape', (2, 1), r'mesh\.shape = \(2, 1\)'),
+    ('mesh.axes', ('data', 'data', 'tensor'), r'mesh\.axes = .*distinct'),
+    ('sft_checkpoint', '', r'sft_checkpoint'),
+    ('verifier.type', 'clang', r'verifier\.type'),
+    ('verifier.memory_mb', -5, r'verifier\.memory_mb'),
+    ('verifier.run_timeout_s', -1.0, r'verifier\.run_timeout_s'),
+    ('verifier.num_workers', -1, r'verifier\.num_workers'),
+])
+def test_config_values_are_checked(key, value, message):
+  c = raft_config.get_config()
+  c.cycles = []
+  if '.' in key:
+    section, name = key.split('.')
+    c[section][name] = value
+  else:
+    c[key] = value
+  with pytest.raises(ValueError, match=message):
+    config_lib.check(c)
+
+
+def test_cycle_overrides_are_checked():
+  c = raft_config.get_config()
+  c.cycles = [{'raft.reward_threshold': 2.0}]
+  with pytest.raises(ValueError, match=r'raft\.reward_threshold = 2\.0: expected a reward .* \(in cycle 1'):
+    config_lib.check(c)
+  c.cycles = [{'raft.treshold': 0.5}]
+  with pytest.raises(ValueError, match=r"cycles\[0\] = 'raft\.treshold': expected keys among"):
+    config_lib.check(c)
+  c.cycles = [{'verifier.memory_mb': 0}]
+  with pytest.raises(ValueError, match=r'verifier\.memory_mb.*in cycle 1'):
+    config_lib.check(c)
+
+
+def test_lora_targets_are_the_models_projections():
+  model = nnx.eval_shape(lambda: Llama(ModelConfig(vocab_size=16, hidden_size=8, intermediate_size=16, num_layers=1,
+                                                   num_heads=2, num_kv_heads=1, head_dim=4), nnx.Rngs(0)))
+  names = {path[-1] for path, m in nnx.iter_modules(model) if isinstance(m, Linear) and path[-1] != 'lm_head'}
+  assert names == set(config_lib.LORA_TARGETS)
+  assert set(config_lib.CYCLE_KEYS) >= {f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)}

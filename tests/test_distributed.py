@@ -15,20 +15,11 @@ import jax
 import numpy as np
 import pytest
 
-import tiny
-from test_raft import _saved_params
+from helpers import REPO, saved_params
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT_S = 300
 # Fields that record how long something took: the only ones allowed to differ between runs.
 TIMINGS = ('compile_s', 'run_s', 'seconds')
-
-
-@pytest.fixture(scope='module')
-def tiny_dir(tmp_path_factory):
-  directory = str(tmp_path_factory.mktemp('tiny'))
-  tiny.make(directory)
-  return directory
 
 
 def _flags(tiny_dir: str, output_dir: str) -> list[str]:
@@ -125,7 +116,7 @@ def _assert_same_run(a: str, b: str) -> None:
   assert stats[0]['kept'] > 0 and len(stats[0]['losses']) >= 1
   np.testing.assert_allclose(stats[1]['losses'], stats[0]['losses'], rtol=1e-5)
   assert stats[1]['eval'] == stats[0]['eval']
-  params = [_saved_params(os.path.join(d, 'cycle_1', 'checkpoint')) for d in (a, b)]
+  params = [saved_params(os.path.join(d, 'cycle_1', 'checkpoint')) for d in (a, b)]
   leaves = [jax.tree.leaves(p) for p in params]
   assert len(leaves[0]) == len(leaves[1]) > 0
   for x, y in zip(*leaves):

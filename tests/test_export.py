@@ -15,7 +15,7 @@ from flax import nnx
 
 from raftjax import checkpoint as ckpt
 from raftjax import export
-from raftjax import train
+from raftjax.model import add_lora
 from raftjax import weights
 
 PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
@@ -60,7 +60,7 @@ def _randomize(model, kind, seed: int, scale: float = 0.1) -> None:
 def _save_cycle(model, base: str, cycle_dir: str, full: bool, targets) -> None:
   meta = dict(cycle=1, base=base, full_finetune=full, lora=dict(rank=4, alpha=8.0, targets=list(targets)),
               seeds=dict(sample=[0, 1], train=0))  # as raft.run_cycle writes it
-  ckpt.save(os.path.join(cycle_dir, 'checkpoint'), 1, model, None, meta, full)
+  ckpt.save(os.path.join(cycle_dir, 'checkpoint'), 1, model, meta, full)
 
 
 @pytest.fixture(scope='module', params=sorted(BASES))
@@ -71,7 +71,7 @@ def lora_cycle(request, tmp_path_factory, mesh1):
   base = _save_base(name, str(tmp / 'base'))
   model = weights.load_model(base, mesh1)
   targets = BASES[name][2]
-  added = train.add_lora(model, 4, 8.0, 0.0, targets, seed=0)
+  added = add_lora(model, 4, 8.0, 0.0, targets, seed=0)
   assert added == len(PROJECTIONS) * TINY['num_hidden_layers'] + ('lm_head' in targets)
   _randomize(model, nnx.LoRAParam, 1)
   _save_cycle(model, base, str(tmp / 'cycle_1'), False, targets)
@@ -235,7 +235,7 @@ def test_smollm2_gguf_base_exports_both_ways(tmp_path, mesh1):
   import peft
 
   model, tok = weights.load_pretrained(weights.SMOLLM2, mesh1)
-  train.add_lora(model, 4, 8.0, 0.0, PROJECTIONS, seed=0)
+  add_lora(model, 4, 8.0, 0.0, PROJECTIONS, seed=0)
   _randomize(model, nnx.LoRAParam, 3, scale=0.01)
   cycle = str(tmp_path / 'cycle_1')
   _save_cycle(model, weights.SMOLLM2, cycle, False, PROJECTIONS)

@@ -76,15 +76,15 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
     assert len(f.readlines()) == 4 * 2
   assert log['base']['num_tasks'] == 7
 
-  # raftjax.eval evaluates the run's held-out split by default: the numbers of training_log.json.
+  # raftjax.evaluate evaluates the run's held-out split by default: the numbers of training_log.json.
   cycle = os.path.join(out_dir, 'cycle_1')
-  evaluated = _shell(f'python -m raftjax.eval --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env)
+  evaluated = _shell(f'python -m raftjax.evaluate --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env)
   assert 'evaluating 7 tasks: held-out tasks of the built-in task set split by eval_fraction 0.05, seed 0' \
       in evaluated.stderr
   metrics = json.loads(evaluated.stdout[evaluated.stdout.index('{'):])
   for key in ('num_tasks', 'compile_rate', 'pass_rate', 'mean_reward', 'stages'):
     assert metrics[key] == log['cycles'][0]['eval'][key], key
-  everything = _shell(f'python -m raftjax.eval --config=configs/raft.py {overrides} --checkpoint=base --split=all '
+  everything = _shell(f'python -m raftjax.evaluate --config=configs/raft.py {overrides} --checkpoint=base --split=all '
                       '--config.generation.max_new_tokens=8', repo, env)
   assert 'evaluating 137 tasks: all of the built-in task set' in everything.stderr
 

@@ -6,15 +6,15 @@ import nbclient
 import nbformat
 import pytest
 
-import tinyrun
+from helpers import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 NOTEBOOK = os.path.join(REPO, 'notebooks', 'raft_run.ipynb')
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
-  return tinyrun.make(tmp_path_factory)
+def run_dir(tiny_run):
+  return tiny_run
 
 
 def test_notebook_runs_on_a_tiny_run(run_dir, monkeypatch):

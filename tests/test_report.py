@@ -11,16 +11,15 @@ import pytest
 from PIL import Image
 from tensorboardX.proto import event_pb2
 
-import tinyrun
+from helpers import REPO
 from raftjax import report
 from raftjax.metrics import MetricsWriter
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
-  return tinyrun.make(tmp_path_factory)
+def run_dir(tiny_run):
+  return tiny_run
 
 
 # ----------------------------------------------------------------------------------------- metrics

@@ -1,0 +1,80 @@
+"""Helpers shared by the tests (fixtures are in conftest.py; the tiny C-writing model in tiny.py)."""
+
+import os
+
+import jax
+import numpy as np
+
+from configs import raft as raft_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A tiny LLaMA-family config in transformers' spelling: GQA (6 heads, 2 KV heads), 2 layers.
+TINY_HF = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
+               num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5)
+
+
+def save_random_hf_model(config_cls, kwargs: dict, path: str, **save_kwargs):
+  """A random transformers model of `config_cls(**kwargs)` saved as safetensors to `path`; biases and norm
+  weights are moved off their 0 / 1 initial values, so those paths are really exercised."""
+  import torch
+  import transformers
+
+  torch.manual_seed(0)
+  model = transformers.AutoModelForCausalLM.from_config(config_cls(**kwargs)).float().eval()
+  with torch.no_grad():
+    for name, p in model.named_parameters():
+      if name.endswith('bias') or 'norm' in name:
+        p.add_(0.1 * torch.randn_like(p))
+  model.save_pretrained(path, safe_serialization=True, **save_kwargs)
+  return model
+
+
+def tiny_config(tiny_dir: str, output_dir: str):
+  """configs/raft.py shrunk to the tiny model (tests/tiny.py): 2 cycles of 4 tasks x 4 samples."""
+  c = raft_config.get_config()
+  c.sft_checkpoint = os.path.join(tiny_dir, 'model')
+  c.output_dir = output_dir
+  c.prompts = os.path.join(tiny_dir, 'tasks.jsonl')
+  c.eval_prompts = os.path.join(tiny_dir, 'eval.jsonl')
+  c.mesh.shape = (1, 1, 1)
+  c.raft.num_cycles = 2
+  c.raft.samples_per_prompt = 4
+  c.raft.early_stopping = False  # these tests check two full cycles
+  c.generation.max_new_tokens = 40
+  c.generation.batch_size = 2
+  c.training.batch_size = 2
+  c.training.lora_rank = 4
+  c.training.learning_rate = 3e-3
+  c.training.max_seq_len = 256
+  c.verifier.num_workers = 2
+  c.cycles = [{'raft.reward_threshold': 0.3},
+              {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True}]
+  return c
+
+
+def read_jsonl(path) -> list[dict]:
+  import json
+
+  with open(path) as f:
+    return [json.loads(line) for line in f]
+
+
+def write_jsonl(path, rows) -> str:
+  import json
+
+  with open(path, 'w') as f:
+    f.writelines(json.dumps(r) + '\n' for r in rows)
+  return str(path)
+
+
+def saved_params(directory: str) -> dict:
+  """The saved trainable params of an Orbax cycle checkpoint as numpy arrays, whoever wrote them."""
+  import orbax.checkpoint as ocp
+
+  from raftjax import checkpoint as ckpt
+
+  path = os.path.join(directory, str(ckpt.finished_step(directory)), 'params')
+  checkpointer = ocp.PyTreeCheckpointer()
+  as_numpy = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray),
+                          checkpointer.metadata(path).item_metadata.tree)
+  return checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))

@@ -1,0 +1,85 @@
+"""Step 3 and the loop's other decisions (raftjax.selection): what trains, which prompts a cycle samples,
+when to stop, and the statistics they are made from."""
+
+import math
+
+import numpy as np
+import pytest
+
+from raftjax import selection
+from raftjax.config import RaftConfig
+
+
+def _s(prompt, i, reward, completion=None):
+  return dict(prompt_id=prompt, sample_index=i, reward=reward, completion=completion or f'{prompt}-{i}')
+
+
+def test_select_threshold_never_zero_and_dedup():
+  samples = [_s('a', 0, 0.0), _s('a', 1, 0.5), _s('a', 2, 0.5, 'a-1 '), _s('a', 3, 0.3), _s('b', 0, 1.0)]
+  kept = selection.select(samples, 0.0, 1.0, 'global', 4, seed=0)
+  assert [(k['prompt_id'], k['sample_index']) for k in kept] == [('a', 1), ('a', 3), ('b', 0)]
+  assert [k['sample_index'] for k in selection.select(samples, 0.5, 1.0, 'global', 4, 0)] == [1, 0]
+
+
+def test_select_per_prompt_keeps_best_of_k_and_global_top_percent():
+  samples = [_s('a', i, r) for i, r in enumerate([0.3, 1.0, 0.5, 0.7])] + [_s('b', i, 0.5) for i in range(4)]
+  best_of_k = selection.select(samples, 0.3, 0.25, 'per_prompt', 4, seed=0)
+  assert [k['prompt_id'] for k in best_of_k] == ['a', 'b'] and best_of_k[0]['reward'] == 1.0
+  top_half = selection.select(samples, 0.3, 0.5, 'global', 4, seed=0)
+  assert len(top_half) == 4 and sorted(k['reward'] for k in top_half)[-2:] == [0.7, 1.0]
+
+
+def test_select_breaks_ties_fairly_not_by_file_order():
+  samples = [_s(f'p{i}', 0, 0.5) for i in range(100)]
+  kept = [int(k['prompt_id'][1:]) for seed in range(20) for k in selection.select(samples, 0.5, 0.1, 'global', 1, seed)]
+  assert len(kept) == 200 and len(set(kept)) > 50  # different prompts win the ties under different seeds
+  assert 35 < np.mean(kept) < 65  # positions in the file are kept evenly (a stable sort would give 4.5)
+
+
+def test_cycle_prompts_rotate_through_one_permutation():
+  tasks = [{'id': str(i)} for i in range(10)]
+  windows = [[t['id'] for t in selection.cycle_prompts(tasks, 4, seed=3, cycle=c)] for c in (1, 2, 3)]
+  assert all(len(w) == 4 for w in windows)
+  assert sorted(windows[0] + windows[1] + windows[2][:2]) == sorted(map(str, range(10)))  # every task once...
+  assert windows[2][2:] == windows[0][:2]  # ... then around again
+  assert selection.cycle_prompts(tasks, 0, 3, 1) == tasks and selection.cycle_prompts(tasks, 12, 3, 5) == tasks
+  assert windows[0] != [t['id'] for t in selection.cycle_prompts(tasks, 4, seed=4, cycle=1)]
+
+
+def _cycles(*rewards):
+  return [{'cycle': i, 'eval': {'mean_reward': r}} for i, r in enumerate(rewards, 1)]
+
+
+@pytest.mark.parametrize('rewards,expected', [
+    ((0.20, 0.30), None),  # gaining
+    ((0.20, 0.21), None),  # one small gain: patience 2 not used up
+    ((0.20, 0.21, 0.215), 'plateau'),  # two gains below min_improvement in a row
+    ((0.20, 0.30, 0.27), 'degradation'),  # fell by more than min_improvement
+    ((0.20, 0.30, 0.29), None),  # fell by less: a cycle without gain, not degradation
+    ((0.20, 0.30, 0.29, 0.295), 'plateau'),
+])
+def test_stop_reason(rewards, expected):
+  base, *cycles = rewards
+  raft = RaftConfig(min_improvement=0.02, patience=2)
+  assert selection.stop_reason({'mean_reward': base}, _cycles(*cycles), raft) == expected
+  assert selection.stop_reason({'mean_reward': base}, _cycles(*cycles), RaftConfig(early_stopping=False)) is None
+
+
+def test_pass_at_k_against_direct_enumeration():
+  from itertools import combinations
+  for n in range(1, 7):
+    for c in range(n + 1):
+      for k in range(1, n + 1):
+        draws = list(combinations([1] * c + [0] * (n - c), k))
+        assert selection.pass_at_k(n, c, k) == pytest.approx(sum(map(any, draws)) / len(draws))
+
+
+def test_sample_stats_and_summarize():
+  rows = [dict(reward=r, stage=s) for r, s in ((0.0, 'compile_error'), (0.3, 'compiled_with_warnings'),
+                                                (0.8, 'tests_failed'), (1.0, 'correct'))]
+  stats = selection.sample_stats(rows)
+  assert stats['levels'] == {'0.0': 1, '0.3': 1, '0.5': 0, '0.7': 1, '1.0': 1}
+  assert stats['compile_rate'] == 0.75 and stats['pass_rate'] == 0.25 and stats['mean_reward'] == pytest.approx(0.525)
+  evaluation = selection.summarize(2, rows, 2)  # task 0: samples 0-1 (none correct), task 1: 2-3 (one)
+  assert evaluation['pass@1'] == pytest.approx((0 + 0.5) / 2) and evaluation['pass@2'] == pytest.approx(0.5)
+  assert evaluation['stages'] == stats['stages'] and not math.isnan(evaluation['mean_reward'])
