@@ -1,12 +1,12 @@
 """Benchmarks: `python -m raftjax.bench <name>` prints one JSON object. Names: see BENCHMARKS."""
 
 import dataclasses
+import inspect
 import json
 import multiprocessing
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -189,10 +189,20 @@ def _machine(jax) -> dict:
           'devices': f'{jax.devices()[0].device_kind} x {jax.device_count()}', 'backend': jax.default_backend()}
 
 
+def _import_torch():
+  """torch, the reference the sampler and train benchmarks race: a test-only dependency."""
+  try:
+    import torch  # pylint: disable=import-outside-toplevel
+  except ImportError:
+    raise RuntimeError('raftjax.bench sampler|train compare with torch (transformers, PEFT), a test-only '
+                       'dependency: pip install -e ".[test]"') from None
+  return torch
+
+
 def _torch_model(checkpoint: str):
   """transformers' torch model (float32) of a raftjax checkpoint name, .gguf file or HF directory, on
   the GPU when torch has one (torch's default f32 products there, no TF32), else on CPU."""
-  import torch  # pylint: disable=import-outside-toplevel
+  torch = _import_torch()
   from transformers import AutoModelForCausalLM  # pylint: disable=import-outside-toplevel
 
   from raftjax import weights  # pylint: disable=import-outside-toplevel
@@ -313,7 +323,7 @@ def _jax_sampler_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: 
 def _torch_sampler_side(checkpoint: str, prompts: list[list[int]], pad_id: int, samples_per_prompt: int,
                         max_new_tokens: int):
   """transformers' `generate` (torch, float32) on the same token ids, left-padded as it expects."""
-  import torch  # pylint: disable=import-outside-toplevel
+  torch = _import_torch()
 
   model = _torch_model(checkpoint)
   width = max(map(len, prompts))
@@ -353,16 +363,15 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it also reports the
   time split of each finished cycle.
   """
-  from configs import raft as raft_config  # pylint: disable=import-outside-toplevel
+  from raftjax.config import TrainConfig  # pylint: disable=import-outside-toplevel
 
   load_before = os.getloadavg()
-  tcfg = raft_config.get_config().training
-  tcfg.update(dict(batch_size=rows, gradient_accumulation_steps=1, max_seq_len=seq_len, lora_rank=rank,
-                   lora_alpha=alpha, lora_dropout=0.0, lora_targets=LORA_TARGETS, full_finetune=False))
-  with _Side('_jax_train_side', checkpoint=checkpoint, tcfg=tcfg.to_dict()) as jax_side:
+  tcfg = dataclasses.asdict(TrainConfig(  # configs/raft.py's optimizer settings, one micro-batch per step
+      batch_size=rows, gradient_accumulation_steps=1, max_seq_len=seq_len, lora_rank=rank, lora_alpha=alpha,
+      lora_targets=LORA_TARGETS))
+  with _Side('_jax_train_side', checkpoint=checkpoint, tcfg=tcfg) as jax_side:
     (jax_first, jax_loss), (jax_second, _) = jax_side('steps', n=2)
-    with _Side('_torch_train_side', checkpoint=checkpoint, packed=jax_side.info['packed'],
-               tcfg=tcfg.to_dict()) as torch_side:
+    with _Side('_torch_train_side', checkpoint=checkpoint, packed=jax_side.info['packed'], tcfg=tcfg) as torch_side:
       [(torch_first, torch_loss)] = torch_side('steps', n=1)
       jax_times, torch_times = [], []
       for _ in range(n_rounds):
@@ -398,15 +407,16 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
 def _jax_train_side(checkpoint: str, tcfg: dict):
   """raftjax's model with LoRA, one batch of random token ids (returned as `packed`), and its train step."""
   jax = _import_jax()
-  import ml_collections  # pylint: disable=import-outside-toplevel
   import numpy as np  # pylint: disable=import-outside-toplevel
 
   from raftjax import mesh as mesh_lib, train, weights  # pylint: disable=import-outside-toplevel
+  from raftjax.config import TrainConfig  # pylint: disable=import-outside-toplevel
+  from raftjax.model import add_lora  # pylint: disable=import-outside-toplevel
 
-  tcfg = ml_collections.ConfigDict(tcfg)
+  tcfg = TrainConfig(**tcfg)
   mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
   model = weights.load_model(checkpoint, mesh=mesh)
-  train.add_lora(model, tcfg.lora_rank, tcfg.lora_alpha, 0.0, tcfg.lora_targets, seed=0)
+  add_lora(model, tcfg.lora_rank, tcfg.lora_alpha, 0.0, tcfg.lora_targets, seed=0)
   rng = np.random.default_rng(0)
   seq_len, prompt_len = tcfg.max_seq_len, tcfg.max_seq_len // 4
   examples = [train.Example(prompt=rng.integers(0, model.cfg.vocab_size, prompt_len).tolist(),
@@ -425,8 +435,8 @@ def _jax_train_side(checkpoint: str, tcfg: dict):
 
 def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
   """transformers + PEFT LoRA with the same settings on the same rows; `steps` returns (s, loss) each."""
+  torch = _import_torch()
   import peft  # pylint: disable=import-outside-toplevel
-  import torch  # pylint: disable=import-outside-toplevel
 
   torch.manual_seed(0)
   config = peft.LoraConfig(r=tcfg['lora_rank'], lora_alpha=tcfg['lora_alpha'],
@@ -489,22 +499,41 @@ BENCHMARKS = {
 }
 
 
-def _flag_value(text: str):
-  """`--rows=8` gives 8, `--workdir=runs/raft` the string: JSON where it parses, else the text."""
-  try:
-    return json.loads(text)
-  except json.JSONDecodeError:
-    return text
+# Every benchmark argument as a flag (defaults are the functions' own; only flags given are passed).
+_FLAGS = ('checkpoint', 'samples_per_prompt', 'max_new_tokens', 'n_rounds', 'large_batches', 'peak_bandwidth_gbs',
+          'rows', 'seq_len', 'rank', 'alpha', 'n_steps', 'workdir')
 
 
-def main(argv: list[str]) -> int:
-  flags = [a[2:].split('=', 1) for a in argv[2:] if a.startswith('--') and '=' in a]
-  if len(argv) < 2 or argv[1] not in BENCHMARKS or len(flags) != len(argv) - 2:
-    print(f'usage: python -m raftjax.bench {{{"|".join(BENCHMARKS)}}} [--arg=value ...]', file=sys.stderr)
-    return 2
-  print(json.dumps(BENCHMARKS[argv[1]](**{k: _flag_value(v) for k, v in flags}), indent=2))
-  return 0
+def main(argv: list[str]) -> None:
+  """`python -m raftjax.bench NAME [--flag=value ...]`: the flags a benchmark takes are its arguments."""
+  from absl import app, flags  # pylint: disable=import-outside-toplevel
+
+  if len(argv) != 2 or argv[1] not in BENCHMARKS:
+    raise app.UsageError(f'expected one benchmark name, {" | ".join(BENCHMARKS)}; got {argv[1:]}')
+  bench = BENCHMARKS[argv[1]]
+  takes = inspect.signature(bench).parameters
+  given = {name: flags.FLAGS[name].value for name in _FLAGS if flags.FLAGS[name].present}
+  wrong = sorted(set(given) - set(takes))
+  if wrong:
+    raise app.UsageError(f'{argv[1]} takes --{", --".join(takes)}; not --{", --".join(wrong)}')
+  if 'large_batches' in given:
+    given['large_batches'] = [int(n) for n in given['large_batches']]
+  print(json.dumps(bench(**given), indent=2))
 
 
 if __name__ == '__main__':
-  sys.exit(main(sys.argv))
+  from absl import app, flags
+
+  flags.DEFINE_string('checkpoint', None, "sampler, train: 'smollm2-135m-instruct', a .gguf or an HF directory")
+  flags.DEFINE_integer('samples_per_prompt', None, 'sampler: rows per prompt')
+  flags.DEFINE_integer('max_new_tokens', None, 'sampler: tokens per row')
+  flags.DEFINE_integer('n_rounds', None, 'interleaved timing rounds')
+  flags.DEFINE_list('large_batches', None, 'sampler: extra row counts to time (e.g. 64,256)')
+  flags.DEFINE_float('peak_bandwidth_gbs', None, "sampler: the device's peak memory bandwidth, GB/s")
+  flags.DEFINE_integer('rows', None, 'train: rows per step')
+  flags.DEFINE_integer('seq_len', None, 'train: tokens per row')
+  flags.DEFINE_integer('rank', None, 'train: LoRA rank')
+  flags.DEFINE_float('alpha', None, 'train: LoRA alpha')
+  flags.DEFINE_integer('n_steps', None, 'train: steps per timing block')
+  flags.DEFINE_string('workdir', None, 'train: a RAFT output_dir whose cycles to split by phase')
+  app.run(main)

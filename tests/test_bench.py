@@ -4,15 +4,18 @@ import json
 import os
 import signal
 
+import subprocess
+import sys
+
 import pytest
 
-import tiny
+from helpers import REPO
 from raftjax import bench
 
 
 @pytest.fixture(scope='module')
-def model_dir(tmp_path_factory):
-  return tiny.make(str(tmp_path_factory.mktemp('tiny')))
+def model_dir(tiny_dir):
+  return os.path.join(tiny_dir, 'model')
 
 
 def _write_stats(directory: str, seconds: dict):
@@ -82,3 +85,15 @@ def test_a_side_that_dies_says_so(model_dir):
     with pytest.raises(RuntimeError, match='exited with code -9'):
       side('steps', n=1)
   assert _side_processes() == []
+
+
+def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
+  run = lambda *args: subprocess.run([sys.executable, '-m', 'raftjax.bench', *args], cwd=REPO, capture_output=True,
+                                     text=True, timeout=600, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  out = run('train', f'--checkpoint={model_dir}', '--rows=1', '--seq_len=16', '--n_steps=1', '--n_rounds=1')
+  assert out.returncode == 0, out.stderr
+  assert json.loads(out.stdout)['rows'] == 1
+  out = run('train', '--max_new_tokens=8')
+  assert out.returncode != 0 and 'not --max_new_tokens' in out.stderr
+  out = run('nosuch')
+  assert out.returncode != 0 and 'expected one benchmark name' in out.stderr
