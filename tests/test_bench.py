@@ -97,3 +97,13 @@ def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
   assert out.returncode != 0 and 'not --max_new_tokens' in out.stderr
   out = run('nosuch')
   assert out.returncode != 0 and 'expected one benchmark name' in out.stderr
+
+
+def test_verifier_bench_reports_the_sandbox_cost_per_run():
+  program = '```c\n#include <stdio.h>\nint main(void) { int x; scanf("%d", &x); printf("%d\\n", 2 * x); }\n```'
+  out = bench._sandbox_overhead(program)
+  weaker = 'uid' if os.geteuid() == 0 else 'pgrp'
+  assert out['isolation'] in ('ns', weaker) and out['run_sandboxed_ms'] > out['run_bare_ms'] > 0
+  assert out['run_overhead_ms'] == round(out['run_sandboxed_ms'] - out['run_bare_ms'], 2)
+  assert out['gcc_overhead_ms'] == round(out['gcc_sandboxed_ms'] - out['gcc_bare_ms'], 2)
+  assert (f'run_sandboxed_ms_{weaker}' in out) == (out['isolation'] != weaker)
