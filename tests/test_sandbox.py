@@ -748,9 +748,11 @@ def test_as_an_ordinary_user(tmp_path_factory):
     subprocess.run(['useradd', '--create-home', '--shell', '/bin/sh', TEST_USER], check=True)
     pw = pwd.getpwnam(TEST_USER)
   token = 'RAFTJAX-CANARY-' + secrets.token_hex(8)
-  os.makedirs(pw.pw_dir, exist_ok=True)
+  os.makedirs(pw.pw_dir, mode=0o700, exist_ok=True)
   os.chown(pw.pw_dir, pw.pw_uid, pw.pw_gid)
-  secret_path = _plant_secret(pw.pw_dir, token, pw.pw_uid, pw.pw_gid)
+  home = os.path.join(pw.pw_dir, f'run-{token[-16:]}')  # HOME of this run only: runs may overlap
+  os.mkdir(home)
+  secret_path = _plant_secret(home, token, pw.pw_uid, pw.pw_gid)
   python = _user_python(TEST_USER)
   if python is None:
     pytest.fail(f'no Python {sys.version_info.major}.{sys.version_info.minor} that {TEST_USER} can run')
@@ -776,7 +778,7 @@ def test_as_an_ordinary_user(tmp_path_factory):
       for name in dirs + files:
         os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
     os.chmod(copy, 0o755)
-    env = {'PATH': '/usr/bin:/bin', 'HOME': pw.pw_dir, 'USER': TEST_USER, 'LC_ALL': 'C.UTF-8',
+    env = {'PATH': '/usr/bin:/bin', 'HOME': home, 'USER': TEST_USER, 'LC_ALL': 'C.UTF-8',
            'PYTHONPATH': f'{copy}:{site}', 'PYTHONDONTWRITEBYTECODE': '1',
            'RAFTJAX_TEST_SECRET_FILE': secret_path, 'RAFTJAX_TEST_SECRET': token}
     proc = subprocess.run(
@@ -796,3 +798,4 @@ def test_as_an_ordinary_user(tmp_path_factory):
     assert token not in output  # not even in a failure message
   finally:
     shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
