@@ -703,6 +703,9 @@ def main(argv: Sequence[str] | None = None) -> int:
   old_sigterm = _exit_on_sigterm()  # SIGTERM unwinds: runs stopped, work dirs and temp output removed
   try:
     return _main(args)
+  except KeyboardInterrupt:  # unwound the same way
+    print('error: interrupted', file=sys.stderr)
+    return 130
   finally:
     if old_sigterm is not None:
       signal.signal(signal.SIGTERM, old_sigterm)

@@ -614,10 +614,10 @@ SLOW_COMPILE = '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' 
     '\nint a[] = { A40 };\nint main(void) { return 0; }\n'
 
 
-@pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_killing_the_cli_leaves_nothing(tmp_path, sig):
-  """SIGKILL or SIGTERM of the CLI while gcc runs: the workers, launchers, gcc and cc1 are gone within
-  seconds (not at the 10 s compile limit), so are the work directories; no output, no temp file."""
+  """SIGKILL, SIGTERM or SIGINT of the CLI while gcc runs: the workers, launchers, gcc and cc1 are gone
+  within seconds (not at the 10 s compile limit), so are the work directories; no output, no temp file."""
   samples = tmp_path / 's.jsonl'
   samples.write_text(''.join(json.dumps({'prompt': 'p', 'completion': fenced(SLOW_COMPILE + f'// {i}\n')})
                              + '\n' for i in range(2)))
@@ -643,8 +643,8 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
   assert [test_sandbox._cmdline(p) for p in tree if test_sandbox._alive(p)] == []
   assert os.listdir(out_dir) == []
   assert [d for w in workers for d in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{w}-*'))] == []
-  if sig == signal.SIGTERM:
-    assert proc.returncode == 128 + signal.SIGTERM
+  if sig != signal.SIGKILL:
+    assert proc.returncode == {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 130}[sig]
     assert glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*')) == []
   else:  # the CLI itself could not clean up (its launcher's build dir): the next verifier does
     left = glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*'))
