@@ -377,6 +377,7 @@ def _init_worker(launcher: str, parent: int, isolation: str) -> None:
   # waiting forever: the kernel sends it SIGTERM when its parent dies (and it exits if that already
   # happened). SIGTERM stops the run in progress, removes its work directory, and exits.
   signal.signal(signal.SIGTERM, _on_sigterm)
+  signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, whose exit sends SIGTERM
   libc = ctypes.CDLL(None)
   libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
   libc.prctl(_PR_SET_DUMPABLE, 0)  # a program at the 'pgrp' level (our uid) may not open our /proc files
