@@ -1,0 +1,14 @@
+#include <stdio.h>
+
+int main(void) {
+    long long n;
+    if (scanf("%lld", &n) != 1) {
+        return 1;
+    }
+    printf("1");
+    for (long long p = 2; p <= n; p *= 2) {
+        printf(" %lld", p);
+    }
+    printf("\n");
+    return 0;
+}

@@ -1,0 +1,10 @@
+#include <stdio.h>
+
+int main(void) {
+    int a, b;
+    if (scanf("%d %d", &a, &b) != 2) {
+        return 1;
+    }
+    printf("%d\n", a * a + b * b);
+    return 0;
+}
