@@ -55,12 +55,21 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...
   c.raft.patience = 2  # ... for this many cycles in a row stops the run (a larger drop stops it at once)
+  # Drop prompts whose samples all pass (reward >= the cycle's threshold) or all fail before training:
+  # 'none' | 'all_fail' | 'all_pass' | 'both'. With `refill`, the next prompts of the rotation are sampled
+  # until the cycle has prompts_per_cycle prompts left (DAPO's dynamic sampling).
+  c.raft.prompt_filter = 'none'
+  c.raft.refill = False
 
   # Held-out evaluation after every cycle (and of the base model): programs always run, so compile and
   # pass rates compare across a curriculum. The best cycle is the one with the highest mean reward here.
   c.evaluation = ml_collections.ConfigDict()
   c.evaluation.samples_per_prompt = 1
   c.evaluation.temperature = 0.0  # greedy: pass@1 without sampling noise
+  # Also draw this many samples per held-out task from the policy at pass_at_k_temperature (no top-p):
+  # pass@1 and pass@k, the policy's token entropy and its KL to the base on them. 0 = off.
+  c.evaluation.pass_at_k = 0
+  c.evaluation.pass_at_k_temperature = 1.0
 
   c.training = ml_collections.ConfigDict()
   c.training.epochs = 1
@@ -78,6 +87,14 @@ def get_config() -> ml_collections.ConfigDict:
   c.training.lora_alpha = 32.0
   c.training.lora_dropout = 0.0
   c.training.lora_targets = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
+  # The loss (raftjax/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp' (RAFT++:
+  # importance-weighted and clipped; give it several epochs) | 'reinforce_rej' (policy gradient with a
+  # per-prompt baseline) | 'grpo' (group-normalised advantages).
+  c.training.objective = 'sft'
+  c.training.clip_epsilon = 0.2  # importance ratios are clipped to [1 - this, 1 + this]
+  c.training.kl_coef = 0.0  # weight of the KL(policy || base) penalty (policy-gradient objectives, LoRA)
+  c.training.reset_to_base = False  # every cycle trains from the base weights (fresh adapters) ...
+  c.training.accumulate_kept = False  # ... on the kept samples of every cycle so far (else this cycle's)
 
   c.verifier = ml_collections.ConfigDict()
   c.verifier.type = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++
@@ -93,8 +110,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.verifier.num_workers = 0  # 0 = usable CPU cores
   c.verifier.min_isolation = ''  # refuse to run below 'ns' | 'uid' | 'pgrp'; '' = the strongest this machine offers
 
-  # Curriculum: per-cycle overrides of `raft.*` / `verifier.*` keys, cycle 1 first; the last entry
-  # holds for later cycles. Seed: compile (0.3) -> compile clean (0.5) -> run, then correct.
+  # Curriculum: per-cycle overrides of `raft.*` / `verifier.*` keys (and of training.learning_rate /
+  # epochs, generation.temperature: schedules), cycle 1 first; the last entry holds for later cycles.
+  # Seed: compile (0.3) -> compile clean (0.5) -> run, then correct.
   c.cycles = [
       {'raft.reward_threshold': 0.3},
       {'raft.reward_threshold': 0.5},

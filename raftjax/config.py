@@ -5,6 +5,7 @@ each stage takes.
   check(config)              raises one ValueError naming the key, for the config and every cycle of it
   for_cycle(config, n)       the typed configs of cycle n: `cycles[n - 1]` (or the last entry) applied on top
   evaluation_sampling(config, generation)   the held-out evaluation's sampling settings
+  pass_at_k_sampling(config, generation)    the sampled held-out evaluation's (pass@k, entropy, KL)
   task_split(config)         training tasks, held-out tasks, and how they were split
 
 Typed configs are frozen dataclasses, one per section, that check their own values: `generation` ->
@@ -24,6 +25,10 @@ from raftjax import tasks as tasks_lib
 from raftjax import verify
 
 SELECTIONS = ('per_prompt', 'global')
+# Which prompts of a cycle are dropped before selection (raftjax.selection.prompt_outcomes defines them).
+PROMPT_FILTERS = ('none', 'all_fail', 'all_pass', 'both')
+# The training losses (raftjax.objectives writes each one down).
+OBJECTIVES = ('sft', 'raft_pp', 'reinforce_rej', 'grpo')
 # The projections of raftjax.model that can carry LoRA adapters.
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
 
@@ -74,6 +79,8 @@ class RaftConfig:
   early_stopping: bool = True
   min_improvement: float = 0.02
   patience: int = 2
+  prompt_filter: str = 'none'
+  refill: bool = False
 
   def __post_init__(self):
     checks = (('num_cycles', self.num_cycles >= 1, 'at least 1'),
@@ -83,7 +90,8 @@ class RaftConfig:
               ('selection', self.selection in SELECTIONS, f'one of {SELECTIONS}'),
               ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
               ('min_improvement', self.min_improvement >= 0, 'at least 0'),
-              ('patience', self.patience >= 1, 'at least 1'))
+              ('patience', self.patience >= 1, 'at least 1'),
+              ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
     _check(self, checks)
 
 
@@ -105,6 +113,11 @@ class TrainConfig:
   lora_alpha: float = 32.0
   lora_dropout: float = 0.0
   lora_targets: tuple[str, ...] = LORA_TARGETS
+  objective: str = 'sft'
+  clip_epsilon: float = 0.2
+  kl_coef: float = 0.0
+  reset_to_base: bool = False
+  accumulate_kept: bool = False
 
   def __post_init__(self):
     object.__setattr__(self, 'lora_targets', tuple(self.lora_targets))
@@ -123,14 +136,21 @@ class TrainConfig:
         ('lora_alpha', self.lora_alpha > 0, 'more than 0'),
         ('lora_dropout', 0.0 <= self.lora_dropout < 1.0, 'a probability in [0, 1)'),
         ('lora_targets', bool(self.lora_targets) and set(self.lora_targets) <= set(LORA_TARGETS),
-         f'a non-empty subset of {LORA_TARGETS}')))
+         f'a non-empty subset of {LORA_TARGETS}'),
+        ('objective', self.objective in OBJECTIVES, f'one of {OBJECTIVES}'),
+        ('clip_epsilon', 0.0 < self.clip_epsilon < 1.0, 'a fraction in (0, 1)'),
+        ('kl_coef', self.kl_coef >= 0, 'at least 0'),
+        # The KL term's base is the model with its adapters off: a full fine-tune has no base left to ask.
+        ('kl_coef', not self.kl_coef or (self.objective != 'sft' and not self.full_finetune),
+         "0 with objective 'sft' or full_finetune (the KL term needs a policy-gradient objective and LoRA)")))
 
 
 SECTIONS = {'generation': SamplingConfig, 'raft': RaftConfig, 'training': TrainConfig,
             'verifier': verify.VerifierConfig}
-# Keys a `cycles` entry may change (a curriculum): the others shape compiled programs or the run itself.
+# Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
+# run itself. Each distinct `generation.temperature` compiles the sampler once (raft.Job.sampler_for).
 CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
-               'training.learning_rate', 'training.epochs')
+               'training.learning_rate', 'training.epochs', 'generation.temperature')
               + tuple(f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)))
 DTYPES = ('float32', 'bfloat16', 'float16')
 
@@ -192,6 +212,16 @@ def evaluation_sampling(config: ml_collections.ConfigDict, generation: SamplingC
                              batch_size=max(1, rows // config.evaluation.samples_per_prompt))
 
 
+def pass_at_k_sampling(config: ml_collections.ConfigDict, generation: SamplingConfig) -> SamplingConfig:
+  """The sampled held-out evaluation's settings: `evaluation.pass_at_k` samples per task from the policy
+  itself at `evaluation.pass_at_k_temperature`, with no top-p/top-k truncation (at temperature 1 its
+  samples are draws of the policy, which the entropy and KL estimates on them assume), as many rows per
+  call as training."""
+  rows = generation.batch_size * config.raft.samples_per_prompt
+  return dataclasses.replace(generation, temperature=config.evaluation.pass_at_k_temperature, top_p=1.0, top_k=0,
+                             batch_size=max(1, rows // config.evaluation.pass_at_k))
+
+
 def check(config: ml_collections.ConfigDict) -> None:
   """Rejects any value the run cannot use, naming the key; reads nothing, creates nothing."""
   for key in ('sft_checkpoint', 'output_dir'):
@@ -210,6 +240,10 @@ def check(config: ml_collections.ConfigDict) -> None:
     _fail('evaluation.samples_per_prompt', config.evaluation.samples_per_prompt, 'at least 1')
   if config.evaluation.temperature < 0:
     _fail('evaluation.temperature', config.evaluation.temperature, 'at least 0 (0 = greedy)')
+  if config.evaluation.pass_at_k < 0:
+    _fail('evaluation.pass_at_k', config.evaluation.pass_at_k, '0 (off) or more samples per held-out task')
+  if config.evaluation.pass_at_k_temperature <= 0:
+    _fail('evaluation.pass_at_k_temperature', config.evaluation.pass_at_k_temperature, 'more than 0 (sampled)')
   if not isinstance(config.generation.system_prompt, str):
     _fail('generation.system_prompt', config.generation.system_prompt, "a string ('' = the template's own)")
   if not isinstance(config.cycles, (list, tuple)):

@@ -27,7 +27,8 @@ from raftjax import verify
 
 def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, cfg: verify.VerifierConfig,
              tasks: list[dict], samples_per_prompt: int, seed: int) -> tuple[dict, list[dict]]:
-  """(metrics, per-sample rows) of `model` on `tasks`, verified with `cfg` with programs run.
+  """(metrics, per-sample rows) of `model` on `tasks`, verified with `cfg` with programs run. A row holds the
+  sample (`sample.Sample`'s fields: tokens, per-token log-probs, entropy, ...), its reward and its stage.
 
   Each process verifies the samples it holds; every process gets all rows and the same metrics.
   """
@@ -37,7 +38,7 @@ def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, cfg:
   results = verifier.verify_batch([tasks[i // n] for i in held], [samples[i].completion for i in held],
                                   dataclasses.replace(cfg, run_after_compile=True))
   rows = distributed.gather_rows({
-      i: dict(prompt_id=tasks[i // n]['id'], sample_index=i % n, completion=samples[i].completion,
+      i: dict(prompt_id=tasks[i // n]['id'], sample_index=i % n, **dataclasses.asdict(samples[i]),
               reward=r['reward'], stage=r['stage']) for i, r in zip(held, results)})
   return selection.summarize(len(tasks), rows, n), rows
 

@@ -2,16 +2,24 @@
 
     for cycle in 1..num_cycles:
       rows   = generate_and_verify(job, cycle)     # sampler on the mesh; gcc in a host process pool
-      kept   = selection.select(rows, ...)         # reward >= threshold, top percent, never reward 0
-      losses = fine_tune(job, kept, cycle)         # LoRA step, same mesh
+      rows   = selection.filter_prompts(rows)      # raft.prompt_filter; raft.refill samples more prompts
+      kept   = selection.training_rows(rows, ...)  # sft/raft_pp: reward >= threshold, top percent, never
+                                                   # reward 0; reinforce_rej/grpo: all, with advantages
+      losses = fine_tune(job, kept, cycle)         # LoRA step (training.objective), same mesh; from the
+                                                   # base with training.reset_to_base
       held-out evaluation -> stats.json, checkpoint, best cycle, early stopping
 
 Where things are decided: `raftjax.config` (the config, checked, and each cycle's typed settings with
-its `cycles` overrides: the curriculum), `raftjax.selection` (which samples train, which prompts a cycle
-samples, when to stop), `raftjax.rundir` (the files of a run and the best-cycle rule).
+its `cycles` overrides: the curriculum and schedules), `raftjax.selection` (which prompts a cycle samples
+and drops, which samples train and their advantages, when to stop), `raftjax.objectives` (the losses),
+`raftjax.signals` (entropy and KL to the base), `raftjax.rundir` (the files of a run and the best-cycle rule).
 
-A cycle that keeps nothing does not train: its checkpoint repeats the previous weights, it reuses the
+A cycle that trains on nothing does not train: its checkpoint repeats the previous weights, it reuses the
 previous evaluation and counts as a cycle without gain.
+
+Refill (`raft.refill` with a `raft.prompt_filter`): after the cycle's window is sampled and verified, the
+prompts that follow it in the rotation are sampled in rounds, as many per round as prompts were dropped,
+until prompts_per_cycle prompts survive the filter or the rotation is used up (DAPO's dynamic sampling).
 
 Resume: rerunning the same command continues after the last cycle whose checkpoint is complete. Within
 the unfinished cycle, prompts whose samples are already in samples.jsonl (with rewards) are not sampled or
@@ -30,6 +38,8 @@ import numpy as np
 import tqdm
 from jax.sharding import Mesh
 
+from flax import nnx
+
 from raftjax import checkpoint
 from raftjax import config as config_lib
 from raftjax import distributed
@@ -39,9 +49,11 @@ from raftjax import metrics as metrics_lib
 from raftjax import rundir
 from raftjax import sample as sample_lib
 from raftjax import selection
+from raftjax import signals
 from raftjax import train as train_lib
 from raftjax import verify
-from raftjax.model import Llama
+from raftjax import weights
+from raftjax.model import Llama, add_lora
 
 log = logging.getLogger('raftjax')
 
@@ -60,10 +72,21 @@ class Job:
   eval_tasks: list[dict]
   base: str  # the base model every checkpoint of this run sits on
   log: dict  # training_log.json
+  sampled_evaluator: sample_lib.Sampler | None = None  # evaluation.pass_at_k's (temperature, no top-p)
+  _samplers: dict = dataclasses.field(default_factory=dict)  # by settings: a temperature schedule's
 
   @property
   def out_dir(self) -> str:
     return self.config.output_dir
+
+  def sampler_for(self, generation: config_lib.SamplingConfig) -> sample_lib.Sampler:
+    """The training sampler with a cycle's settings: each distinct one (a temperature schedule) compiles
+    its own decode once, not once per cycle."""
+    if generation == self.sampler.config:
+      return self.sampler
+    if generation not in self._samplers:
+      self._samplers[generation] = sample_lib.Sampler(self.model, self.sampler.tokenizer, self.mesh, generation)
+    return self._samplers[generation]
 
   def seed(self, *parts: int) -> int:
     """The seed of one random draw of the run: (config seed, cycle, what)."""
@@ -98,6 +121,9 @@ def run(config: ml_collections.ConfigDict) -> dict:
               sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, generation)),
               verifier, metrics, train_tasks, eval_tasks, meta['base'] if meta else config.sft_checkpoint,
               training_log)
+    if config.evaluation.pass_at_k:
+      job.sampled_evaluator = sample_lib.Sampler(model, tokenizer, mesh,
+                                                 config_lib.pass_at_k_sampling(config, generation))
     if training_log['base'] is None:
       t0 = time.perf_counter()
       training_log['base'] = dict(held_out(job, 0), seconds=time.perf_counter() - t0) if eval_tasks else {}
@@ -135,33 +161,41 @@ def run_cycle(job: Job, cycle: int) -> dict:
   os.makedirs(directory, exist_ok=True)
   seconds = {}
 
-  t0 = time.perf_counter()  # 1-2. generate and verify (streamed to samples.jsonl)
-  tasks = selection.cycle_prompts(job.train_tasks, c.raft.prompts_per_cycle, job.config.seed, cycle)
-  gen = generate_and_verify(job, c, cycle, tasks, os.path.join(directory, 'samples.jsonl'))
+  t0 = time.perf_counter()  # 1-2. generate and verify (streamed to samples.jsonl), refill
+  gen = generate_with_refill(job, c, cycle, os.path.join(directory, 'samples.jsonl'))
   seconds.update(generate_s=gen['sample_s'], verify_wait_s=gen['verify_wait_s'],
                  generate_and_verify_s=time.perf_counter() - t0)
 
-  r = c.raft  # 3. select
-  kept = selection.select(gen['rows'], r.reward_threshold, r.keep_top_percent, r.selection, r.samples_per_prompt,
-                          job.seed(cycle, -2))
+  r = c.raft  # 3. filter prompts, select
+  outcomes = selection.prompt_outcomes(gen['rows'], r.reward_threshold)
+  dropped = selection.dropped_prompts(outcomes, r.prompt_filter)
+  rows = [row for row in gen['rows'] if row['prompt_id'] not in dropped]
+  kept = selection.training_rows(rows, r, c.training.objective, job.seed(cycle, -2))
   _write_jsonl(os.path.join(directory, 'kept.jsonl'), kept)
+  train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept
 
   t0 = time.perf_counter()  # 4. fine-tune (never on nothing)
-  losses, train_tokens = fine_tune(job, kept, c.training, cycle) if kept else ([], 0)
+  losses, train_tokens = fine_tune(job, train_set, c.training, cycle) if train_set else ([], 0)
   seconds['train_s'] = time.perf_counter() - t0
 
   t0 = time.perf_counter()  # 5. evaluate on the held-out tasks
   previous = job.log['cycles'][-1]['eval'] if job.log['cycles'] else job.log['base']
-  evaluation = held_out(job, cycle) if kept and job.log['base'] else dict(previous)
+  evaluation = held_out(job, cycle) if train_set and job.log['base'] else dict(previous)
   seconds['eval_s'] = time.perf_counter() - t0
 
+  counts = {o: sum(v == o for v in outcomes.values()) for o in selection.OUTCOMES}
   stats = dict(
       cycle=cycle, overrides=config_lib.overrides_of(job.config, cycle), train=selection.sample_stats(gen['rows']),
       kept=len(kept), total=len(gen['rows']), eval=evaluation, losses=losses,
       loss_first=losses[0] if losses else None, loss_last=losses[-1] if losses else None,
       sample_tokens_per_s=gen['tokens'] / max(gen['sample_s'], 1e-9) if gen['tokens'] else None,
       train_tokens_per_s=train_tokens / seconds['train_s'] if losses else None, seconds=seconds,
-      trained=bool(kept), isolation=job.verifier.isolation)
+      trained=bool(train_set), isolation=job.verifier.isolation,
+      prompts=dict(sampled=len(outcomes), **counts, dropped=len(dropped), refill_rounds=gen['refill_rounds'],
+                   trained=len({k['prompt_id'] for k in kept})),
+      signals=dict(selection.generation_stats(gen['rows']),
+                   **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}),
+      trained_on=len(train_set))
   t0 = time.perf_counter()
   t = c.training
   meta = dict(cycle=cycle, base=job.base, full_finetune=t.full_finetune,
@@ -178,12 +212,34 @@ def run_cycle(job: Job, cycle: int) -> dict:
   return stats
 
 
-def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: list[dict], path: str) -> dict:
+def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: str) -> dict:
+  """The cycle's window of prompts, then refill rounds (module docstring); rows of every round, timings
+  summed, and the number of refill rounds."""
+  r = c.raft
+  tasks = selection.cycle_prompts(job.train_tasks, r.prompts_per_cycle, job.config.seed, cycle)
+  gen = generate_and_verify(job, c, cycle, tasks, path)
+  spare = selection.spare_prompts(job.train_tasks, r.prompts_per_cycle, job.config.seed, cycle) if r.refill else []
+  rounds = 0
+  while spare:
+    outcomes = selection.prompt_outcomes(gen['rows'], r.reward_threshold)
+    missing = len(tasks) - len(outcomes) + len(selection.dropped_prompts(outcomes, r.prompt_filter))
+    if missing <= 0:
+      break
+    rounds += 1
+    more = generate_and_verify(job, c, cycle, spare[:missing], path, rounds)
+    spare = spare[missing:]
+    gen = dict(rows=gen['rows'] + more['rows'], **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
+  return dict(gen, refill_rounds=rounds)
+
+
+def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: list[dict], path: str,
+                        refill_round: int = 0) -> dict:
   """Samples and verifies every task, streaming rows to `path`; reuses rows already there.
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
   chunk k + 1 is sampled. Each process verifies the samples it holds; the rows of a chunk are then gathered
-  on every process, and process 0 appends them to `path`. Returns rows and timings.
+  on every process, and process 0 appends them to `path`. Returns the rows of `tasks` and timings. Refill
+  round k > 0 draws from seeds of its own, so the window's samples do not depend on refill.
   """
   n = c.raft.samples_per_prompt
   writes = distributed.is_main()
@@ -194,7 +250,10 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
   complete = {p for p, rows in by_prompt.items() if len(rows) == n}
   rows = [r for r in done if r['prompt_id'] in complete]
   _write_jsonl(path, rows)  # drop a half-written chunk
+  order = {t['id']: i for i, t in enumerate(tasks)}
+  rows = [r for r in rows if r['prompt_id'] in order]  # earlier refill rounds' rows stay in the file
   size = c.generation.batch_size
+  sampler = job.sampler_for(c.generation)
   times = dict(sample_s=0.0, verify_wait_s=0.0, tokens=0)
   pending = None
   total = len(tasks) * n
@@ -223,8 +282,8 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
       if all(t['id'] in complete for t in chunk):
         continue
       t0 = time.perf_counter()
-      samples = job.sampler.generate(job.model, [job.sampler.prompt_ids(t['prompt']) for t in chunk], n,
-                                     job.seed(cycle, k))
+      seed = job.seed(cycle, -4, refill_round, k) if refill_round else job.seed(cycle, k)
+      samples = sampler.generate(job.model, [sampler.prompt_ids(t['prompt']) for t in chunk], n, seed)
       times['sample_s'] += time.perf_counter() - t0
       sampled.update(len(samples))
       held = [i for i, s in enumerate(samples) if s is not None]
@@ -234,16 +293,21 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
       pending = (chunk, samples, held, handle)
     if pending:
       flush(pending)
-  order = {t['id']: i for i, t in enumerate(tasks)}
   rows.sort(key=lambda r: (order[r['prompt_id']], r['sample_index']))
   return dict(rows=rows, **times)
 
 
 def fine_tune(job: Job, kept: list[dict], training: config_lib.TrainConfig, cycle: int) -> tuple[list[float], int]:
-  """Trains the model on the kept samples (prompt as the sampler saw it + the sampled tokens); returns
-  the loss of every optimizer step and the number of completion tokens trained on."""
+  """Trains the model on the kept samples (prompt as the sampler saw it + the sampled tokens; for a
+  policy-gradient objective also the sampling policy's per-token log-probs and the advantage), from the
+  base weights with `reset_to_base`; returns the loss of every optimizer step and the number of completion
+  tokens trained on."""
+  if training.reset_to_base:
+    reset_to_base(job, training)
   prompts = {t['id']: t['prompt'] for t in job.train_tasks}
-  examples = [train_lib.Example(job.sampler.prompt_ids(prompts[s['prompt_id']]), s['tokens']) for s in kept]
+  pg = training.objective != 'sft'
+  examples = [train_lib.Example(job.sampler.prompt_ids(prompts[s['prompt_id']]), s['tokens'],
+                                s['token_logprobs'] if pg else None, s.get('advantage', 1.0)) for s in kept]
   with _progress(desc=f'cycle {cycle} train', unit='step') as bar:
     previous = [time.perf_counter()]  # the first step's rate includes compiling the step
 
@@ -259,10 +323,40 @@ def fine_tune(job: Job, kept: list[dict], training: config_lib.TrainConfig, cycl
   return losses, training.epochs * sum(len(e.completion) for e in examples)
 
 
+def reset_to_base(job: Job, training: config_lib.TrainConfig) -> None:
+  """Back to the weights the run started from: fresh adapters, drawn from the same seed as the run's first
+  (so the same values), or the base weights reloaded for a full fine-tune."""
+  if training.full_finetune:
+    base = weights.load_model(job.base, job.mesh, dtype=job.config.model.dtype,
+                              param_dtype=job.config.model.param_dtype)
+    nnx.update(job.model, nnx.state(base, nnx.Param))
+  else:
+    add_lora(job.model, training.lora_rank, training.lora_alpha, training.lora_dropout, list(training.lora_targets),
+             job.config.seed)
+  job.model.eval()
+
+
+def earlier_kept(job: Job, cycle: int) -> list[dict]:
+  """The kept samples of cycles 1 .. cycle - 1 (`training.accumulate_kept`), from their kept.jsonl."""
+  read = lambda: [r for k in range(1, cycle) for r in rundir.read_jsonl(
+      os.path.join(rundir.cycle_dir(job.out_dir, k), 'kept.jsonl'))]
+  return distributed.broadcast(read() if distributed.is_main() else None)
+
+
 def held_out(job: Job, cycle: int) -> dict:
-  """The model's metrics on the held-out tasks, with cycle `cycle`'s verifier settings (programs run)."""
-  return evaluate.evaluate(job.model, job.evaluator, job.verifier, config_lib.for_cycle(job.config, cycle).verifier,
-                           job.eval_tasks, job.config.evaluation.samples_per_prompt, job.seed(cycle, -1))[0]
+  """The model's metrics on the held-out tasks, with cycle `cycle`'s verifier settings (programs run); with
+  `evaluation.pass_at_k`, also those of that many samples per task at its temperature under 'sampled',
+  with the policy's token entropy and KL to the base on them (raftjax.signals)."""
+  cfg = config_lib.for_cycle(job.config, cycle).verifier
+  metrics = evaluate.evaluate(job.model, job.evaluator, job.verifier, cfg, job.eval_tasks,
+                              job.config.evaluation.samples_per_prompt, job.seed(cycle, -1))[0]
+  if job.sampled_evaluator:
+    sampled, rows = evaluate.evaluate(job.model, job.sampled_evaluator, job.verifier, cfg, job.eval_tasks,
+                                      job.config.evaluation.pass_at_k, job.seed(cycle, -5))
+    prompts = {t['id']: job.sampler.prompt_ids(t['prompt']) for t in job.eval_tasks}
+    metrics['sampled'] = dict(sampled, temperature=job.sampled_evaluator.config.temperature,
+                              **signals.held_out(job.model, job.mesh, [prompts[r['prompt_id']] for r in rows], rows))
+  return metrics
 
 
 def _finished(out_dir: str, cycle: int) -> bool:
@@ -290,5 +384,9 @@ def _progress(**kwargs) -> tqdm.tqdm:
 def _describe(metrics: dict) -> str:
   if not metrics:
     return 'no held-out tasks'
+  sampled = metrics.get('sampled')
+  k = sampled and sampled['samples_per_prompt']
   return (f"{100 * metrics['compile_rate']:.1f}% compile, {100 * metrics['pass_rate']:.1f}% pass, "
-          f"mean reward {metrics['mean_reward']:.3f}")
+          f"mean reward {metrics['mean_reward']:.3f}"
+          + (f"; sampled: pass@1 {sampled['pass@1']:.3f}, pass@{k} {sampled[f'pass@{k}']:.3f}, "
+             f"KL to base {sampled.get('kl_to_base', float('nan')):.3f}" if sampled else ''))

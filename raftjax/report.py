@@ -1,12 +1,15 @@
 """Plots and a Markdown summary of a raftjax run, finished or still running.
 
   python -m raftjax.report --workdir=runs/raft [--output=DIR]
+  python -m raftjax.report --compare=DIR[,DIR...] [--output=DIR]     variants side by side (raftjax.compare)
 
 Writes into `--output` (default WORKDIR/report): rates.png (compile and pass rate per cycle, training
 samples and held-out evaluation, the base model as cycle 0), levels.png (the reward ladder of the
 training samples), kept.png (kept vs all samples), seconds.png (time per phase), loss.png (training loss
-per optimizer step) and report.md (a table per cycle, best cycle, stop reason, the plots, kept samples of
-the best cycle, the most common compiler errors). Cycles without stats.json (not finished) are left out.
+per optimizer step), signals.png (the policy's entropy, KL to the base, distinct and truncated samples,
+all-pass / all-fail / mixed prompts) and report.md (a table per cycle, best cycle, stop reason, the plots,
+a table of the signals, kept samples of the best cycle, the most common compiler errors). Cycles without
+stats.json (not finished) are left out.
 
 The notebook (notebooks/raft_run.ipynb) uses the same functions: `load_run`, the `plot_*` functions (each
 draws on a matplotlib Axes it is given), `compiler_errors` and `by_level`.
@@ -157,8 +160,44 @@ def plot_loss(run: Run, ax) -> None:
   ax.legend(fontsize='small')
 
 
+def _points(pairs) -> tuple[list, list]:
+  """(xs, ys) of the (x, y) pairs whose y is known."""
+  known = [(x, y) for x, y in pairs if y is not None]
+  return [x for x, _ in known], [y for _, y in known]
+
+
+def plot_signals(run: Run, ax) -> None:
+  """Per cycle, shares of the training samples and prompts (left axis) and, in nats per token (right), the
+  policy's token entropy on its training samples and, with a sampled held-out evaluation, its entropy and
+  KL to the base there (the base model at 0)."""
+  cycles = [s['cycle'] for s in run.cycles]
+  signals = [(s['cycle'], s.get('signals', {})) for s in run.cycles]
+  for key, name, style in (('unique_ratio', 'distinct completions', 'o-'), ('truncated', 'cut by max_new_tokens', 's-'),
+                           ('all_pass_share', 'prompts: all pass', '^--'), ('all_fail_share', 'prompts: all fail', 'v--'),
+                           ('mixed_share', 'prompts: mixed', 'd--')):
+    ax.plot(*_points((c, x.get(key)) for c, x in signals), style, label=name)
+  ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+  ax.set_ylim(0, 1.05)
+  ax.set_ylabel('share')
+  nats = ax.twinx()
+  sampled = ([(0, run.base.get('sampled', {}))] if run.base else []) + [
+      (s['cycle'], s['eval'].get('sampled', {})) for s in run.cycles]
+  nats.plot(*_points((c, x.get('token_entropy')) for c, x in signals), 'k*-', label='entropy, training samples')
+  nats.plot(*_points((c, x.get('token_entropy')) for c, x in sampled), 'kx:', label='entropy, held-out samples')
+  nats.plot(*_points((c, x.get('kl_per_token')) for c, x in sampled), 'P-', color='tab:brown',
+            label='KL to base, held-out samples')
+  nats.set_ylabel('nats per token')
+  nats.set_ylim(bottom=0)
+  _cycle_axis(ax, cycles, bool(run.base.get('sampled')))
+  ax.set_title('What the samples say about the policy')
+  ax.grid(alpha=0.3)
+  lines = ax.get_legend_handles_labels()
+  more = nats.get_legend_handles_labels()
+  ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize='small', loc='upper left', bbox_to_anchor=(1.12, 1))
+
+
 PLOTS = {'rates.png': plot_rates, 'levels.png': plot_levels, 'kept.png': plot_kept, 'seconds.png': plot_seconds,
-         'loss.png': plot_loss}  # file name -> plot; the name is also the image's alt text in report.md
+         'loss.png': plot_loss, 'signals.png': plot_signals}  # file name -> plot; the name is also its alt text
 
 
 def save_plot(plot, run: Run, path: str) -> None:
@@ -198,6 +237,25 @@ def cycle_table(run: Run) -> str:
                 f"{_pct(t['compile_rate'])} | {_pct(t['pass_rate'] if ran else None)} | {s['kept']}/{s['total']} | "
                 f"{loss} | {_pct(e.get('compile_rate'))} | {_pct(e.get('pass_rate'))} | "
                 f"{_num(e.get('mean_reward'))} | {minutes:.1f} |")
+  return '\n'.join(rows)
+
+
+def signals_table(run: Run) -> str:
+  """Per cycle: the signals of the training samples and prompts, and of the sampled held-out evaluation."""
+  rows = ['| cycle | entropy (nats/token) | distinct | mean tokens | cut by max_new_tokens | prompts all pass / '
+          'all fail / mixed | dropped / refill rounds | held-out sampled: pass@1 | pass@k | entropy | KL to base '
+          '(nats/sample) |', '|---|---|---|---|---|---|---|---|---|---|---|']
+  evals = ([('base', {}, {}, run.base.get('sampled'))] if run.base else []) + [
+      (str(s['cycle']), s.get('signals', {}), s.get('prompts', {}), s['eval'].get('sampled')) for s in run.cycles]
+  for cycle, sig, prompts, sampled in evals:
+    sampled = sampled or {}
+    k = sampled.get('samples_per_prompt')
+    shares = ' / '.join(_pct(sig.get(f'{o}_share')) for o in ('all_pass', 'all_fail', 'mixed')) if sig else ''
+    rows.append(f"| {cycle} | {_num(sig.get('token_entropy'))} | {_pct(sig.get('unique_ratio'))} | "
+                f"{_num(sig.get('mean_tokens'), '.1f')} | {_pct(sig.get('truncated'))} | {shares} | "
+                f"{prompts.get('dropped', '–')} / {prompts.get('refill_rounds', '–')} | "
+                f"{_pct(sampled.get('pass@1'))} | {_pct(sampled.get(f'pass@{k}'))}{f' (k={k})' if k else ''} | "
+                f"{_num(sampled.get('token_entropy'))} | {_num(sampled.get('kl_to_base'))} |")
   return '\n'.join(rows)
 
 
@@ -263,6 +321,11 @@ def write_report(workdir: str, output: str | None = None) -> str:
         'Samples: the cycle\'s training samples (pass rate only where the programs ran). Held-out: greedy '
         'evaluation on the held-out tasks after the cycle, programs always run.', cycle_table(run), '## Plots']
   md += [f'![{name[:-4]}]({name})' for name in PLOTS]
+  md += ['## Signals', 'Training samples (drawn at the cycle\'s temperature and top-p): the policy\'s token entropy '
+         'at temperature 1 along them, the share of distinct completions, the mean length, the share cut by '
+         'max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle\'s threshold, '
+         'prompts dropped by the filter and refill rounds. Held-out sampled: evaluation.pass_at_k samples per '
+         'task from the policy itself (raftjax.signals).', signals_table(run)]
   if best is not None:
     md += [f'## Kept samples of cycle {best}', kept_examples(run, best)]
   md += ['## Most common compiler errors',
@@ -275,11 +338,17 @@ def write_report(workdir: str, output: str | None = None) -> str:
 
 
 def main(argv) -> None:
-  from absl import flags
+  from absl import app, flags
 
-  del argv
+  from raftjax import compare
+
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  f = flags.FLAGS
+  if bool(f.workdir) == bool(f.compare):
+    raise app.UsageError('give either --workdir=RUN or --compare=DIR[,DIR...]')
   try:
-    print(write_report(flags.FLAGS.workdir, flags.FLAGS.output or None))
+    print(compare.write(f.compare, f.output or None) if f.compare else write_report(f.workdir, f.output or None))
   except FileNotFoundError as e:
     sys.exit(f'raftjax.report: {e}')
 
@@ -287,7 +356,10 @@ def main(argv) -> None:
 if __name__ == '__main__':
   from absl import app, flags
 
+  from raftjax import config as config_lib
+
   flags.DEFINE_string('workdir', None, 'output_dir of a raftjax run')
-  flags.DEFINE_string('output', '', 'directory for the plots and report.md (default WORKDIR/report)')
-  flags.mark_flag_as_required('workdir')
-  app.run(main)
+  flags.DEFINE_list('compare', [], 'sweep directories or run directories to compare (raftjax.compare)')
+  flags.DEFINE_string('output', '', 'directory for the plots and report.md (default WORKDIR/report, '
+                      'or the first --compare directory\'s compare/)')
+  app.run(main, flags_parser=config_lib.parse_flags)

@@ -63,12 +63,18 @@ class Sample:
     on `format_prompt(...) + tokens`.
   logprob: sum over `tokens` of the model's own log-softmax at temperature 1 (the policy's log-likelihood,
     independent of temperature/top-p/top-k, which is what RL objectives and importance ratios need).
+  token_logprobs: those log-probabilities one per token: the sampling policy's log pi_old(y_t | y_<t) that
+    raftjax.objectives divides by (see there why temperature 1).
+  entropy: sum over `tokens` of the entropy of the model's next-token distribution at temperature 1, at
+    each context the sample passed through (the policy's token entropy along its own samples).
   completion: `tokens` detokenised without special tokens, cut before the first stop string.
   """
   tokens: list[int]
   num_tokens: int
   finish_reason: str  # 'eos' | 'stop' | 'length'
   logprob: float
+  token_logprobs: list[float]
+  entropy: float
   completion: str
 
 
@@ -76,6 +82,7 @@ class Decoded(NamedTuple):
   """Device output of one decode call, rows [R] (pad rows included), M = max_new_tokens."""
   tokens: jax.Array  # [R, M] int32, pad after a row's end
   logprobs: jax.Array  # [R, M] float32, 0 after a row's end
+  entropies: jax.Array  # [R, M] float32: entropy of the temperature-1 distribution each token was drawn at
   num_tokens: jax.Array  # [R] int32
   finish: jax.Array  # [R] int32, index into FINISH_REASONS
   steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
@@ -155,6 +162,12 @@ def token_logprobs(logits: jax.Array, tokens: jax.Array) -> jax.Array:
   return picked - jax.nn.logsumexp(logits, axis=-1)
 
 
+def entropy(logits: jax.Array) -> jax.Array:
+  """Entropy [R] of softmax(logits[R, V]) at temperature 1, in nats."""
+  logp = jax.nn.log_softmax(logits, axis=-1)
+  return -jnp.sum(jnp.exp(logp) * logp, axis=-1)
+
+
 # --------------------------------------------------------------------------------------------- memory
 
 
@@ -203,6 +216,7 @@ class _Loop(NamedTuple):
   recent: jax.Array  # [R, L] last L tokens, to match stop token sequences on device
   tokens: jax.Array  # [R, M]
   logprobs: jax.Array  # [R, M]
+  entropies: jax.Array  # [R, M]
   cache: list
 
 
@@ -342,6 +356,7 @@ class Sampler:
                             candidates=c.top_p_candidates)
       token = jnp.where(running, token, self.pad_id)
       logprob = jnp.where(running, token_logprobs(logits, token), 0.0)
+      h = jnp.where(running, entropy(logits), 0.0)
       num = loop.num + running
       recent = jnp.concatenate([loop.recent[:, 1:], token[:, None]], axis=1)
       eos = running & jnp.isin(token, jnp.asarray(self.eos_ids, jnp.int32).reshape(-1))
@@ -351,7 +366,8 @@ class Sampler:
       return loop._replace(
           step=loop.step + 1, token=token, done=loop.done | eos | stop | length, num=num, finish=finish,
           recent=recent, tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
-          logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1))
+          logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1),
+          entropies=jax.lax.dynamic_update_slice_in_dim(loop.entropies, h[:, None], loop.step, 1))
 
     def body(loop: _Loop) -> _Loop:
       # The last sampled token goes in at its row's next position; finished rows write past the cache.
@@ -366,22 +382,24 @@ class Sampler:
     loop = _Loop(step=jnp.int32(0), token=jnp.zeros(rows, jnp.int32), done=~live, num=jnp.zeros(rows, jnp.int32),
                  finish=jnp.zeros(rows, jnp.int32), recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
                  tokens=jnp.full((rows, m), self.pad_id, jnp.int32), logprobs=jnp.zeros((rows, m), jnp.float32),
+                 entropies=jnp.zeros((rows, m), jnp.float32),
                  cache=cache)
     loop = jax.lax.while_loop(running, body, advance(loop, logits))
-    return Decoded(loop.tokens, loop.logprobs, loop.num, loop.finish, loop.step, loop.cache)
+    return Decoded(loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish, loop.step, loop.cache)
 
   # ------------------------------------------------------------------------------------------ host
 
   def _finish(self, d: Decoded, rows: int) -> list[Sample | None]:
     """Samples of the first `rows` rows that this process holds (None for the others)."""
-    held, (tokens, logprobs, num, finish) = local_rows(d.tokens, d.logprobs, d.num_tokens, d.finish)
+    held, (tokens, logprobs, entropies, num, finish) = local_rows(d.tokens, d.logprobs, d.entropies, d.num_tokens,
+                                                                  d.finish)
     out: list[Sample | None] = [None] * rows
     for i, r in enumerate(held):
       if r < rows:
-        out[r] = self._sample(tokens[i, :num[i]], logprobs[i], FINISH_REASONS[finish[i]])
+        out[r] = self._sample(tokens[i, :num[i]], logprobs[i], entropies[i], FINISH_REASONS[finish[i]])
     return out
 
-  def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, reason: str) -> Sample:
+  def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, entropies: np.ndarray, reason: str) -> Sample:
     decode = lambda ids: self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=True)
     text = decode(tokens)
     cut = min((i for i in (text.find(s) for s in self.config.stop_strings) if i >= 0), default=-1)
@@ -393,8 +411,11 @@ class Sampler:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if any(s in decode(tokens[:mid]) for s in self.config.stop_strings) else (mid + 1, hi)
       tokens, reason = tokens[:hi], 'stop'
-    return Sample(tokens=[int(i) for i in tokens], num_tokens=len(tokens), finish_reason=reason,
-                  logprob=float(np.sum(logprobs[:len(tokens)], dtype=np.float64)), completion=text)
+    n = len(tokens)
+    return Sample(tokens=[int(i) for i in tokens], num_tokens=n, finish_reason=reason,
+                  logprob=float(np.sum(logprobs[:n], dtype=np.float64)),
+                  token_logprobs=[float(x) for x in logprobs[:n]],
+                  entropy=float(np.sum(entropies[:n], dtype=np.float64)), completion=text)
 
 
 def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:

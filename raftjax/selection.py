@@ -10,7 +10,18 @@ Selection (`select`):
   * ties in reward are broken by a seeded random order, never by position in the prompts file.
 
 Prompts (`cycle_prompts`): all training tasks, or a window of `prompts_per_cycle` that moves through one
-seeded permutation of them, cycle after cycle.
+seeded permutation of them, cycle after cycle. Refill (`spare_prompts`): the prompts that follow the
+window in that permutation, each once, in order.
+
+Prompt outcomes (`prompt_outcomes`, for `raft.prompt_filter`): a sample *passes* when it is a selection
+candidate (reward >= the cycle's reward_threshold and > 0). A prompt is `all_pass` when every one of its
+samples passes, `all_fail` when none does, `mixed` otherwise. `filter_prompts` drops the all-fail and/or
+all-pass prompts before selection and advantages.
+
+Advantages (`advantages`, policy-gradient objectives; raftjax.objectives has the losses): A_i = r_i - mean_g r
+(reinforce_rej) or (r_i - mean_g r) / (std_g r + 1e-6) (grpo; population std) over the samples of prompt
+g, r the verifier's graduated reward. reinforce_rej drops every prompt whose samples all have the same
+reward (their advantages are all 0: they would only dilute the token average); grpo keeps them.
 
 Stopping (`stop_reason`): with `early_stopping`, when the held-out mean reward gains less than
 `min_improvement` over the previous cycle for `patience` cycles in a row ('plateau'), or falls by more
@@ -62,6 +73,59 @@ def cycle_prompts(tasks: list[dict], prompts_per_cycle: int, seed: int, cycle: i
   return [tasks[order[(start + i) % len(tasks)]] for i in range(n)]
 
 
+def spare_prompts(tasks: list[dict], prompts_per_cycle: int, seed: int, cycle: int) -> list[dict]:
+  """The prompts a cycle may refill from: those after its window in the rotation, each once ([] when the
+  window holds every task)."""
+  n = prompts_per_cycle
+  if not n or n >= len(tasks):
+    return []
+  order = np.random.default_rng(seed).permutation(len(tasks))
+  start = (cycle - 1) * n + n
+  return [tasks[order[(start + i) % len(tasks)]] for i in range(len(tasks) - n)]
+
+
+OUTCOMES = ('all_pass', 'all_fail', 'mixed')
+_DROPS = {'none': (), 'all_fail': ('all_fail',), 'all_pass': ('all_pass',), 'both': ('all_fail', 'all_pass')}
+
+
+def prompt_outcomes(rows: list[dict], threshold: float) -> dict[str, str]:
+  """{prompt_id: 'all_pass' | 'all_fail' | 'mixed'} (module docstring)."""
+  passed: dict[str, list[bool]] = {}
+  for r in rows:
+    passed.setdefault(r['prompt_id'], []).append(r['reward'] > 0 and r['reward'] >= threshold)
+  return {p: 'all_pass' if all(v) else 'all_fail' if not any(v) else 'mixed' for p, v in passed.items()}
+
+
+def dropped_prompts(outcomes: dict[str, str], prompt_filter: str) -> set[str]:
+  """The prompts `prompt_filter` drops ('none' | 'all_fail' | 'all_pass' | 'both' = dropped)."""
+  return {p for p, outcome in outcomes.items() if outcome in _DROPS[prompt_filter]}
+
+
+def training_rows(rows: list[dict], raft: RaftConfig, objective: str, seed: int) -> list[dict]:
+  """What a cycle trains on, from the rows of the prompts the filter kept: `select`'s kept samples (sft,
+  raft_pp: advantage 1), or every sample with its advantage (reinforce_rej, grpo)."""
+  if objective in ('sft', 'raft_pp'):
+    return select(rows, raft.reward_threshold, raft.keep_top_percent, raft.selection, raft.samples_per_prompt, seed)
+  return advantages(rows, objective)
+
+
+def advantages(rows: list[dict], objective: str) -> list[dict]:
+  """The rows a policy-gradient objective trains on, each with its 'advantage' (module docstring)."""
+  groups: dict[str, list[dict]] = {}
+  for r in rows:
+    groups.setdefault(r['prompt_id'], []).append(r)
+  out = []
+  for group in groups.values():
+    rewards = np.array([r['reward'] for r in group], np.float64)
+    a = rewards - rewards.mean()
+    if objective == 'grpo':
+      a = a / (rewards.std() + 1e-6)
+    elif np.all(rewards == rewards[0]):  # reinforce_rej
+      continue
+    out.extend(dict(r, advantage=float(x)) for r, x in zip(group, a))
+  return out
+
+
 def stop_reason(base_eval: dict, cycles: list[dict], raft: RaftConfig) -> str | None:
   """'plateau' or 'degradation' after the last of `cycles` (module docstring), else None."""
   if not (raft.early_stopping and base_eval and cycles):
@@ -90,6 +154,17 @@ def sample_stats(rows: list[dict]) -> dict:
   levels = collections.Counter(rundir.level_of(r['reward']) for r in rows)
   return dict(total=len(rows), **_rates(rows), levels={lv: levels[lv] for lv in rundir.LEVELS},
               stages=dict(collections.Counter(r['stage'] for r in rows)))
+
+
+def generation_stats(rows: list[dict]) -> dict:
+  """What the policy's own samples say about it (stats.json 'signals'): its mean token entropy at
+  temperature 1 along them (`Sample.entropy`), the share of distinct completions per prompt, the mean
+  completion length in tokens and the share cut by max_new_tokens."""
+  tokens = sum(r['num_tokens'] for r in rows)
+  distinct = {(r['prompt_id'], r['completion'].strip()) for r in rows}
+  total = max(1, len(rows))
+  return dict(token_entropy=sum(r['entropy'] for r in rows) / max(1, tokens), unique_ratio=len(distinct) / total,
+              mean_tokens=tokens / total, truncated=sum(r['finish_reason'] == 'length' for r in rows) / total)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

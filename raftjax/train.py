@@ -27,6 +27,7 @@ from flax import nnx
 from jax.sharding import Mesh
 
 from raftjax import mesh as mesh_lib
+from raftjax import objectives
 from raftjax.config import TrainConfig
 from raftjax.model import Llama, trainable
 
@@ -35,6 +36,10 @@ from raftjax.model import Llama, trainable
 class Example:
   prompt: list[int]  # the chat-templated prompt the sampler fed the model
   completion: list[int]  # the tokens it generated (the training targets)
+  # Policy-gradient objectives only (raftjax.objectives): the sampling policy's log-prob of each completion
+  # token, and the sample's advantage.
+  logprobs: list[float] | None = None
+  advantage: float = 1.0
 
 
 def learning_rate(peak: float, end: float, warmup: int, total: int):
@@ -79,9 +84,11 @@ def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
   """First-fit packs examples into rows [R, seq_len]: tokens, positions, segment_ids, targets mask.
 
   `targets[r, t]` is 1 where token t is a completion token, i.e. where predicting it from t-1 is
-  trained. Examples longer than `seq_len` keep their prompt and lose the end of the completion.
+  trained. Examples longer than `seq_len` keep their prompt and lose the end of the completion. Examples
+  with `logprobs` (policy-gradient objectives) also fill `old_logprobs` and `advantages` [R, seq_len] at
+  each completion token's position.
   """
-  rows: list[list[tuple[list[int], int]]] = []  # per row: (tokens, prompt_len) of each example
+  rows: list[list[tuple[list[int], int, Example]]] = []  # per row: (tokens, prompt_len, example) of each
   free: list[int] = []
   for ex in sorted(examples, key=lambda e: -(len(e.prompt) + len(e.completion))):
     tokens = (ex.prompt + ex.completion)[:seq_len]
@@ -90,18 +97,24 @@ def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
       rows.append([])
       free.append(seq_len)
       row = len(rows) - 1
-    rows[row].append((tokens, len(ex.prompt)))
+    rows[row].append((tokens, len(ex.prompt), ex))
     free[row] -= len(tokens)
   out = {k: np.zeros((len(rows), seq_len), np.int32) for k in ('tokens', 'positions', 'segment_ids', 'targets')}
+  per_token = bool(examples) and examples[0].logprobs is not None
+  if per_token:
+    out.update({k: np.zeros((len(rows), seq_len), np.float32) for k in ('old_logprobs', 'advantages')})
   for r, row in enumerate(rows):
     start = 0
-    for seg, (tokens, prompt_len) in enumerate(row, 1):
+    for seg, (tokens, prompt_len, ex) in enumerate(row, 1):
       n = len(tokens)
       sl = slice(start, start + n)
       out['tokens'][r, sl] = tokens
       out['positions'][r, sl] = np.arange(n)
       out['segment_ids'][r, sl] = seg
       out['targets'][r, start + prompt_len:start + n] = 1
+      if per_token:
+        out['old_logprobs'][r, start + prompt_len:start + n] = ex.logprobs[:n - prompt_len]
+        out['advantages'][r, start + prompt_len:start + n] = ex.advantage
       start += n
   return out
 
@@ -121,15 +134,21 @@ def loss_and_count(model: Llama, batch: dict[str, jax.Array]) -> tuple[jax.Array
   return jnp.sum(nll * weights), jnp.sum(weights)
 
 
-@nnx.jit(donate_argnums=(1,))
-def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array],
-               learning_rate: jax.Array) -> jax.Array:
-  """One optimizer step at `learning_rate` over micro-batches micro[k][A, B, T] (A = accumulation steps)."""
+@nnx.jit(donate_argnums=(1,), static_argnames=('policy',))
+def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array], learning_rate: jax.Array,
+               policy: objectives.PolicyLoss | None = None) -> jax.Array:
+  """One optimizer step at `learning_rate` over micro-batches micro[k][A, B, T] (A = accumulation steps), of
+  sft's loss (`policy` None) or of a policy-gradient objective's (raftjax.objectives)."""
   graphdef, params, rngs, rest = nnx.split(model, optimizer.wrt, nnx.RngState, ...)
 
   def loss_fn(params, rngs, mb):
     m = nnx.merge(graphdef, params, rngs, rest, copy=True)
-    total, count = loss_and_count(m, mb)
+    if policy is None:
+      total, count = loss_and_count(m, mb)
+    else:  # the base of the KL term: the same graph with the adapters zeroed
+      base = nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, params), rngs, rest, copy=True) if policy.kl_coef \
+          else None
+      total, count = objectives.policy_loss(m, base, mb, policy)
     return total, (count, nnx.state(m, nnx.RngState))  # dropout advanced its RNG: carry it on
 
   def accumulate(carry, mb):
@@ -177,6 +196,9 @@ def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, 
   target_tokens)` is called after each optimizer step (`step` counts from 1 to `steps`).
   """
   packed = pack(examples, tcfg.max_seq_len)
+  policy = objectives.policy_loss_of(tcfg)
+  # sft calls the step exactly as before (an explicit policy=None would be another cache entry of the jit).
+  step_fn = train_step if policy is None else functools.partial(train_step, policy=policy)
   steps = num_steps(len(packed['tokens']), tcfg)
   optimizer = make_optimizer(model, tcfg)
   schedule = cycle_schedule(tcfg, steps, cycle)
@@ -188,7 +210,7 @@ def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, 
   for _ in range(tcfg.epochs):
     for batch, num_targets in batches(packed, tcfg, mesh, rng):
       rate = float(schedule(len(losses)))
-      losses.append(float(train_step(model, optimizer, batch, np.float32(rate))))
+      losses.append(float(step_fn(model, optimizer, batch, np.float32(rate))))
       if on_step is not None:
         on_step(len(losses), steps, losses[-1], rate, num_targets)
   model.eval()

@@ -1,0 +1,86 @@
+"""What a policy's own samples say about it: its token entropy, and how far it has moved from the base.
+
+For samples y ~ pi of a prompt x (the sampled held-out evaluation draws them at temperature 1, untruncated):
+
+  token entropy   H = sum_i sum_t H(pi(. | x, y_<t)) / sum_i |y_i|      exact per position (`Sample.entropy`,
+                                                                         computed by the sampler at temperature 1)
+  KL to the base  KL = 1/n sum_i sum_t k3_it,  k3 = exp(d) - d - 1,  d = log pi_base(y_t | .) - log pi(y_t | .)
+
+k3 is unbiased for KL(pi(. | x, y_<t) || pi_base(. | x, y_<t)) at each position when y_t ~ pi (Schulman
+2020), so by the chain rule the sum over a sample's tokens is unbiased for the sequence-level
+KL(pi(. | x) || pi_base(. | x)), in nats per sample; `kl_per_token` divides by the tokens instead. log pi is
+the sampler's own value (`Sample.token_logprobs`); log pi_base is one teacher-forced forward of the same
+model with its LoRA adapters zeroed: no second copy of the weights. A full fine-tune has no base left in
+memory, and gets no KL.
+"""
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from raftjax import mesh as mesh_lib
+from raftjax import objectives
+from raftjax.model import Llama
+
+_ROWS = 8  # sequences per forward call (rounded up to the data axes); the length is bucketed
+
+
+def has_adapters(model: Llama) -> bool:
+  return bool(jax.tree.leaves(nnx.state(model, nnx.LoRAParam)))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _base_logprobs(graphdef, mesh: Mesh, lora, rest, tokens: jax.Array, positions: jax.Array,
+                   segment_ids: jax.Array) -> jax.Array:
+  """[B, T] next-token log-probs of the model with adapters `lora` zeroed, replicated on every process."""
+  model = nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, lora), rest)
+  model.eval()
+  logits = model(tokens, positions, segment_ids)
+  return jax.lax.with_sharding_constraint(objectives.label_logprobs(logits, tokens), NamedSharding(mesh, PartitionSpec()))
+
+
+def base_logprobs(model: Llama, mesh: Mesh, prompts: list[list[int]], completions: list[list[int]]) -> list[np.ndarray]:
+  """log pi_base(y_t | x, y_<t) of every completion token, one array per (prompt, completion)."""
+  graphdef, lora, rest = nnx.split(model, nnx.LoRAParam, ...)
+  lengths = [len(p) + len(c) for p, c in zip(prompts, completions)]
+  width = max(16, 1 << (max(lengths) - 1).bit_length())  # bucketed: few compiles
+  data = math.prod(mesh.shape.get(a, 1) for a in mesh_lib.RULES['batch'])
+  rows = -(-_ROWS // data) * data
+  sharding = mesh_lib.array_sharding((rows, width), ('batch', 'length'), mesh)
+  out = []
+  for start in range(0, len(prompts), rows):
+    tokens, segments = np.zeros((rows, width), np.int32), np.zeros((rows, width), np.int32)
+    chunk = list(zip(prompts, completions))[start:start + rows]
+    for r, (p, c) in enumerate(chunk):
+      tokens[r, :len(p) + len(c)] = p + c
+      segments[r, :len(p) + len(c)] = 1
+    positions = np.broadcast_to(np.arange(width, dtype=np.int32), (rows, width))
+    put = lambda x: jax.device_put(x, sharding)
+    replicated = _base_logprobs(graphdef, mesh, lora, rest, put(tokens), put(positions), put(segments))
+    logprobs = np.asarray(replicated.addressable_data(0))  # every process holds all of it
+    # Completion token j sits at len(p) + j and is predicted at the position before it.
+    out.extend(logprobs[r, len(p) - 1:len(p) + len(c) - 1] for r, (p, c) in enumerate(chunk))
+  return out
+
+
+def kl_to_base(policy: list[list[float]], base: list[np.ndarray]) -> dict:
+  """The k3 estimate (module docstring) from each sample's per-token log-probs under the policy and the base:
+  nats per sample and per token."""
+  per_sample = [float(jnp.sum(objectives.k3(np.asarray(b), np.asarray(p, np.float32)))) for p, b in zip(policy, base)]
+  tokens = sum(len(p) for p in policy)
+  return dict(kl_to_base=sum(per_sample) / max(1, len(per_sample)), kl_per_token=sum(per_sample) / max(1, tokens))
+
+
+def held_out(model: Llama, mesh: Mesh, prompts: list[list[int]], rows: list[dict]) -> dict:
+  """Token entropy and KL to the base of the sampled held-out rows (prompt ids of each row in `prompts`)."""
+  tokens = sum(r['num_tokens'] for r in rows)
+  out = dict(token_entropy=sum(r['entropy'] for r in rows) / max(1, tokens))
+  if has_adapters(model):
+    base = base_logprobs(model, mesh, prompts, [r['tokens'] for r in rows])
+    out.update(kl_to_base([r['token_logprobs'] for r in rows], base))
+  return out
