@@ -17,6 +17,7 @@ evaluation). Noise floor: one held-out task moves a pass rate by 1 / (tasks x sa
 """
 
 import dataclasses
+import json
 import math
 import os
 
@@ -72,14 +73,21 @@ def final(run: rundir.Run, path: tuple) -> float | None:
 # ------------------------------------------------------------------------------------------ loading
 
 
-def _flat(config: dict, prefix: str = '') -> dict:
+def _flat(config: dict, prefix: str = '') -> dict[str, str]:
+  """{'section.key': value as JSON} of a config as training_log.json holds it."""
   out = {}
   for key, value in config.items():
-    if isinstance(value, dict) and key != 'cycles':
+    if isinstance(value, dict):
       out.update(_flat(value, f'{prefix}{key}.'))
     else:
-      out[f'{prefix}{key}'] = repr(value)
+      out[f'{prefix}{key}'] = json.dumps(value, sort_keys=True)
   return out
+
+
+def _show(text: str | None) -> str:
+  """A config value for a variant's name: strings without their quotes."""
+  value = json.loads(text) if text is not None else None
+  return value if isinstance(value, str) else str(text)
 
 
 def _started(path: str) -> rundir.Run | None:
@@ -104,13 +112,13 @@ def load_variants(directories: list[str]) -> list[Variant]:
       continue
     run = rundir.load_run(directory)
     config = _flat(run.log.get('config', {}))
-    seed = int(config.pop('seed', '0'))
+    seed = json.loads(config.pop('seed', '0'))
     config.pop('output_dir', None)
     grouped.setdefault(tuple(sorted(config.items())), Variant('', {})).runs[seed] = run
   configs = [dict(key) for key in grouped]
   differ = sorted(k for k in set().union(*configs) if len({c.get(k) for c in configs}) > 1)
   for config, v in zip(configs, grouped.values()):
-    v.name = ', '.join(f'{k}={config.get(k)}' for k in differ) or os.path.basename(next(iter(v.runs.values())).workdir)
+    v.name = ', '.join(f'{k}={_show(config.get(k))}' for k in differ) or os.path.basename(next(iter(v.runs.values())).workdir)
   return list(named.values()) + list(grouped.values())
 
 

@@ -1,0 +1,150 @@
+"""The RAFT loop's variants on the tiny model: objectives, prompt filtering with refill, reset to base,
+training on every cycle's kept samples, schedules, and the signals in stats.json."""
+
+import os
+
+import jax
+import ml_collections
+import numpy as np
+import pytest
+from flax import nnx
+
+from helpers import read_jsonl, tiny_config
+from raftjax import checkpoint as ckpt
+from raftjax import config as config_lib
+from raftjax import raft, rundir, selection, train
+from raftjax import sample as sample_lib
+from raftjax.config import TrainConfig
+
+
+def _strip(rows):
+  return [{k: v for k, v in r.items() if not k.endswith('_s')} for r in rows]
+
+
+@pytest.fixture(scope='module')
+def grpo_run(tiny_dir, tmp_path_factory):
+  """Two cycles of grpo with a KL term, both filters and refill over a window of 2 of the 4 tasks, reset to
+  base, every cycle's kept samples, a temperature schedule and a sampled held-out evaluation."""
+  c = tiny_config(tiny_dir, str(tmp_path_factory.mktemp('grpo') / 'run'))
+  c.raft.prompts_per_cycle = 2
+  c.raft.prompt_filter, c.raft.refill = 'both', True
+  c.training.objective, c.training.kl_coef = 'grpo', 0.05
+  c.training.reset_to_base, c.training.accumulate_kept = True, True
+  c.evaluation.pass_at_k = 2
+  c.cycles = [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True, 'generation.temperature': 0.7},
+              {'generation.temperature': 1.0}]
+  log = raft.run(c)
+  return c, log
+
+
+def test_filter_refill_and_advantages(grpo_run):
+  c, log = grpo_run
+  for stats in log['cycles']:
+    cycle = stats['cycle']
+    samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
+    kept = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'kept.jsonl'))
+    window = [t['id'] for t in selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, cycle)]
+    outcomes = selection.prompt_outcomes(samples, 0.5)
+    dropped = selection.dropped_prompts(outcomes, 'both')
+    p = stats['prompts']
+    assert p['sampled'] == len(outcomes) == len(samples) // 4 and p['dropped'] == len(dropped)
+    assert p['all_pass'] + p['all_fail'] + p['mixed'] == p['sampled']
+    assert [s['prompt_id'] for s in samples[:8]] == [w for w in window for _ in range(4)]  # the window first
+    # Refill: rounds until 2 prompts survive or all 4 tasks are used.
+    assert p['refill_rounds'] == 0 if not set(window) & dropped else p['refill_rounds'] >= 1
+    assert p['sampled'] - p['dropped'] >= 2 or p['sampled'] == 4
+    # grpo trains on every sample of the surviving prompts, with group-normalised advantages.
+    assert {k['prompt_id'] for k in kept} == set(outcomes) - dropped
+    assert _strip(kept) == _strip(selection.advantages([s for s in samples if s['prompt_id'] not in dropped], 'grpo'))
+    assert all(len(k['token_logprobs']) == len(k['tokens']) for k in kept)
+    signals = stats['signals']
+    assert signals['all_pass_share'] == p['all_pass'] / p['sampled']
+    assert signals['token_entropy'] == pytest.approx(sum(s['entropy'] for s in samples) /
+                                                     sum(s['num_tokens'] for s in samples))
+  first, second = log['cycles']
+  assert second['trained_on'] == first['kept'] + second['kept']  # accumulate_kept
+
+
+def test_sampled_evaluation_entropy_and_kl(grpo_run):
+  _, log = grpo_run
+  base = log['base']['sampled']
+  assert base['samples_per_prompt'] == 2 and base['temperature'] == 1.0
+  assert abs(base['kl_to_base']) < 1e-3  # the base model against itself (fresh adapters are zero)
+  assert base['token_entropy'] > 0
+  for stats in log['cycles']:
+    sampled = stats['eval']['sampled']
+    if stats['trained']:
+      assert sampled['kl_to_base'] > 1e-3  # trained adapters moved the policy
+    assert 0 <= sampled['pass@1'] <= sampled['pass@2'] <= 1
+
+
+def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_path):
+  """The last refill round of a cycle is lost (its rows removed, no stats.json): rerunning samples exactly
+  those prompts again, from their own seeds, and reuses every other row."""
+  c, log = grpo_run
+  cycle = next((s['cycle'] for s in log['cycles'] if s['prompts']['refill_rounds']), None)
+  if cycle is None:
+    pytest.skip('no refill happened in this run')
+  out = str(tmp_path / 'run')
+  os.makedirs(out)
+  for k in range(1, cycle):  # the finished cycles before it
+    os.symlink(os.path.join(c.output_dir, f'cycle_{k}'), os.path.join(out, f'cycle_{k}'))
+  rundir.write_json(os.path.join(out, rundir.TRAINING_LOG), dict(log, cycles=log['cycles'][:cycle - 1],
+                                                                 best_cycle=None, stop_reason=None))
+  samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
+  window = {t['id'] for t in selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, cycle)}
+  os.makedirs(os.path.join(out, f'cycle_{cycle}'))
+  rundir.write_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'), [s for s in samples if s['prompt_id'] in window])
+  c2 = ml_collections.ConfigDict(c.to_dict())
+  c2.output_dir, c2.raft.num_cycles = out, cycle
+  again = raft.run(c2)
+  assert _strip(read_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'))) == _strip(samples)
+  assert again['cycles'][-1]['prompts'] == log['cycles'][cycle - 1]['prompts']
+
+
+# ------------------------------------------------------------------------------- reset, schedules
+
+
+def _job(tiny_dir, mesh, seed=0):
+  c = tiny_config(tiny_dir, 'unused')
+  t = config_lib.for_cycle(c, 1).training
+  model, tokenizer, _ = ckpt.load(c.sft_checkpoint, mesh, dict(rank=t.lora_rank, alpha=t.lora_alpha,
+                                                               targets=list(t.lora_targets)), seed=seed)
+  sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.for_cycle(c, 0).generation)
+  return raft.Job(c, mesh, model, sampler, None, None, None, [], [], c.sft_checkpoint, {}), t
+
+
+def test_reset_to_base_restores_the_fresh_adapters_without_recompiling(tiny_dir, mesh1, monkeypatch):
+  job, t = _job(tiny_dir, mesh1)
+  fresh = [np.asarray(x) for x in jax.tree.leaves(nnx.state(job.model, nnx.LoRAParam))]
+  base = [np.asarray(x) for x in jax.tree.leaves(nnx.state(job.model, nnx.All(nnx.Param, nnx.Not(nnx.LoRAParam))))]
+  traces = []
+  real_loss = train.loss_and_count
+  monkeypatch.setattr(train, 'loss_and_count', lambda m, b: traces.append(1) or real_loss(m, b))
+  tok = job.sampler.tokenizer
+  examples = [train.Example(tok.encode(f'Task {i}:'), tok.encode('int main(void) { return 0; }')) for i in range(4)]
+  tcfg = TrainConfig(batch_size=2, max_seq_len=32, learning_rate=1e-2)
+  prompts = [job.sampler.prompt_ids('Print 7.')]
+  for cycle in (1, 2):
+    train.train(job.model, examples, tcfg, mesh1, cycle, seed=cycle)
+    trained = [np.asarray(x) for x in jax.tree.leaves(nnx.state(job.model, nnx.LoRAParam))]
+    assert any(not np.array_equal(a, b) for a, b in zip(trained, fresh))
+    job.sampler.generate(job.model, prompts, 2, seed=0)
+    compiles = job.sampler.num_compiles
+    raft.reset_to_base(job, t)
+    assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(nnx.state(job.model, nnx.LoRAParam)), fresh))
+    now = jax.tree.leaves(nnx.state(job.model, nnx.All(nnx.Param, nnx.Not(nnx.LoRAParam))))
+    assert all(np.array_equal(a, b) for a, b in zip(now, base))
+    job.sampler.generate(job.model, prompts, 2, seed=0)
+    assert job.sampler.num_compiles == compiles  # the reset model has the same graph
+  assert len(traces) == 1  # the train step compiled once across resets
+
+
+def test_a_temperature_schedule_compiles_one_sampler_per_temperature(tiny_dir, mesh1):
+  job, _ = _job(tiny_dir, mesh1)
+  c = job.config
+  c.cycles = [{'generation.temperature': 0.5}, {'generation.temperature': 1.0}, {'generation.temperature': 0.5}]
+  samplers = [job.sampler_for(config_lib.for_cycle(c, n).generation) for n in (1, 2, 3, 4)]
+  assert [s.config.temperature for s in samplers] == [0.5, 1.0, 0.5, 0.5]
+  assert samplers[0] is samplers[2] is samplers[3] and samplers[1] is not samplers[0]
+  assert job.sampler_for(job.sampler.config) is job.sampler
