@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from raftjax import mesh as mesh_lib
 from raftjax import objectives
 from raftjax import sample as sample_lib
 from raftjax import signals
@@ -155,6 +156,25 @@ def test_raft_pp_first_step_is_sfts_gradient():
   jax.tree.map(lambda a, b: np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-7), sft, raft_pp)
   total, count = objectives.policy_loss(model, None, batch, objectives.PolicyLoss(0.2, 0.0))
   assert float(total / count) == pytest.approx(-1.0, abs=1e-5) and int(count) == 7  # -rho, rho = 1, 7 tokens
+
+
+def test_a_policy_gradient_step_compiles_once_per_run(mesh1, monkeypatch):
+  """The objective is a static argument of the step: one trace for every step of every cycle."""
+  traces = []
+  real = objectives.policy_loss
+  monkeypatch.setattr(objectives, 'policy_loss', lambda *a: traces.append(1) or real(*a))
+  model = _adapted()
+  # On the mesh, as the loader places a model: else the step's inputs change shardings after its first call.
+  state = nnx.state(model)
+  for _, v in nnx.to_flat_state(state):
+    v.set_value(mesh_lib.put(v.get_value(), mesh_lib.variable_sharding(v, mesh1)))
+  nnx.update(model, state)
+  examples = [train.Example([5, 6, i], [9, 10, 11, 2], [-1.0, -2.0, -0.5, -3.0], advantage=(-1) ** i)
+              for i in range(8)]
+  tcfg = TrainConfig(batch_size=1, max_seq_len=16, objective='reinforce_rej', kl_coef=0.1)
+  losses = [train.train(model, examples, tcfg, mesh1, cycle, seed=cycle) for cycle in (1, 2)]
+  assert len(losses[0]) == len(losses[1]) >= 2 and all(np.isfinite(losses).ravel())
+  assert len(traces) == 1
 
 
 # ----------------------------------------------------------------------------------- sft unchanged
