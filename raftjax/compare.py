@@ -29,14 +29,14 @@ from matplotlib.ticker import MaxNLocator
 from raftjax import rundir
 
 SWEEP_FILE = 'sweep.json'
-# What the curves and the table show: (label, path in a cycle's stats.json).
-METRICS = (('held-out mean reward (greedy)', ('eval', 'mean_reward')),
-           ('held-out pass rate (greedy)', ('eval', 'pass_rate')),
-           ('held-out compile rate (greedy)', ('eval', 'compile_rate')),
-           ('held-out pass@1 (sampled)', ('eval', 'sampled', 'pass@1')),
-           ('held-out pass@k (sampled)', ('eval', 'sampled', 'pass@k')),
-           ('KL to base, nats per sample (sampled)', ('eval', 'sampled', 'kl_to_base')),
-           ('token entropy, training samples', ('signals', 'token_entropy')))
+# What the curves and the table show: (label, path in a cycle's stats.json, a rate shown in percent).
+METRICS = (('held-out mean reward (greedy)', ('eval', 'mean_reward'), False),
+           ('held-out pass rate (greedy)', ('eval', 'pass_rate'), True),
+           ('held-out compile rate (greedy)', ('eval', 'compile_rate'), True),
+           ('held-out pass@1 (sampled)', ('eval', 'sampled', 'pass@1'), True),
+           ('held-out pass@k (sampled)', ('eval', 'sampled', 'pass@k'), True),
+           ('KL to base, nats per sample (sampled)', ('eval', 'sampled', 'kl_to_base'), False),
+           ('token entropy, training samples', ('signals', 'token_entropy'), False))
 # Two-sided 95% Student-t quantiles by degrees of freedom (n - 1 seeds), for n >= 3.
 _T95 = {2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
 
@@ -118,7 +118,8 @@ def load_variants(directories: list[str]) -> list[Variant]:
   configs = [dict(key) for key in grouped]
   differ = sorted(k for k in set().union(*configs) if len({c.get(k) for c in configs}) > 1)
   for config, v in zip(configs, grouped.values()):
-    v.name = ', '.join(f'{k}={_show(config.get(k))}' for k in differ) or os.path.basename(next(iter(v.runs.values())).workdir)
+    any_run = next(iter(v.runs.values()))
+    v.name = ', '.join(f'{k}={_show(config.get(k))}' for k in differ) or os.path.basename(any_run.workdir)
   return list(named.values()) + list(grouped.values())
 
 
@@ -145,14 +146,14 @@ def _cell(values: list[float], pct: bool) -> str:
 
 def table(variants: list[Variant]) -> str:
   """Markdown: per variant, the final numbers over seeds, and the paired difference to the first variant."""
-  head = ['variant', 'seeds (cycles)'] + [label for label, _ in METRICS] + ['Δ mean reward vs ' + variants[0].name]
+  head = ['variant', 'seeds (cycles)'] + [label for label, _, _ in METRICS] + ['Δ mean reward vs ' + variants[0].name]
   rows = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
   reference = variants[0]
   for v in variants:
     cells = [v.name, ', '.join(f'{seed} ({len(run.cycles)})' for seed, run in sorted(v.runs.items()))]
-    for label, path in METRICS:
+    for _, path, rate in METRICS:
       values = [x for x in (final(run, path) for run in v.runs.values()) if x is not None]
-      cells.append(_cell(values, pct='rate' in label or 'pass' in label))
+      cells.append(_cell(values, pct=rate))
     pairs = [final(run, ('eval', 'mean_reward')) - final(reference.runs[seed], ('eval', 'mean_reward'))
              for seed, run in v.runs.items()
              if seed in reference.runs and run.cycles and reference.runs[seed].cycles]
@@ -166,7 +167,7 @@ def table(variants: list[Variant]) -> str:
 
 def plot(variants: list[Variant], path: str) -> None:
   """One panel per metric: each variant's mean over seeds per cycle, its min-max band shaded."""
-  shown = [(label, p) for label, p in METRICS if any(curve(r, p) for v in variants for r in v.runs.values())]
+  shown = [(label, p) for label, p, _ in METRICS if any(curve(r, p) for v in variants for r in v.runs.values())]
   cols = 2
   fig = Figure(figsize=(12, 3.4 * math.ceil(len(shown) / cols)), layout='constrained')
   FigureCanvasAgg(fig)

@@ -16,7 +16,7 @@ For completion token t of sample i of prompt g (rewards r from the verifier's gr
   reinforce_rej  L = -1/N sum_t S(rho_t, A_i)          A_i = r_i - mean_g r; prompts whose samples all have the
                                                          same reward are dropped    Reinforce-Rej (Xiong et al. 2025)
   grpo           L = -1/N sum_t [S(rho_t, A_i) - beta k3_t]   A_i = (r_i - mean_g r) / (std_g r + 1e-6)
-                                                                                    GRPO (Shao et al. 2024, DeepSeekMath)
+                                                                          GRPO (Shao et al. 2024, DeepSeekMath)
 
 `beta` is `training.kl_coef` (0 by default; the same term may be added to raft_pp and reinforce_rej), `eps`
 is `training.clip_epsilon`. `raftjax.selection` picks the samples and computes the advantages A_i (host).

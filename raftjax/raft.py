@@ -228,7 +228,8 @@ def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: 
     rounds += 1
     more = generate_and_verify(job, c, cycle, spare[:missing], path, rounds)
     spare = spare[missing:]
-    gen = dict(rows=gen['rows'] + more['rows'], **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
+    gen = dict(rows=gen['rows'] + more['rows'],
+               **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
   return dict(gen, refill_rounds=rounds)
 
 

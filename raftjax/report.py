@@ -172,8 +172,10 @@ def plot_signals(run: Run, ax) -> None:
   KL to the base there (the base model at 0)."""
   cycles = [s['cycle'] for s in run.cycles]
   signals = [(s['cycle'], s.get('signals', {})) for s in run.cycles]
-  for key, name, style in (('unique_ratio', 'distinct completions', 'o-'), ('truncated', 'cut by max_new_tokens', 's-'),
-                           ('all_pass_share', 'prompts: all pass', '^--'), ('all_fail_share', 'prompts: all fail', 'v--'),
+  for key, name, style in (('unique_ratio', 'distinct completions', 'o-'),
+                           ('truncated', 'cut by max_new_tokens', 's-'),
+                           ('all_pass_share', 'prompts: all pass', '^--'),
+                           ('all_fail_share', 'prompts: all fail', 'v--'),
                            ('mixed_share', 'prompts: mixed', 'd--')):
     ax.plot(*_points((c, x.get(key)) for c, x in signals), style, label=name)
   ax.yaxis.set_major_formatter(PercentFormatter(1.0))

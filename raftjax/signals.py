@@ -41,7 +41,8 @@ def _base_logprobs(graphdef, mesh: Mesh, lora, rest, tokens: jax.Array, position
   model = nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, lora), rest)
   model.eval()
   logits = model(tokens, positions, segment_ids)
-  return jax.lax.with_sharding_constraint(objectives.label_logprobs(logits, tokens), NamedSharding(mesh, PartitionSpec()))
+  replicated = NamedSharding(mesh, PartitionSpec())
+  return jax.lax.with_sharding_constraint(objectives.label_logprobs(logits, tokens), replicated)
 
 
 def base_logprobs(model: Llama, mesh: Mesh, prompts: list[list[int]], completions: list[list[int]]) -> list[np.ndarray]:

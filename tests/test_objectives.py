@@ -76,8 +76,8 @@ def _case(seed=0, b=2, t=7, v=5):
   advantages = np.zeros((b, t), np.float32)
   advantages[:, 1:] = np.array([[0, 0, 1.5, 1.5, 1.5, -0.5, -0.5], [0, 0, -1, -1, 2, 2, 0]])[:, :-1]
   ref_logits = rng.normal(size=(b, t, v)).astype(np.float32)
-  batch = dict(tokens=tokens, positions=np.tile(np.arange(t, dtype=np.int32), (b, 1)), segment_ids=np.ones((b, t), np.int32),
-               targets=targets, old_logprobs=old, advantages=advantages)
+  batch = dict(tokens=tokens, positions=np.tile(np.arange(t, dtype=np.int32), (b, 1)),
+               segment_ids=np.ones((b, t), np.int32), targets=targets, old_logprobs=old, advantages=advantages)
   return logits, ref_logits, batch
 
 
@@ -153,7 +153,8 @@ def test_raft_pp_first_step_is_sfts_gradient():
 
   sft = grad_of(lambda m: train.loss_and_count(m, batch))
   raft_pp = grad_of(lambda m: objectives.policy_loss(m, None, batch, objectives.PolicyLoss(0.2, 0.0)))
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-7), sft, raft_pp)
+  close = lambda a, b: np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-7)
+  jax.tree.map(close, sft, raft_pp)
   total, count = objectives.policy_loss(model, None, batch, objectives.PolicyLoss(0.2, 0.0))
   assert float(total / count) == pytest.approx(-1.0, abs=1e-5) and int(count) == 7  # -rho, rho = 1, 7 tokens
 

@@ -27,7 +27,8 @@ def test_grid_is_every_combination_seed_major():
                                                       'evaluation.temperature': [0.0]}, seeds=[0]))]
   assert names == ['generation.temperature=0.5,evaluation.temperature=0.0']
   named = sweep.expand(dict(variants={'base': {}, 'pp': {'training.objective': 'raft_pp'}}, seeds=[3]))
-  assert [(r.variant, r.seed, r.overrides) for r in named] == [('base', 3, {}), ('pp', 3, {'training.objective': 'raft_pp'})]
+  assert [(r.variant, r.seed, r.overrides) for r in named] == [('base', 3, {}),
+                                                               ('pp', 3, {'training.objective': 'raft_pp'})]
   with pytest.raises(ValueError, match='either'):
     sweep.expand(dict(grid={}, variants={}, seeds=[0]))
 

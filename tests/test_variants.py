@@ -94,7 +94,8 @@ def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_
   samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
   window = {t['id'] for t in selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, cycle)}
   os.makedirs(os.path.join(out, f'cycle_{cycle}'))
-  rundir.write_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'), [s for s in samples if s['prompt_id'] in window])
+  rundir.write_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'),
+                     [s for s in samples if s['prompt_id'] in window])
   c2 = ml_collections.ConfigDict(c.to_dict())
   c2.output_dir, c2.raft.num_cycles = out, cycle
   again = raft.run(c2)
