@@ -1,13 +1,13 @@
 """The measured comparison of the README: the RAFT variants one factor at a time against RAFT (sft), two
-seeds each, at a scale that fits a 2-core CPU (about 3 hours for the 10 runs).
+seeds each, at a scale that fits a shared 2-core CPU.
 
   python -m raftjax.sweep --config=configs/raft.py --sweep=configs/sweep_variants.py --output=runs/sweep
   python -m raftjax.report --compare=runs/sweep
 
-Scale (every run): 2 cycles of 16 training prompts x 4 samples at temperature 0.7 / top-p 0.95, at most 160
+Scale (every run): 2 cycles of 16 training prompts x 4 samples at temperature 0.7 / top-p 0.95, at most 128
 new tokens, programs run from cycle 1 and samples kept at reward >= 0.5; 2-row optimizer steps (several per
-cycle, so that RAFT++'s ratio moves off 1); held-out: the 27 tasks greedily (the best-cycle rule) and 4
-samples per task at temperature 1 (pass@1, pass@4, entropy, KL to the base).
+cycle, so that RAFT++'s ratio moves off 1); held-out: the 27 tasks greedily (the best-cycle rule) and 2
+samples per task at temperature 1 (pass@1, pass@2, entropy, KL to the base).
 """
 
 
@@ -18,12 +18,12 @@ def get_sweep():
           'raft.num_cycles': 2,
           'raft.prompts_per_cycle': 16,
           'raft.early_stopping': False,
-          'generation.max_new_tokens': 160,
+          'generation.max_new_tokens': 128,
           'generation.batch_size': 16,
           'cycles': [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True}],
           'training.batch_size': 2,
           'training.gradient_accumulation_steps': 1,
-          'evaluation.pass_at_k': 4,
+          'evaluation.pass_at_k': 2,
           'evaluation.pass_at_k_temperature': 1.0,
       },
       variants={
