@@ -50,8 +50,8 @@ outlives the run or the verifier.
 Why our own launcher and not bubblewrap where it is installed: bubblewrap gives the namespaces and the
 minimal root but no rlimits, wall clock, output cap, per-sandbox uid or fork-bomb-proof cleanup, so it
 would run in addition to this launcher, and it is absent from most servers (one code path, tested
-everywhere, beats two). Measured start-up per run: bubblewrap 2.4 ms over a bare exec, this launcher
-with its minimal root 2.3 ms (BENCHMARKS.md).
+everywhere, beats two). Measured start-up per run over a bare exec: bubblewrap 3.0-3.4 ms, this
+launcher with its minimal root 2.0-2.3 ms (BENCHMARKS.md).
 """
 
 import atexit
