@@ -38,6 +38,10 @@ PRIVATE = {'ns': True, 'uid': True, 'pgrp': False}  # does the level keep the ca
 TEST_USER = 'raftjax-tester'
 
 
+def _admin_tool(name: str) -> str:
+  return shutil.which(name, path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin') or name
+
+
 def run(argv, **kw):
   with tempfile.TemporaryDirectory() as workdir:
     return sandbox.run(argv, workdir, kw.pop('limits', LIMITS), env=kw.pop('env', ENV), **kw)
@@ -730,7 +734,7 @@ def _user_python(user: str) -> str | None:
   for python in (sys.executable, f'/usr/bin/python{version}', f'/usr/local/bin/python{version}'):
     if not os.path.exists(python):
       continue
-    probe = subprocess.run(['runuser', '-u', user, '--', python, '-c',
+    probe = subprocess.run([_admin_tool('runuser'), '-u', user, '--', python, '-c',
                             'import sys; print(f"{sys.version_info.major}.{sys.version_info.minor}")'],
                            capture_output=True, text=True, cwd='/')
     if probe.returncode == 0 and probe.stdout.strip() == version:
@@ -745,7 +749,7 @@ def test_as_an_ordinary_user(tmp_path_factory):
   try:
     pw = pwd.getpwnam(TEST_USER)
   except KeyError:
-    subprocess.run(['useradd', '--create-home', '--shell', '/bin/sh', TEST_USER], check=True)
+    subprocess.run([_admin_tool('useradd'), '--create-home', '--shell', '/bin/sh', TEST_USER], check=True)
     pw = pwd.getpwnam(TEST_USER)
   token = 'RAFTJAX-CANARY-' + secrets.token_hex(8)
   os.makedirs(pw.pw_dir, mode=0o700, exist_ok=True)
@@ -784,7 +788,7 @@ def test_as_an_ordinary_user(tmp_path_factory):
            'PYTHONPATH': f'{copy}:{site}', 'PYTHONDONTWRITEBYTECODE': '1',
            'RAFTJAX_TEST_SECRET_FILE': secret_path, 'RAFTJAX_TEST_SECRET': token}
     proc = subprocess.run(
-        ['runuser', '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()], python, '-m',
+        [_admin_tool('runuser'), '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()], python, '-m',
          'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py'],
         cwd=copy, capture_output=True, text=True, timeout=900)
     output = proc.stdout + proc.stderr
