@@ -788,8 +788,8 @@ def test_as_an_ordinary_user(tmp_path_factory):
            'PYTHONPATH': f'{copy}:{site}', 'PYTHONDONTWRITEBYTECODE': '1',
            'RAFTJAX_TEST_SECRET_FILE': secret_path, 'RAFTJAX_TEST_SECRET': token}
     proc = subprocess.run(
-        [_admin_tool('runuser'), '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()], python, '-m',
-         'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py'],
+        [_admin_tool('runuser'), '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()],
+         python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py'],
         cwd=copy, capture_output=True, text=True, timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
