@@ -45,28 +45,42 @@ def _base_logprobs(graphdef, mesh: Mesh, lora, rest, tokens: jax.Array, position
   return jax.lax.with_sharding_constraint(objectives.label_logprobs(logits, tokens), replicated)
 
 
+def _pack(lengths: list[int], width: int) -> list[tuple[int, int]]:
+  """(row, offset) of each sequence, first-fit longest first into rows of `width` tokens."""
+  free: list[int] = []
+  place = [(0, 0)] * len(lengths)
+  for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+    row = next((r for r, f in enumerate(free) if f >= lengths[i]), None)
+    if row is None:
+      free.append(width)
+      row = len(free) - 1
+    place[i] = (row, width - free[row])
+    free[row] -= lengths[i]
+  return place
+
+
 def base_logprobs(model: Llama, mesh: Mesh, prompts: list[list[int]], completions: list[list[int]]) -> list[np.ndarray]:
-  """log pi_base(y_t | x, y_<t) of every completion token, one array per (prompt, completion)."""
+  """log pi_base(y_t | x, y_<t) of every completion token, one array per (prompt, completion). The
+  sequences are packed into rows (segment ids keep them apart), _ROWS rows per call."""
   graphdef, lora, rest = nnx.split(model, nnx.LoRAParam, ...)
   lengths = [len(p) + len(c) for p, c in zip(prompts, completions)]
-  width = max(16, 1 << (max(lengths) - 1).bit_length())  # bucketed: few compiles
+  width = max(256, 1 << (max(lengths) - 1).bit_length())  # bucketed: few compiles
+  place = _pack(lengths, width)
   data = math.prod(mesh.shape.get(a, 1) for a in mesh_lib.RULES['batch'])
   rows = -(-_ROWS // data) * data
+  total = -(-(max(r for r, _ in place) + 1) // rows) * rows
+  tokens, positions, segments = (np.zeros((total, width), np.int32) for _ in range(3))
+  for i, ((r, at), p, c) in enumerate(zip(place, prompts, completions)):
+    tokens[r, at:at + lengths[i]] = p + c
+    positions[r, at:at + lengths[i]] = np.arange(lengths[i])
+    segments[r, at:at + lengths[i]] = i + 1
   sharding = mesh_lib.array_sharding((rows, width), ('batch', 'length'), mesh)
-  out = []
-  for start in range(0, len(prompts), rows):
-    tokens, segments = np.zeros((rows, width), np.int32), np.zeros((rows, width), np.int32)
-    chunk = list(zip(prompts, completions))[start:start + rows]
-    for r, (p, c) in enumerate(chunk):
-      tokens[r, :len(p) + len(c)] = p + c
-      segments[r, :len(p) + len(c)] = 1
-    positions = np.broadcast_to(np.arange(width, dtype=np.int32), (rows, width))
-    put = lambda x: jax.device_put(x, sharding)
-    replicated = _base_logprobs(graphdef, mesh, lora, rest, put(tokens), put(positions), put(segments))
-    logprobs = np.asarray(replicated.addressable_data(0))  # every process holds all of it
-    # Completion token j sits at len(p) + j and is predicted at the position before it.
-    out.extend(logprobs[r, len(p) - 1:len(p) + len(c) - 1] for r, (p, c) in enumerate(chunk))
-  return out
+  put = lambda x: jax.device_put(x, sharding)
+  logprobs = np.concatenate([  # replicated: every process reads all of it
+      np.asarray(_base_logprobs(graphdef, mesh, lora, rest, put(tokens[s:s + rows]), put(positions[s:s + rows]),
+                                put(segments[s:s + rows])).addressable_data(0)) for s in range(0, total, rows)])
+  # Completion token j of a sequence at offset `at` sits at at + len(p) + j, predicted one position before.
+  return [logprobs[r, at + len(p) - 1:at + len(p) + len(c) - 1] for (r, at), p, c in zip(place, prompts, completions)]
 
 
 def kl_to_base(policy: list[list[float]], base: list[np.ndarray]) -> dict:

@@ -17,6 +17,12 @@ any starts. Run (v, s) lives in <output>/<v>/seed_<s>/ with its whole config (sw
 log (sweep.log), and runs as a process of its own, `python -m raftjax.sweep --run=DIR`, which calls
 `raftjax.raft.run` on that config. <output>/sweep.json lists the runs (raftjax.compare reads it).
 
+Shared base evaluation: the base model's held-out evaluation depends on the config but for `training.*`,
+`raft.*` other than samples_per_prompt (the evaluation's batch), `cycles` and `output_dir` (`base_key`). A
+run about to start whose base_key equals that of a run that has evaluated the base gets that evaluation
+(its training_log.json is written with it, `base_shared_from` naming the run, and its metrics get cycle
+0), and the loop skips its own: the same numbers, since the evaluation is seeded by the config's seed.
+
 Resume: rerunning the same command skips finished runs (training_log.json has a best cycle) and resumes
 the others with the loop's own resume. A run's config may not change under it (refused). Killing the
 sweep kills its runs (parent-death signal); a lock per run directory keeps two sweeps off the same run.
@@ -44,6 +50,7 @@ import ml_collections
 from raftjax import config as config_lib
 from raftjax import rundir
 from raftjax.compare import SWEEP_FILE
+from raftjax.metrics import MetricsWriter
 
 CONFIG_FILE = 'sweep_config.json'
 LOG_FILE = 'sweep.log'
@@ -117,6 +124,31 @@ def prepare(base: ml_collections.ConfigDict, spec: dict, output: str) -> list[Ru
   return runs
 
 
+def base_key(config: dict) -> str:
+  """What a run's base-model evaluation depends on (module docstring)."""
+  rest = {k: v for k, v in config.items() if k not in ('output_dir', 'cycles', 'training', 'raft')}
+  return json.dumps(dict(rest, samples_per_prompt=config['raft']['samples_per_prompt']), sort_keys=True)
+
+
+def share_base(output: str, run: Run, runs: list[Run]) -> str | None:
+  """Gives `run`, not started yet, the base evaluation of another run with its base_key; returns that
+  run's directory, or None."""
+  directory = os.path.join(output, run.dir)
+  if os.path.exists(os.path.join(directory, rundir.TRAINING_LOG)):
+    return None
+  config = rundir.read_json(os.path.join(directory, CONFIG_FILE))
+  for other in runs:
+    log = rundir.read_json(os.path.join(output, other.dir, rundir.TRAINING_LOG)) or {}
+    other_config = rundir.read_json(os.path.join(output, other.dir, CONFIG_FILE))
+    if log.get('base') and base_key(other_config) == base_key(config):
+      rundir.write_json(os.path.join(directory, rundir.TRAINING_LOG), dict(
+          config=config, base=log['base'], base_shared_from=other.dir, cycles=[], best_cycle=None, stop_reason=None))
+      with MetricsWriter(directory) as metrics:
+        metrics.cycle(0, dict(eval=log['base']))
+      return other.dir
+  return None
+
+
 # -------------------------------------------------------------------------------------- processes
 
 
@@ -160,7 +192,8 @@ def run_all(output: str, runs: list[Run], parallel: int, devices: list[str], dev
         slots[i] = None
       if slots[i] is None and pending:
         run = pending.pop(0)
-        log.info('%s: started', run.dir)
+        donor = share_base(output, run, runs)
+        log.info('%s: started%s', run.dir, f' (base model evaluation of {donor})' if donor else '')
         slots[i] = (run, _start(output, run, i, parallel, devices, devices_env))
     time.sleep(0.5)
   return status

@@ -1,6 +1,7 @@
 """The ablation runner (raftjax.sweep) and the comparison of variants (raftjax.compare): the grid, the
 runs' configs, a kill and a resume, and `report --compare` on unfinished and finished sweeps."""
 
+import json
 import os
 import signal
 import subprocess
@@ -51,6 +52,24 @@ def test_every_config_is_checked_before_anything_is_written_and_may_not_change(t
     sweep.prepare(base, dict(spec, overrides={'raft.num_cycles': 2}), str(tmp_path))
 
 
+def test_runs_that_evaluate_the_base_alike_share_its_evaluation(tiny_dir, tmp_path):
+  base = tiny_config(tiny_dir, 'unset')
+  spec = dict(grid={'training.objective': ['sft', 'grpo'], 'evaluation.pass_at_k': [0, 2]}, seeds=[0, 1])
+  runs = sweep.prepare(base, spec, str(tmp_path))
+  donor = runs[0]  # objective=sft, pass_at_k=0, seed 0
+  evaluation = dict(mean_reward=0.25, num_tasks=1)
+  rundir.write_json(os.path.join(tmp_path, donor.dir, rundir.TRAINING_LOG), dict(base=evaluation, cycles=[]))
+  shared = {r.dir: sweep.share_base(str(tmp_path), r, runs) for r in runs[1:]}
+  # Only the other objective with the same evaluation settings and seed shares it.
+  assert shared == {runs[1].dir: None, runs[2].dir: donor.dir, runs[3].dir: None, **{r.dir: None for r in runs[4:]}}
+  log = rundir.read_json(os.path.join(tmp_path, runs[2].dir, rundir.TRAINING_LOG))
+  assert log['base'] == evaluation and log['base_shared_from'] == donor.dir and log['cycles'] == []
+  assert log['config']['training']['objective'] == 'grpo'  # its own config
+  records = [json.loads(line) for line in open(os.path.join(tmp_path, runs[2].dir, 'metrics.jsonl'))]
+  assert records == [{'kind': 'cycle', 'cycle': 0, 'eval.mean_reward': 0.25, 'eval.num_tasks': 1}]
+  assert sweep.share_base(str(tmp_path), runs[2], runs) is None  # never over a run's own log
+
+
 def _sweep(config_file, sweep_file, out) -> subprocess.Popen:
   return subprocess.Popen([sys.executable, '-m', 'raftjax.sweep', f'--config={config_file}', f'--sweep={sweep_file}',
                            f'--output={out}'], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -90,7 +109,7 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
 
   proc = _sweep(config_file, sweep_file, out)
   deadline = time.time() + 900
-  while not (sweep.finished(first) and _run_pids(second) and os.path.exists(os.path.join(second, 'training_log.json'))):
+  while not (_run_pids(second) and os.path.exists(os.path.join(second, 'cycle_1', 'samples.jsonl'))):
     assert proc.poll() is None and time.time() < deadline, proc.stderr.read() if proc.poll() is not None else 'slow'
     time.sleep(0.2)
   proc.send_signal(signal.SIGKILL)
@@ -99,7 +118,7 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
   while _run_pids(second):  # the run dies with the sweep
     assert time.time() < deadline, 'the run outlived the killed sweep'
     time.sleep(0.2)
-  assert not sweep.finished(second)
+  assert sweep.finished(first) and not sweep.finished(second)
   finished_at = os.path.getmtime(os.path.join(first, rundir.TRAINING_LOG))
 
   partial = _report(f'--compare={out}', f'--output={tmp_path / "partial"}')
@@ -112,8 +131,10 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
   assert proc.wait(timeout=900) == 0, proc.stderr.read()
   assert sweep.finished(first) and sweep.finished(second)
   assert os.path.getmtime(os.path.join(first, rundir.TRAINING_LOG)) == finished_at  # not run again
-  # The interrupted run resumed: its base model evaluation (done before the kill) was not done again.
-  assert open(os.path.join(second, sweep.LOG_FILE)).read().count('Base: ') == 1
+  # The second run took the first's base model evaluation, and never made its own, before or after the kill.
+  logs = [rundir.read_json(os.path.join(d, rundir.TRAINING_LOG)) for d in (first, second)]
+  assert logs[1]['base'] == logs[0]['base'] and logs[1]['base_shared_from'] == os.path.relpath(first, out)
+  assert 'Base: ' not in open(os.path.join(second, sweep.LOG_FILE)).read()
   done = _report(f'--compare={out}')
   assert done.returncode == 0, done.stderr
   md = open(os.path.join(out, 'compare', 'compare.md')).read()
