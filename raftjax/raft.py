@@ -260,7 +260,7 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
   total = len(tasks) * n
   sampled = _progress(desc=f'cycle {cycle} sample', unit='sample', total=total, initial=len(rows))
   verified = _progress(desc=f'cycle {cycle} verify', unit='program', total=total, initial=len(rows), position=1)
-  with sampled, verified, open(path, 'a', encoding='utf-8') if writes else contextlib.nullcontext() as out:
+  with sampled, verified, open(path, 'ab') if writes else contextlib.nullcontext() as out:
 
     def flush(pending):
       chunk, samples, held, handle = pending

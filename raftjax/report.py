@@ -25,7 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from raftjax import verify
-from raftjax.rundir import LEVELS, Run, level_of, load_run
+from raftjax.rundir import Run, load_run
+from raftjax.verify import LEVELS, level_of
 
 LEVEL_NAMES = {'0.0': 'does not compile', '0.3': 'compiles with warnings', '0.5': 'compiles clean',
                '0.7': 'runs (exit 0)', '1.0': 'correct output'}

@@ -11,29 +11,21 @@
 
 The loop, the report, the notebook, metrics, export, the benchmarks and the verify CLI all read and
 write through here. JSON files are replaced atomically (written beside, then renamed: a reader never
-sees half a file, and a failed write leaves no temporary file); JSONL readers take complete lines only.
+sees half a file, and a write that fails or is killed, even by SIGKILL, leaves no temporary file:
+`AtomicOutput`); JSONL readers take complete lines only.
 """
 
+import contextlib
 import dataclasses
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
 
-from raftjax import verify
-
 TRAINING_LOG = 'training_log.json'
 _CYCLE = re.compile(r'cycle_(\d+)')
-
-# The reward ladder's levels ('0.0', '0.3', '0.5', '0.7', '1.0'), from the verifier's rewards.
-LEVELS = tuple(f'{r:.1f}' for r in sorted({0.0, *verify.REWARD.values()}))
-
-
-def level_of(reward: float) -> str:
-  """The highest ladder level `reward` reached (partial test credit between 0.7 and 1.0 counts as 0.7)."""
-  return max((lv for lv in LEVELS if reward >= float(lv)), key=float)
-
 
 def cycle_dir(output_dir: str, cycle: int) -> str:
   return os.path.join(output_dir, f'cycle_{cycle}')
@@ -93,31 +85,88 @@ def read_jsonl(path: str) -> list[dict]:
     return [json.loads(line) for line in f if line.endswith('\n')]
 
 
-def jsonl_line(row: dict) -> str:
-  """One JSONL line. Non-ASCII is escaped, so any Python string (a lone surrogate included) is written."""
-  return json.dumps(row) + '\n'
-
-
-def _atomic_write(path: str, write) -> None:
-  directory = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix=f'.{os.path.basename(path)}.', suffix='.tmp')
+def jsonl_line(row: dict) -> bytes:
+  """One JSONL line as UTF-8. Any string is written: one that cannot be UTF-8 (a lone surrogate, from a
+  "\\ud800" escape in the input) is escaped, so the line is still valid JSON that reads back the same."""
   try:
-    with os.fdopen(fd, 'w', encoding='utf-8') as f:
-      write(f)
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+    return (json.dumps(row, ensure_ascii=False) + '\n').encode('utf-8')
+  except UnicodeEncodeError:
+    return (json.dumps(row, ensure_ascii=True) + '\n').encode('ascii')
 
 
-def write_json(path: str, obj) -> None:
-  """Replaces `path` atomically with `obj` as indented JSON."""
-  _atomic_write(path, lambda f: (json.dump(obj, f, indent=2), f.write('\n')))
+class AtomicOutput:
+  """An output file written whole or not at all, checked before any work.
+
+  Opening it checks the path (not a directory, its directory exists and is writable) by creating the
+  file's content as an unnamed file in that directory (O_TMPFILE): whatever kills the process, even
+  SIGKILL, no partial file is left. `commit` gives it its name (link + rename over the old file).
+  Filesystems without O_TMPFILE get a named `.tmp-*` file, removed on any error or signal that Python
+  sees.
+  """
+
+  def __init__(self, path: str):
+    self.path = path
+    if os.path.isdir(path):
+      raise OSError(errno.EISDIR, 'is a directory')
+    self.dir = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(self.dir):
+      raise OSError(errno.ENOENT, 'its directory does not exist')
+    self.named = None
+    try:
+      self.fd = os.open(self.dir, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError as e:
+      if e.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+        raise
+      self.fd, self.named = tempfile.mkstemp(dir=self.dir, prefix='.tmp-', suffix='.jsonl')
+
+  def write(self, rows) -> None:
+    """Appends one JSON line per row."""
+    self.write_bytes(b''.join(map(jsonl_line, rows)))
+
+  def write_bytes(self, data: bytes) -> None:
+    with os.fdopen(os.dup(self.fd), 'wb') as f:
+      f.write(data)
+      f.flush()
+      os.fsync(f.fileno())
+
+  def commit(self) -> None:
+    if self.named is None:
+      self.named = os.path.join(self.dir, f'.tmp-{os.getpid()}-{os.urandom(6).hex()}.jsonl')
+      # linkat(AT_SYMLINK_FOLLOW) of the /proc link names the unnamed file; os.link calls linkat (not
+      # link, which would try to link the /proc symlink itself) only when given a dir fd.
+      dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+      try:
+        os.link(f'/proc/self/fd/{self.fd}', os.path.basename(self.named), dst_dir_fd=dir_fd)
+      finally:
+        os.close(dir_fd)
+    os.replace(self.named, self.path)
+    self.named = None
+
+  def close(self) -> None:
+    os.close(self.fd)
+    if self.named is not None:
+      with contextlib.suppress(OSError):
+        os.unlink(self.named)
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    self.close()
 
 
 def write_jsonl(path: str, rows) -> None:
-  """Replaces `path` atomically with one JSON line per row."""
-  _atomic_write(path, lambda f: f.writelines(map(jsonl_line, rows)))
+  """Replaces `path` with one JSON line per row, whole or not at all: readers never see half a file."""
+  with AtomicOutput(path) as out:
+    out.write(rows)
+    out.commit()
+
+
+def write_json(path: str, obj) -> None:
+  """Replaces `path` with `obj` as indented JSON, whole or not at all."""
+  with AtomicOutput(path) as out:
+    out.write_bytes((json.dumps(obj, indent=2) + '\n').encode('utf-8'))
+    out.commit()
 
 
 # ------------------------------------------------------------------------------------------- a run

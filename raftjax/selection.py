@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from raftjax import rundir
+from raftjax import verify
 from raftjax.config import RaftConfig
 
 
@@ -151,8 +151,8 @@ def _rates(rows: list[dict]) -> dict:
 
 def sample_stats(rows: list[dict]) -> dict:
   """A cycle's training samples: rates, and counts per ladder level and per stage (stats.json 'train')."""
-  levels = collections.Counter(rundir.level_of(r['reward']) for r in rows)
-  return dict(total=len(rows), **_rates(rows), levels={lv: levels[lv] for lv in rundir.LEVELS},
+  levels = collections.Counter(verify.level_of(r['reward']) for r in rows)
+  return dict(total=len(rows), **_rates(rows), levels={lv: levels[lv] for lv in verify.LEVELS},
               stages=dict(collections.Counter(r['stage'] for r in rows)))
 
 

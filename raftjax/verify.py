@@ -44,14 +44,11 @@ CLI:  python -m raftjax.verify --tasks=TASKS.jsonl --input=SAMPLES.jsonl --outpu
       [--run_after_compile] [--num_workers=N] [--min_isolation=ns|uid|pgrp]
 """
 
-import argparse
 import collections
 import concurrent.futures
-import contextlib
 import ctypes
 import dataclasses
 import functools
-import errno
 import json
 import logging
 import multiprocessing
@@ -60,17 +57,24 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
 
+from raftjax import rundir
 from raftjax import sandbox
 from raftjax import tasks as tasks_lib
 
 STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings', 'compiled',
           'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
 REWARD = {'compiled_with_warnings': 0.3, 'compiled': 0.5, 'ran': 0.7, 'correct': 1.0}
+# The ladder's levels ('0.0', '0.3', '0.5', '0.7', '1.0'): what stats and reports count samples by.
+LEVELS = tuple(f'{r:.1f}' for r in sorted({0.0, *REWARD.values()}))
+
+
+def level_of(reward: float) -> str:
+  """The highest ladder level `reward` reached (partial test credit between 0.7 and 1.0 counts as 0.7)."""
+  return max((lv for lv in LEVELS if reward >= float(lv)), key=float)
 _COMPILER_OUTPUT_CHARS = 4000
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4  # <sys/prctl.h>
 EXTRACT_MAX_CHARS = 1 << 21  # characters of a completion that extraction looks at (2 Mi)
@@ -607,80 +611,6 @@ def _check_tests(tests, where: str) -> list[dict]:
   return tests
 
 
-def json_line(row: dict) -> bytes:
-  """One JSONL line as UTF-8. Any string is written: one that cannot be UTF-8 (a lone surrogate, from a
-  "\\ud800" escape in the input) is escaped, so the line is still valid JSON that reads back the same."""
-  try:
-    return (json.dumps(row, ensure_ascii=False) + '\n').encode('utf-8')
-  except UnicodeEncodeError:
-    return (json.dumps(row, ensure_ascii=True) + '\n').encode('ascii')
-
-
-class AtomicOutput:
-  """An output file written whole or not at all, checked before any work.
-
-  Opening it checks the path (not a directory, its directory exists and is writable) by creating the
-  file's content as an unnamed file in that directory (O_TMPFILE): whatever kills the process, even
-  SIGKILL, no partial file is left. `commit` gives it its name (link + rename over the old file).
-  Filesystems without O_TMPFILE get a named `.tmp-*` file, removed on any error or signal that Python
-  sees.
-  """
-
-  def __init__(self, path: str):
-    self.path = path
-    if os.path.isdir(path):
-      raise OSError(errno.EISDIR, 'is a directory')
-    self.dir = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(self.dir):
-      raise OSError(errno.ENOENT, 'its directory does not exist')
-    self.named = None
-    try:
-      self.fd = os.open(self.dir, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-    except OSError as e:
-      if e.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-        raise
-      self.fd, self.named = tempfile.mkstemp(dir=self.dir, prefix='.tmp-', suffix='.jsonl')
-
-  def write(self, rows) -> None:
-    with os.fdopen(os.dup(self.fd), 'wb') as f:
-      for row in rows:
-        f.write(json_line(row))
-      f.flush()
-      os.fsync(f.fileno())
-
-  def commit(self) -> None:
-    if self.named is None:
-      self.named = os.path.join(self.dir, f'.tmp-{os.getpid()}-{os.urandom(6).hex()}.jsonl')
-      # linkat(AT_SYMLINK_FOLLOW) of the /proc link names the unnamed file; os.link calls linkat (not
-      # link, which would try to link the /proc symlink itself) only when given a dir fd.
-      dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-      try:
-        os.link(f'/proc/self/fd/{self.fd}', os.path.basename(self.named), dst_dir_fd=dir_fd)
-      finally:
-        os.close(dir_fd)
-    os.replace(self.named, self.path)
-    self.named = None
-
-  def close(self) -> None:
-    os.close(self.fd)
-    if self.named is not None:
-      with contextlib.suppress(OSError):
-        os.unlink(self.named)
-
-  def __enter__(self):
-    return self
-
-  def __exit__(self, *exc):
-    self.close()
-
-
-def write_jsonl_atomic(path: str, rows: list[dict]) -> None:
-  """Writes `rows` to `path` whole or not at all: readers never see half a file."""
-  with AtomicOutput(path) as out:
-    out.write(rows)
-    out.commit()
-
-
 def summary_table(results: list[dict]) -> str:
   counts = collections.Counter(r['stage'] for r in results)
   n = max(len(results), 1)
@@ -691,19 +621,15 @@ def summary_table(results: list[dict]) -> str:
   return '\n'.join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-  parser = argparse.ArgumentParser(prog='python -m raftjax.verify', description=__doc__.split('\n')[0])
-  parser.add_argument('--tasks', default=None, help='task JSONL (default: the built-in set)')
-  parser.add_argument('--input', required=True, help='samples JSONL: prompt_id|id, completion')
-  parser.add_argument('--output', required=True, help='rewards JSONL: input fields + result')
-  parser.add_argument('--run_after_compile', action='store_true')
-  parser.add_argument('--num_workers', type=int, default=0)
-  parser.add_argument('--min_isolation', default='', choices=('',) + sandbox.LEVELS,
-                      help="refuse to run below this sandbox level (default: the strongest here)")
-  args = parser.parse_args(argv)
+def cli(input_path: str, output: str, tasks_path: str | None = None, run_after_compile: bool = False,
+        num_workers: int = 0, min_isolation: str = '') -> int:
+  """The verify CLI's work; returns its exit status (0 done, 1 failed while running, 2 bad input or
+  output path, 130 interrupted)."""
   old_sigterm = _exit_on_sigterm()  # SIGTERM unwinds: runs stopped, work dirs and temp output removed
   try:
-    return _main(args)
+    return _cli(input_path, output, tasks_path,
+                VerifierConfig(run_after_compile=run_after_compile, num_workers=num_workers,
+                               min_isolation=min_isolation))
   except KeyboardInterrupt:  # unwound the same way
     print('error: interrupted', file=sys.stderr)
     return 130
@@ -712,20 +638,18 @@ def main(argv: Sequence[str] | None = None) -> int:
       signal.signal(signal.SIGTERM, old_sigterm)
 
 
-def _main(args: argparse.Namespace) -> int:
+def _cli(input_path: str, output: str, tasks_path: str | None, cfg: VerifierConfig) -> int:
   try:
-    out = AtomicOutput(args.output)  # before any work: a bad output path fails now, not after
+    out = rundir.AtomicOutput(output)  # before any work: a bad output path fails now, not after
   except OSError as e:
-    print(f'error: {args.output}: cannot write there: {e.strerror or e}', file=sys.stderr)
+    print(f'error: {output}: cannot write there: {e.strerror or e}', file=sys.stderr)
     return 2
   with out:
     try:
-      samples, tasks = read_samples(args.input, args.tasks)
+      samples, tasks = read_samples(input_path, tasks_path)
     except (ValueError, OSError) as e:  # InputError, TaskFileError, unreadable files
       print(f'error: {e}', file=sys.stderr)
       return 2
-    cfg = VerifierConfig(run_after_compile=args.run_after_compile, num_workers=args.num_workers,
-                         min_isolation=args.min_isolation)
     t0 = time.monotonic()
     try:
       with Verifier(cfg) as verifier:
@@ -737,14 +661,34 @@ def _main(args: argparse.Namespace) -> int:
       out.write({**s, **r} for s, r in zip(samples, results))
       out.commit()
     except OSError as e:  # disk full, quota, permissions changed under us
-      print(f'error: {args.output}: cannot write: {e.strerror or e}', file=sys.stderr)
+      print(f'error: {output}: cannot write: {e.strerror or e}', file=sys.stderr)
       return 1
   print(summary_table(results))
   print(f'isolation: {verifier.isolation} ({sandbox.DESCRIPTION[verifier.isolation]})')
-  shown = args.output.encode('utf-8', 'backslashreplace').decode('utf-8')  # a path need not be UTF-8
+  shown = output.encode('utf-8', 'backslashreplace').decode('utf-8')  # a path need not be UTF-8
   print(f'{len(results)} samples in {time.monotonic() - t0:.1f}s -> {shown}')
   return 0
 
 
+def main(argv: Sequence[str]) -> int:
+  from absl import app, flags
+  from absl import logging as absl_logging
+
+  absl_logging.set_verbosity(absl_logging.WARNING)  # stderr is for problems; the summary names the level
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  f = flags.FLAGS
+  return cli(f.input, f.output, f.tasks or None, f.run_after_compile, f.num_workers, f.min_isolation)
+
+
 if __name__ == '__main__':
-  sys.exit(main())
+  from absl import app, flags
+
+  flags.DEFINE_string('input', None, 'samples JSONL: prompt_id|id, completion (or prompt, tests)', required=True)
+  flags.DEFINE_string('output', None, 'rewards JSONL: the input fields + the result', required=True)
+  flags.DEFINE_string('tasks', '', 'task JSONL (default: the built-in set)')
+  flags.DEFINE_bool('run_after_compile', False, 'run the programs (the full reward ladder)')
+  flags.DEFINE_integer('num_workers', 0, 'verifier processes (0: one per usable core)')
+  flags.DEFINE_enum('min_isolation', '', ('',) + sandbox.LEVELS,
+                    "refuse to run below this sandbox level ('': the strongest this machine offers)")
+  app.run(main)

@@ -24,16 +24,13 @@ import time
 
 import pytest
 
+from procs import BEST, LEVELS, NS, ROOT, alive, assert_nothing_left, cmdline, descendants
+from procs import level_for_verify  # noqa: F401 (a fixture)
 from raftjax import sandbox
 from raftjax import verify as V
 
 ENV = {'PATH': '/usr/bin:/bin'}
 LIMITS = sandbox.Limits(wall_s=1.0)
-ROOT = os.geteuid() == 0
-BEST = sandbox.best_isolation()
-NS = BEST == 'ns'
-WEAK = 'uid' if ROOT else 'pgrp'  # the level without namespaces, forced in tests
-LEVELS = [BEST] + ([WEAK] if BEST != WEAK else [])
 PRIVATE = {'ns': True, 'uid': True, 'pgrp': False}  # does the level keep the caller's private files?
 TEST_USER = 'raftjax-tester'
 
@@ -45,48 +42,6 @@ def _admin_tool(name: str) -> str:
 def run(argv, **kw):
   with tempfile.TemporaryDirectory() as workdir:
     return sandbox.run(argv, workdir, kw.pop('limits', LIMITS), env=kw.pop('env', ENV), **kw)
-
-
-def descendants(root: int = os.getpid()) -> list[int]:
-  """Live processes below `root` that are not Python (pool workers, resource trackers)."""
-  parent, exe = {}, {}
-  for pid in filter(str.isdigit, os.listdir('/proc')):
-    try:
-      with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-      if fields[0] == 'Z':
-        continue
-      parent[int(pid)] = int(fields[1])
-      exe[int(pid)] = os.readlink(f'/proc/{pid}/exe')
-    except OSError:
-      exe.setdefault(int(pid), '')
-  out = []
-  for pid in parent:
-    p = parent[pid]
-    while p > 1 and p != root:
-      p = parent.get(p, 0)
-    if p == root and os.path.realpath(exe[pid]) != os.path.realpath(sys.executable):
-      out.append(pid)
-  return out
-
-
-def processes_of(uids) -> list[int]:
-  out = []
-  for pid in filter(str.isdigit, os.listdir('/proc')):
-    try:
-      with open(f'/proc/{pid}/status') as f:
-        real_uid = int(next(l for l in f if l.startswith('Uid:')).split()[1])
-    except (OSError, StopIteration):
-      continue
-    if real_uid in uids:
-      out.append(int(pid))
-  return out
-
-
-def assert_nothing_left(*outcomes):
-  uids = {o.sandbox_uid for o in outcomes if o.sandbox_uid is not None}
-  assert processes_of(uids) == [], 'sandbox processes survived'
-  assert descendants() == [], 'child processes survived'
 
 
 @pytest.fixture(scope='module')
@@ -101,15 +56,6 @@ def build(tmp_path_factory):
     subprocess.run(['gcc', '-O1', '-o', str(exe), str(src)], check=True)
     return str(exe)
   return _build
-
-
-@pytest.fixture
-def level_for_verify(request):
-  """Makes `verify` run at `request.param` in this process (as a Verifier's workers would)."""
-  saved = sandbox._level  # pylint: disable=protected-access
-  sandbox.configure(sandbox.launcher(), request.param)
-  yield request.param
-  sandbox.configure(sandbox.launcher(), saved)
 
 
 # ------------------------------------------------------------------------------ basic behaviour
@@ -681,33 +627,17 @@ def test_launcher_dies_with_its_caller_and_stops_the_run(build, tmp_path):
                             start_new_session=True)
     pid = int(proc.stdout.readline())
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any('sleep' in _cmdline(p) for p in descendants(pid)):
+    while time.monotonic() < deadline and not any('sleep' in cmdline(p) for p in descendants(pid)):
       time.sleep(0.02)
     tree = descendants(pid)
-    assert any('sleep' in _cmdline(p) for p in tree), 'the run did not start'
+    assert any('sleep' in cmdline(p) for p in tree), 'the run did not start'
     proc.kill()
     proc.wait()
     proc.stdout.close()
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and [p for p in tree if _alive(p)]:
+    while time.monotonic() < deadline and [p for p in tree if alive(p)]:
       time.sleep(0.05)
-    assert [p for p in tree if _alive(p)] == [], f'{level}: the run outlived its caller'
-
-
-def _cmdline(pid: int) -> str:
-  try:
-    with open(f'/proc/{pid}/cmdline', 'rb') as f:
-      return f.read().replace(b'\0', b' ').decode(errors='replace')
-  except OSError:
-    return ''
-
-
-def _alive(pid: int) -> bool:
-  try:
-    with open(f'/proc/{pid}/stat') as f:
-      return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
-  except OSError:
-    return False
+    assert [p for p in tree if alive(p)] == [], f'{level}: the run outlived its caller'
 
 
 def test_stale_temp_dirs_of_dead_processes_are_removed(tmp_path):
@@ -767,10 +697,11 @@ def test_as_an_ordinary_user(tmp_path_factory):
     package = os.path.dirname(sandbox.__file__)
     os.makedirs(os.path.join(copy, 'raftjax'))
     open(os.path.join(copy, 'raftjax', '__init__.py'), 'w').close()  # the host side only: no JAX
-    for name in ('sandbox.py', 'sandbox_launcher.c', 'verify.py', 'tasks.py'):
+    for name in ('sandbox.py', 'sandbox_launcher.c', 'verify.py', 'tasks.py', 'rundir.py'):
       shutil.copy(os.path.join(package, name), os.path.join(copy, 'raftjax'))
     os.makedirs(os.path.join(copy, 'tests'))
-    shutil.copy(__file__, os.path.join(copy, 'tests', 'test_sandbox.py'))
+    for name in ('test_sandbox.py', 'procs.py'):
+      shutil.copy(os.path.join(os.path.dirname(__file__), name), os.path.join(copy, 'tests'))
     site = os.path.join(copy, 'site')
     os.makedirs(site)
     for name in ('pytest', '_pytest', 'pluggy', 'iniconfig', 'packaging', 'pygments', 'py'):

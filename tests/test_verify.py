@@ -17,15 +17,16 @@ import time
 
 import pytest
 
+from raftjax import rundir
 from raftjax import sandbox
 from raftjax import verify as V
-import test_sandbox
-from test_sandbox import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
+import procs
+from procs import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
 
 COMPILE = V.VerifierConfig()
 RUN = V.VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
-NS = test_sandbox.NS
-LEVELS = test_sandbox.LEVELS
+NS = procs.NS
+LEVELS = procs.LEVELS
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DOUBLE = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
@@ -432,13 +433,11 @@ def test_pool_dedups_identical_programs(verifier):
 
 
 def test_config_can_change_between_batches(verifier):
+  """Each batch may bring its own config (a cycle's overrides); the verifier's own stays as it was."""
   saved = verifier.cfg
-  try:
-    verifier.cfg = dataclasses.replace(saved, run_after_compile=False, c_compiler='gcc')
-    assert os.path.isabs(verifier.cfg.c_compiler)
-    assert verifier.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'compiled'
-  finally:
-    verifier.cfg = saved
+  compile_only = dataclasses.replace(saved, run_after_compile=False, c_compiler='gcc')
+  assert verifier.verify_batch([task(TESTS)], [fenced(DOUBLE)], compile_only)[0]['stage'] == 'compiled'
+  assert verifier.cfg is saved and os.path.isabs(verifier.cfg.c_compiler)
   assert verifier.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'correct'
 
 
@@ -509,8 +508,7 @@ def test_cli_inline_samples(tmp_path, capsys):
       {'prompt': 'double it', 'completion': fenced(DOUBLE), 'tests': TESTS, 'extra': 1},
       {'prompt': 'double it', 'completion': 'no code', 'tests': TESTS}])
   out = tmp_path / 'r.jsonl'
-  assert V.main(['--input', samples, '--output', str(out), '--run_after_compile',
-                 '--num_workers', '1']) == 0
+  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1) == 0
   rows = [json.loads(line) for line in out.read_text().splitlines()]
   assert [r['stage'] for r in rows] == ['correct', 'no_code']
   assert rows[0]['extra'] == 1 and rows[0]['tests'] == [True] * 4 and rows[0]['reward'] == 1.0
@@ -523,7 +521,7 @@ def test_cli_with_task_file(tmp_path):
   samples = write_jsonl(tmp_path / 's.jsonl', [{'prompt_id': 'dbl', 'completion': fenced(DOUBLE)},
                                                {'id': 'dbl', 'completion': 'nothing'}])
   out = tmp_path / 'r.jsonl'
-  assert V.main(['--tasks', tasks, '--input', samples, '--output', str(out), '--num_workers', '1']) == 0
+  assert V.cli(samples, str(out), tasks, num_workers=1) == 0
   assert [json.loads(line)['stage'] for line in out.read_text().splitlines()] == ['compiled', 'no_code']
 
 
@@ -545,7 +543,7 @@ def test_cli_malformed_input_names_file_and_line(tmp_path, capsys, bad_line, mes
   samples.write_bytes((json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
                       .encode('utf-8', errors='surrogateescape').replace(b'\xc3\xa9', b'\xe9'))
   out = tmp_path / 'r.jsonl'
-  assert V.main(['--tasks', tasks, '--input', str(samples), '--output', str(out)]) == 2
+  assert V.cli(str(samples), str(out), tasks) == 2
   err = capsys.readouterr().err
   assert f'{samples}:2:' in err and message in err
   assert sorted(os.listdir(tmp_path)) == ['s.jsonl', 't.jsonl']  # nothing half-written
@@ -557,7 +555,7 @@ def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
   samples.write_text(json.dumps({'prompt': 'p', 'completion': f'{lone} no code', 'note': f'caf\u00e9 {lone}'})
                      + '\n')
   out = tmp_path / 'r.jsonl'
-  assert V.main(['--input', str(samples), '--output', str(out), '--num_workers', '1']) == 0
+  assert V.cli(str(samples), str(out), num_workers=1) == 0
   [row] = [json.loads(line) for line in out.read_text(encoding='utf-8').splitlines()]
   assert row['completion'] == f'{lone} no code' and row['note'] == f'caf\u00e9 {lone}' and row['stage'] == 'no_code'
   assert f'isolation: {sandbox.best_isolation()} (' in capsys.readouterr().out
@@ -573,7 +571,7 @@ def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, ou
   samples = tmp_path / 's.jsonl'
   samples.write_text(json.dumps({'prompt': 'p', 'completion': fenced(DOUBLE)}) + '\n')
   monkeypatch.setattr(V, 'Verifier', None)  # any work would crash on this
-  assert V.main(['--input', str(samples), '--output', output.format(tmp=tmp_path)]) == 2
+  assert V.cli(str(samples), output.format(tmp=tmp_path)) == 2
   err = capsys.readouterr().err
   assert err.count('\n') == 1 and err.startswith('error: ') and message in err, err
   assert sorted(os.listdir(tmp_path)) == ['s.jsonl']
@@ -600,13 +598,13 @@ def test_cli_full_disk_is_one_line_and_leaves_nothing(tmp_path):
 
 
 def test_output_killed_while_writing_leaves_no_file(tmp_path):
-  code = ('import os, sys\nfrom raftjax import verify\n'
-          f'out = verify.AtomicOutput({str(tmp_path / "r.jsonl")!r})\n'
+  code = ('import os, sys\nfrom raftjax import rundir\n'
+          f'out = rundir.AtomicOutput({str(tmp_path / "r.jsonl")!r})\n'
           'out.write({"i": i, "x": "y" * 1000} for i in range(10000))\n'
           'os.kill(os.getpid(), 9)\n')
   proc = subprocess.run([sys.executable, '-c', code], cwd=REPO)
   assert proc.returncode == -9 and os.listdir(tmp_path) == []
-  V.write_jsonl_atomic(str(tmp_path / 'r.jsonl'), [{'a': 1}])
+  rundir.write_jsonl(str(tmp_path / 'r.jsonl'), [{'a': 1}])
   assert os.listdir(tmp_path) == ['r.jsonl'] and (tmp_path / 'r.jsonl').read_text() == '{"a": 1}\n'
 
 
@@ -627,7 +625,7 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
               start_new_session=True)
   deadline = time.monotonic() + 60
   def compiling():
-    return sum('cc1' in test_sandbox._cmdline(p) for p in descendants(proc.pid))
+    return sum('cc1' in procs.cmdline(p) for p in descendants(proc.pid))
   while time.monotonic() < deadline and compiling() < 2:  # both samples, in the workers
     time.sleep(0.05)
   tree = [proc.pid] + descendants(proc.pid) + _python_children(proc.pid)
@@ -638,9 +636,9 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
   proc.wait(30)
   proc.stdout.close()
   proc.stderr.close()
-  while time.monotonic() - t0 < 5 and [p for p in tree if test_sandbox._alive(p)]:
+  while time.monotonic() - t0 < 5 and [p for p in tree if procs.alive(p)]:
     time.sleep(0.05)
-  assert [test_sandbox._cmdline(p) for p in tree if test_sandbox._alive(p)] == []
+  assert [procs.cmdline(p) for p in tree if procs.alive(p)] == []
   assert os.listdir(out_dir) == []
   assert [d for w in workers for d in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{w}-*'))] == []
   if sig != signal.SIGKILL:
@@ -676,7 +674,7 @@ def test_min_isolation_is_checked():
 @pytest.fixture
 def weaker_machine(monkeypatch):
   """This process believes namespaces were refused here (as in some containers and hardened kernels)."""
-  weak = test_sandbox.WEAK
+  weak = procs.WEAK
   monkeypatch.setattr(sandbox, '_level', weak)
   monkeypatch.setattr(sandbox, '_refused', {'ns': 'unshare: Operation not permitted (simulated)'})
   return weak
