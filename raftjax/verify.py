@@ -435,8 +435,8 @@ class Verifier:
   """A process pool that verifies batches; checks the toolchain and the sandbox once at start-up.
 
   `isolation` is the sandbox level every program runs at ('ns' | 'uid' | 'pgrp'; see raftjax/sandbox.py),
-  decided once here. `cfg` may be replaced between batches (per-cycle overrides); the pool size and the
-  level stay. A SIGTERM of the process (when it had no handler) or of a worker stops the runs in
+  decided once here. Each batch may bring its own config (a cycle's overrides; `submit(..., cfg)`); the
+  pool size and the level stay those of the config it started with. A SIGTERM of the process (when it had no handler) or of a worker stops the runs in
   progress and removes their work directories; directories left by killed processes are removed at
   start-up.
   """
@@ -459,10 +459,6 @@ class Verifier:
   @property
   def cfg(self) -> VerifierConfig:
     return self._cfg
-
-  @cfg.setter
-  def cfg(self, cfg: VerifierConfig) -> None:
-    self._cfg = self._checked(cfg)
 
   def _checked(self, cfg: VerifierConfig) -> VerifierConfig:
     cfg = resolve_compilers(cfg)
