@@ -27,6 +27,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.model = ml_collections.ConfigDict()
   c.model.param_dtype = 'float32'  # dtype the weights are stored in
   c.model.dtype = 'float32'  # compute dtype; 'bfloat16' on TPU/GPU
+  # The layers as one lax.scan over stacked weights (one compiled layer) instead of a Python loop: faster
+  # compiles, and remat then frees each layer's activations (BENCHMARKS.md).
+  c.model.scan_layers = True
 
   # One mesh for sampling and training. -1 = all devices not used by the other axes.
   c.mesh = ml_collections.ConfigDict()
@@ -87,6 +90,10 @@ def get_config() -> ml_collections.ConfigDict:
   c.training.lora_alpha = 32.0
   c.training.lora_dropout = 0.0
   c.training.lora_targets = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
+  # What each layer keeps for the backward pass: 'none' (everything), 'dots' (the weight products' outputs;
+  # attention and the element-wise ops are recomputed), 'full' (only its input). For this run's step, XLA
+  # counts 6.3 / 3.1 / 0.9 GiB of temporaries and +0 / +5.5 / +30% FLOPs (BENCHMARKS.md).
+  c.training.remat = 'dots'
   # The loss (raftjax/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp' (RAFT++:
   # importance-weighted and clipped; give it several epochs) | 'reinforce_rej' (policy gradient with a
   # per-prompt baseline) | 'grpo' (group-normalised advantages).

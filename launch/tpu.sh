@@ -5,6 +5,8 @@
 # Needs: the gcloud CLI, authenticated, with TPU quota in ZONE; the starting model as a local HF
 #   checkpoint directory inside this checkout or at the same path on every worker (config.sft_checkpoint).
 # Run:   NAME=raft-v5e ZONE=us-west4-a TYPE=v5litepod-8 launch/tpu.sh --config=configs/raft_7b.py [--config.x=y ...]
+# First, here, without the slice: python -m raftjax.aot --config=configs/raft_7b.py --topology=v5e-8 (with the
+#   same --config.x=y flags) compiles the cycle for that slice and says whether it fits.
 #
 # Environment: NAME, ZONE, TYPE (accelerator type) required; VERSION (TPU VM image, default
 #   v2-alpha-tpuv5-lite); OUTPUT (config.output_dir on the workers, default runs/NAME; a multi-host slice
@@ -29,7 +31,7 @@ cd "$(dirname "$0")/.."
 tar czf /tmp/raftjax-"$NAME".tgz --exclude=./runs --exclude=./.git .
 tpu scp /tmp/raftjax-"$NAME".tgz "$NAME":raftjax.tgz --worker=all
 tpu ssh "$NAME" --worker=all --command="mkdir -p raftjax && tar xzf raftjax.tgz -C raftjax && cd raftjax \
-  && pip install -q -e . 'jax[tpu]' && gcc --version >/dev/null"
+  && pip install -q -e '.[tpu]' && gcc --version >/dev/null"
 
 args=$(printf ' %q' "$@")
 tpu ssh "$NAME" --worker=all --command="cd raftjax && python -m raftjax.main$args --config.output_dir=$output"

@@ -2,10 +2,10 @@
 
 Saved per cycle (by an `ocp.CheckpointManager` rooted at `cycle_N/checkpoint`, step = N): the trainable
 parameters (LoRA adapters, or every weight for full fine-tuning) and JSON metadata (the cycle, the base
-checkpoint, the LoRA settings, the cycle's RNG seeds). Every random draw of a cycle (sampling, data
-order, dropout) is seeded from (`seed`, cycle), and every cycle starts a fresh optimizer, so the weights
-and those seeds are the whole state a resumed run needs. The frozen base is not copied: `meta['base']`
-names where it loads from.
+checkpoint, the LoRA settings, the cycle's RNG seeds, the layers' layout `scan_layers`). Every random
+draw of a cycle (sampling, data order, dropout) is seeded from (`seed`, cycle), and every cycle starts a
+fresh optimizer, so the weights and those seeds are the whole state a resumed run needs. The frozen base
+is not copied: `meta['base']` names where it loads from.
 
 Orbax writes a step to a temporary directory and renames it when complete, so a write that fails or is
 killed leaves no step behind: that cycle counts as unfinished, and the previous cycle stays loadable.
@@ -30,9 +30,9 @@ def _manager(directory: str) -> ocp.CheckpointManager:
 
 
 def save(directory: str, cycle: int, model: Llama, meta: dict, full_finetune: bool) -> None:
-  """Saves cycle `cycle`'s trainable weights and metadata; blocks until written."""
+  """Saves cycle `cycle`'s trainable weights and metadata (plus the layers' layout); blocks until written."""
   items = dict(params=ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, trainable(full_finetune)))),
-               meta=ocp.args.JsonSave(meta))
+               meta=ocp.args.JsonSave(dict(meta, scan_layers=model.cfg.scan_layers)))
   with _manager(directory) as mngr:
     mngr.save(cycle, args=ocp.args.Composite(**items))
     mngr.wait_until_finished()
@@ -84,11 +84,15 @@ def load(source: str, mesh: Mesh, lora: dict | None, *, lora_dropout: float = 0.
   """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base.
 
   A raftjax cycle (`cycle_N`, `cycle_N_final`, `.../checkpoint`): its base, with the adapters (or all
-  weights) it saved. A base checkpoint: fresh adapters `lora` (dict of rank, alpha, targets), or none
-  when `lora` is None (a full fine-tune). `overrides` set ModelConfig fields (dtypes).
+  weights) it saved, in the layers' layout it saved them in (`scan_layers`; checkpoints written before
+  the scanned layout existed are loop-layout ones). A base checkpoint: fresh adapters `lora` (dict of
+  rank, alpha, targets), or none when `lora` is None (a full fine-tune). `overrides` set ModelConfig
+  fields (dtypes, `scan_layers`).
   """
   directory = find(source)
   meta = read_meta(directory) if directory else None
+  if meta:
+    overrides['scan_layers'] = meta.get('scan_layers', False)
   base = meta['base'] if meta else source
   model = weights.load_model(base, mesh, **overrides)
   full = meta['full_finetune'] if meta else lora is None

@@ -31,6 +31,8 @@ PROMPT_FILTERS = ('none', 'all_fail', 'all_pass', 'both')
 OBJECTIVES = ('sft', 'raft_pp', 'reinforce_rej', 'grpo')
 # The projections of raftjax.model that can carry LoRA adapters.
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
+# What each layer keeps for the backward pass (raftjax.model.REMAT_POLICIES maps each to a policy).
+REMAT = ('none', 'full', 'dots')
 
 
 def _check(obj, checks) -> None:
@@ -113,6 +115,7 @@ class TrainConfig:
   lora_alpha: float = 32.0
   lora_dropout: float = 0.0
   lora_targets: tuple[str, ...] = LORA_TARGETS
+  remat: str = 'none'
   objective: str = 'sft'
   clip_epsilon: float = 0.2
   kl_coef: float = 0.0
@@ -137,6 +140,7 @@ class TrainConfig:
         ('lora_dropout', 0.0 <= self.lora_dropout < 1.0, 'a probability in [0, 1)'),
         ('lora_targets', bool(self.lora_targets) and set(self.lora_targets) <= set(LORA_TARGETS),
          f'a non-empty subset of {LORA_TARGETS}'),
+        ('remat', self.remat in REMAT, f'one of {REMAT}'),
         ('objective', self.objective in OBJECTIVES, f'one of {OBJECTIVES}'),
         ('clip_epsilon', 0.0 < self.clip_epsilon < 1.0, 'a fraction in (0, 1)'),
         ('kl_coef', self.kl_coef >= 0, 'at least 0'),
@@ -235,6 +239,8 @@ def check(config: ml_collections.ConfigDict) -> None:
   for key in ('dtype', 'param_dtype'):
     if config.model[key] not in DTYPES:
       _fail(f'model.{key}', config.model[key], f'one of {DTYPES}')
+  if not isinstance(config.model.scan_layers, bool):
+    _fail('model.scan_layers', config.model.scan_layers, 'True or False')
   _check_mesh(config.mesh)
   if config.evaluation.samples_per_prompt < 1:
     _fail('evaluation.samples_per_prompt', config.evaluation.samples_per_prompt, 'at least 1')
@@ -259,6 +265,14 @@ def check(config: ml_collections.ConfigDict) -> None:
       for_cycle(config, cycle)
     except ValueError as e:
       raise ValueError(f'{e} (in cycle {cycle}, with its overrides)' if cycle else str(e)) from None
+
+
+def model_overrides(config: ml_collections.ConfigDict) -> dict:
+  """The `raftjax.model.ModelConfig` fields a config sets, for every loader (`checkpoint.load`): the
+  `model` section, and `training.remat` (the model runs its layers under that policy; only the train
+  step's differentiation sees it)."""
+  return dict(dtype=config.model.dtype, param_dtype=config.model.param_dtype,
+              scan_layers=config.model.scan_layers, remat=config.training.remat)
 
 
 def _check_mesh(mesh: ml_collections.ConfigDict) -> None:

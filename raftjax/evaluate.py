@@ -69,8 +69,7 @@ def main(argv) -> None:
   cycle = config_lib.for_cycle(config, 1)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
   source = config.sft_checkpoint if f.checkpoint == 'base' else f.checkpoint
-  model, tokenizer, _ = checkpoint.load(source, mesh, None, dtype=config.model.dtype,
-                                        param_dtype=config.model.param_dtype)
+  model, tokenizer, _ = checkpoint.load(source, mesh, None, **config_lib.model_overrides(config))
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, cycle.generation))
   with verify.Verifier(cycle.verifier) as verifier:
     metrics, _ = evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,

@@ -85,7 +85,8 @@ def load(directory: str, meta: dict) -> Llama:
 
 
 def lora_modules(model: Llama) -> list[tuple[tuple, LoRA]]:
-  """(path of the projection, its adapter) for every projection that has one."""
+  """(path of the projection, its adapter) for every projection that has one (one stacked adapter per
+  projection of a scanned stack)."""
   return [(path, m.lora) for path, m in nnx.iter_modules(model) if isinstance(m, Linear) and m.lora is not None]
 
 
@@ -93,14 +94,16 @@ def lora_modules(model: Llama) -> list[tuple[tuple, LoRA]]:
 
 
 def merged_params(model: Llama) -> Iterator[tuple[tuple, np.ndarray]]:
-  """(path, host array) of every base weight, each kernel with its LoRA update added, one at a time."""
+  """(path, host array) of every base weight, each kernel with its LoRA update added, one layer's at a
+  time (a scanned stack is taken apart: paths are per layer, as HF names are)."""
   deltas = {(*path, 'kernel'): lora for path, lora in lora_modules(model)}
   base = nnx.state(model, nnx.All(nnx.Param, nnx.Not(nnx.LoRAParam)))
   for path, var in nnx.to_flat_state(base):
-    w = np.asarray(var.get_value(), np.float32)
-    if path in deltas:
-      w = w + np.asarray(deltas[path].delta(), np.float32)
-    yield path, w
+    for layer_path, w in weights.per_layer(path, var.get_value()):
+      w = np.asarray(w, np.float32)
+      if path in deltas:
+        w = w + np.asarray(deltas[path].delta(None if layer_path == path else layer_path[1]), np.float32)
+      yield layer_path, w
 
 
 def _shards(tensors: Iterable[tuple[str, np.ndarray]], max_bytes: int) -> Iterator[dict[str, np.ndarray]]:
@@ -178,11 +181,12 @@ def export_merged(model: Llama, meta: dict, out: str, max_shard_bytes: int) -> N
 def adapter_tensors(model: Llama) -> dict[str, np.ndarray]:
   """PEFT's LoRA tensors: lora_A [r, in] and lora_B [out, r], inputs and outputs flattened HF's way."""
   out = {}
-  for path, lora in lora_modules(model):
-    module = PEFT_PREFIX + weights.hf_name((*path, 'kernel')).removesuffix('.weight')
+  for stacked_path, lora in lora_modules(model):
     a, b = np.asarray(lora.a[...], np.float32), np.asarray(lora.b[...], np.float32)
-    out[f'{module}.lora_A.weight'] = np.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)  # [*in, r] -> [r, in]
-    out[f'{module}.lora_B.weight'] = np.ascontiguousarray(b.reshape(b.shape[0], -1).T)  # [r, *out] -> [out, r]
+    for (path, a), (_, b) in zip(weights.per_layer(stacked_path, a), weights.per_layer(stacked_path, b)):
+      module = PEFT_PREFIX + weights.hf_name((*path, 'kernel')).removesuffix('.weight')
+      out[f'{module}.lora_A.weight'] = np.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)  # [*in, r] -> [r, in]
+      out[f'{module}.lora_B.weight'] = np.ascontiguousarray(b.reshape(b.shape[0], -1).T)  # [r, *out] -> [out, r]
   return out
 
 

@@ -7,6 +7,8 @@ table is the only place sharding is decided:
   batch  -> ('data', 'fsdp')  rows of a batch are split over both data-parallel axes
   embed  -> 'fsdp'            weights are split along the model width (ZeRO-3 style) over 'fsdp'
   heads / kv_heads / mlp / vocab -> 'tensor'   Megatron-style tensor parallelism
+  layers                      -> replicated: the leading axis of a scanned stack (`model.stack`); every
+                                 device runs every layer, so each holds its share of every layer
   anything else               -> replicated
 
 Mesh axes are built with `AxisType.Auto`: since jax 0.10 `jax.make_mesh` defaults to Explicit axes,
@@ -31,6 +33,7 @@ RULES: dict[str, str | tuple[str, ...] | None] = {
     'lora': None,
     'norm': None,
     'length': None,
+    'layers': None,
 }
 
 
@@ -126,7 +129,8 @@ def onto_mesh_of(model, node) -> None:
   shardings from its first call on and is not compiled again at step 2."""
   from flax import nnx
 
-  mesh = getattr(model.embed_tokens[...].sharding, 'mesh', None)
+  # No mesh to move onto: weights on one default device, or abstract ones (traced by `nnx.eval_shape`).
+  mesh = getattr(getattr(model.embed_tokens[...], 'sharding', None), 'mesh', None)
   if mesh is None:
     return
   state = nnx.state(node)

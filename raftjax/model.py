@@ -14,10 +14,18 @@ With a cache, slot s of row b holds the key/value of position s of that row: tok
 own positions and attend to every slot <= their position. Rows of different lengths therefore need no
 left padding: the sampler keeps one position per row. Logits are float32 whatever the compute dtype.
 
+Layers: with `scan_layers` the N blocks are one `Block` whose arrays carry a leading 'layers' axis
+(`stack`), run by one `lax.scan`: XLA compiles one layer instead of N (a 28-layer 7B model compiles
+in a fraction of the time, BENCHMARKS.md). Without it they are an `nnx.List` run by a Python loop. The
+parameter values are the same either way (`Llama(cfg, rngs)` draws them per layer, then stacks); paths
+differ: `layers.3.mlp.up_proj.kernel` [in, out] vs `layers.mlp.up_proj.kernel` [N, in, out] (see
+`raftjax.weights.per_layer`). The KV cache is stacked the same way in both layouts.
+
 Every parameter carries `logical_axes` metadata; `raftjax.mesh.RULES` turns those names into mesh axes.
 """
 
 import dataclasses
+import functools
 import math
 
 import jax
@@ -26,7 +34,13 @@ from flax import nnx
 
 from raftjax import mesh as mesh_lib
 
-KVCache = list[tuple[jax.Array, jax.Array]]  # per layer (k, v), each [B, num_kv_heads, S, head_dim]
+KVCache = tuple[jax.Array, jax.Array]  # (k, v), each [num_layers, B, num_kv_heads, S, head_dim]
+# What `remat` keeps from the forward for the backward pass of each layer; the rest is recomputed.
+REMAT_POLICIES = {
+    'none': None,  # no rematerialisation: every activation is kept
+    'full': jax.checkpoint_policies.nothing_saveable,  # only each layer's input
+    'dots': jax.checkpoint_policies.dots_with_no_batch_dims_saveable,  # the weight products' outputs
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +61,8 @@ class ModelConfig:
   max_position_embeddings: int = 4096
   param_dtype: str = 'float32'
   dtype: str = 'float32'  # compute dtype
+  scan_layers: bool = False  # one lax.scan over stacked layers instead of a Python loop (module docstring)
+  remat: str = 'none'  # what each layer keeps for its backward pass: a REMAT_POLICIES key (training.remat)
 
 
 def _normal(rngs: nnx.Rngs, shape, dtype, std=0.02):
@@ -84,15 +100,20 @@ class LoRA(nnx.Module):
 
   def __init__(self, in_shape, out_shape, in_axes, out_axes, *, rank: int, alpha: float, dropout: float,
                dtype, rngs: nnx.Rngs):
+    self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
     self.a = nnx.LoRAParam(_normal(rngs, (*in_shape, rank), dtype, 1 / math.sqrt(math.prod(in_shape))),
                            logical_axes=(*in_axes, 'lora'))
     self.b = nnx.LoRAParam(jnp.zeros((rank, *out_shape), dtype), logical_axes=('lora', *out_axes))
     self.scale = alpha / rank
     self.dropout = nnx.Dropout(dropout, rngs=rngs)
 
-  def delta(self) -> jax.Array:
-    """The dense update the adapter adds to the kernel (for merging and export)."""
-    return jnp.tensordot(self.a[...], self.b[...], 1) * self.scale
+  def delta(self, layer: int | None = None) -> jax.Array:
+    """The dense update the adapter adds to the kernel, [*in, *out] ([N, *in, *out] for a stacked adapter),
+    for merging and export; `layer` picks one layer of a stacked adapter."""
+    a, b = (self.a[...], self.b[...]) if layer is None else (self.a[...][layer], self.b[...][layer])
+    lead, rank = a.shape[:a.ndim - len(self.in_shape) - 1], a.shape[-1]
+    ab = a.reshape(*lead, -1, rank) @ b.reshape(*lead, rank, -1)
+    return ab.reshape(*lead, *self.in_shape, *self.out_shape) * self.scale
 
   def __call__(self, x, num_in: int):
     a, b = self.a[...].astype(x.dtype), self.b[...].astype(x.dtype)
@@ -115,10 +136,16 @@ class Linear(nnx.Module):
                  if bias else None)
     self.lora: LoRA | None = nnx.data(None)  # data, not static: `add_lora` may fill it later
 
-  def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs):
+  def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs) -> int:
+    """Adds an adapter (one per layer, stacked, in a scanned stack); returns how many."""
     n = len(self.in_shape)
-    self.lora = LoRA(self.in_shape, self.out_shape, self.axes[:n], self.axes[n:], rank=rank, alpha=alpha,
-                     dropout=dropout, dtype=self.kernel[...].dtype, rngs=rngs)
+    kernel = self.kernel.get_value()
+    # float32 whatever the kernel's dtype: AdamW's small updates would round away in bfloat16.
+    make = lambda: LoRA(self.in_shape, self.out_shape, self.axes[:n], self.axes[n:], rank=rank, alpha=alpha,
+                        dropout=dropout, dtype=jnp.float32, rngs=rngs)
+    layers = kernel.shape[:kernel.ndim - n - len(self.out_shape)]  # (N,) in a scanned stack, else ()
+    self.lora = stack([make() for _ in range(layers[0])]) if layers else make()
+    return layers[0] if layers else 1
 
   def __call__(self, x: jax.Array) -> jax.Array:
     x = x.astype(self.dtype)
@@ -184,7 +211,8 @@ class Attention(nnx.Module):
     self.o_proj = Linear((h, hd), (d,), ('heads', 'head_dim', 'embed'), bias=False, cfg=cfg, rngs=rngs)
     self.groups = h // kv
 
-  def __call__(self, x, positions, mask, inv_freq, cache: tuple[jax.Array, jax.Array] | None):
+  def __call__(self, x, positions, mask, inv_freq, cache: KVCache | None, layer):
+    """`cache` holds every layer's keys and values; this one reads and writes slice `layer` of it."""
     q = apply_rope(self.q_proj(x), positions, inv_freq)  # [B, T, H, D]
     k = apply_rope(self.k_proj(x), positions, inv_freq)  # [B, T, K, D]
     v = self.v_proj(x)
@@ -193,11 +221,12 @@ class Attention(nnx.Module):
     if cache is None:
       k, v = k.swapaxes(1, 2), v.swapaxes(1, 2)  # [B, K, T, D]
     else:
-      # Write this step's keys/values at their own positions, then attend over the whole cache.
+      # Write this step's keys/values at their own positions (in place: the scatter's operand is the
+      # whole cache, which the loop carries), then attend over the layer's whole cache.
       rows = jnp.arange(b)[:, None]
-      k = cache[0].at[rows, :, positions].set(k.astype(cache[0].dtype), mode='drop')
-      v = cache[1].at[rows, :, positions].set(v.astype(cache[1].dtype), mode='drop')
-      cache = (k, v)
+      cache = tuple(c.at[layer, rows, :, positions].set(new.astype(c.dtype), mode='drop')
+                    for c, new in zip(cache, (k, v)))
+      k, v = cache[0][layer], cache[1][layer]  # [B, K, S, D]
     if t == 1 and cache is not None:
       # Decoding: one query per row, so both products are matrix-vector products over the cache. As
       # multiply + reduce XLA:CPU streams the cache ~3x faster than as batched [G, D] x [D, S] dots.
@@ -235,10 +264,42 @@ class Block(nnx.Module):
     self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg)
     self.mlp = MLP(cfg, rngs)
 
-  def __call__(self, x, positions, mask, inv_freq, cache):
-    h, cache = self.self_attn(self.input_layernorm(x), positions, mask, inv_freq, cache)
+  def __call__(self, x, positions, mask, inv_freq, cache, layer):
+    h, cache = self.self_attn(self.input_layernorm(x), positions, mask, inv_freq, cache, layer)
     x = x + h
     return x + self.mlp(self.post_attention_layernorm(x)), cache
+
+
+def stack(modules: list[nnx.Module]) -> nnx.Module:
+  """One module of the same structure whose arrays are the modules' arrays stacked on a new leading axis,
+  named 'layers' in their `logical_axes` (RNG streams are stacked too: each layer keeps its own)."""
+
+  def stacked(*variables):
+    v = variables[0].replace(jnp.stack([u.get_value() for u in variables]))
+    if hasattr(v, 'logical_axes'):
+      v.set_metadata(logical_axes=('layers', *v.logical_axes))
+    return v
+
+  graphdef = nnx.graphdef(modules[0])
+  states = [nnx.state(m) for m in modules]
+  return nnx.merge(graphdef, jax.tree.map(stacked, *states, is_leaf=lambda x: isinstance(x, nnx.Variable)))
+
+
+def _block_fn(graphdef, positions, mask, inv_freq, *, remat: str, scanned: bool, stochastic: bool):
+  """A block as a pure function (x, cache, layer index, block state) -> (x, cache, its new RNG state or
+  None), rematerialised by the `remat` policy (only differentiation sees it: a forward pass runs the
+  layer as it is): what both layouts run, per layer."""
+
+  def apply(x, cache, layer, state):
+    block = nnx.merge(graphdef, state)
+    x, cache = block(x, positions, mask, inv_freq, cache, layer)
+    return x, cache, nnx.state(block, nnx.RngState) if stochastic else None
+
+  if remat == 'none':
+    return apply
+  # Under a scan, XLA cannot merge a layer's recomputation with its forward, so the barriers that
+  # prevent that (prevent_cse) are not needed there.
+  return jax.checkpoint(apply, policy=REMAT_POLICIES[remat], prevent_cse=not scanned)
 
 
 class Llama(nnx.Module):
@@ -247,7 +308,8 @@ class Llama(nnx.Module):
     self.cfg = cfg
     self.embed_tokens = nnx.Param(_normal(rngs, (cfg.vocab_size, cfg.hidden_size), cfg.param_dtype),
                                   logical_axes=('vocab', 'embed'))
-    self.layers = nnx.List([Block(cfg, rngs) for _ in range(cfg.num_layers)])
+    blocks = [Block(cfg, rngs) for _ in range(cfg.num_layers)]
+    self.layers = stack(blocks) if cfg.scan_layers else nnx.List(blocks)
     self.norm = RMSNorm(cfg.hidden_size, cfg)
     self.lm_head = (None if cfg.tie_embeddings else
                     Linear((cfg.hidden_size,), (cfg.vocab_size,), ('embed', 'vocab'), bias=False, cfg=cfg,
@@ -260,14 +322,10 @@ class Llama(nnx.Module):
     b, t = tokens.shape
     if positions is None:
       positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
-    mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0][0].shape[2])
+    mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0].shape[3])
     dtype = jnp.dtype(self.cfg.dtype)
     x = self.embed_tokens[...][tokens].astype(dtype)
-    inv_freq = rope_frequencies(self.cfg)
-    new_cache = []
-    for i, layer in enumerate(self.layers):
-      x, layer_cache = layer(x, positions, mask, inv_freq, None if cache is None else cache[i])
-      new_cache.append(layer_cache)
+    x, cache = self._layers(x, positions, mask, rope_frequencies(self.cfg), cache)
     if logits_at is not None:
       x = jnp.take_along_axis(x, logits_at[:, None, None], axis=1)
     x = self.norm(x)
@@ -276,7 +334,37 @@ class Llama(nnx.Module):
     else:
       logits = self.lm_head(x)
     logits = logits.astype(jnp.float32)
-    return logits if cache is None else (logits, new_cache)
+    return logits if cache is None else (logits, cache)
+
+
+  def _layers(self, x, positions, mask, inv_freq, cache):
+    """Every block: one scan over the stack, or a Python loop. Blocks whose dropout is on advance their
+    RNG streams, which are then written back; nothing else is (the sampler calls the model inside its
+    while loop, where the model's variables may not be written)."""
+    stochastic = any(isinstance(m, nnx.Dropout) and not m.deterministic and m.rate > 0
+                     for _, m in nnx.iter_modules(self.layers))
+    block_fn = functools.partial(_block_fn, positions=positions, mask=mask, inv_freq=inv_freq,
+                                 remat=self.cfg.remat, stochastic=stochastic)
+    if self.cfg.scan_layers:
+      graphdef, state = nnx.split(self.layers)
+      apply = block_fn(graphdef, scanned=True)
+
+      def body(carry, layer_and_state):
+        x, cache, rng = apply(*carry, *layer_and_state)
+        return (x, cache), rng
+
+      (x, cache), rng = jax.lax.scan(body, (x, cache), (jnp.arange(self.cfg.num_layers), state))
+      updates = [(self.layers, rng)]
+    else:
+      updates = []
+      for i, block in enumerate(self.layers):
+        graphdef, state = nnx.split(block)
+        x, cache, rng = block_fn(graphdef, scanned=False)(x, cache, i, state)
+        updates.append((block, rng))
+    if stochastic:
+      for node, rng in updates:
+        nnx.update(node, rng)
+    return x, cache
 
 
 def attention_mask(positions: jax.Array, segment_ids: jax.Array | None, cache_len: int | None) -> jax.Array:
@@ -294,10 +382,14 @@ def attention_mask(positions: jax.Array, segment_ids: jax.Array | None, cache_le
   return mask
 
 
+def cache_shape(cfg: ModelConfig, batch: int, length: int) -> tuple[int, ...]:
+  """Shape of each of a KV cache's two arrays (its axes are `CACHE_AXES`)."""
+  return (cfg.num_layers, batch, cfg.num_kv_heads, length, cfg.head_dim)
+
+
 def init_cache(cfg: ModelConfig, batch: int, length: int, dtype=None) -> KVCache:
-  shape = (batch, cfg.num_kv_heads, length, cfg.head_dim)
-  dtype = jnp.dtype(dtype or cfg.dtype)
-  return [(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype)) for _ in range(cfg.num_layers)]
+  shape, dtype = cache_shape(cfg, batch, length), jnp.dtype(dtype or cfg.dtype)
+  return jnp.zeros(shape, dtype), jnp.zeros(shape, dtype)
 
 
 def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
@@ -306,7 +398,7 @@ def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
       dtype or cfg.dtype).itemsize
 
 
-CACHE_AXES = ('batch', 'kv_heads', 'length', 'head_dim')
+CACHE_AXES = ('layers', 'batch', 'kv_heads', 'length', 'head_dim')
 
 
 # ------------------------------------------------------------------------------------------- LoRA
@@ -319,8 +411,7 @@ def add_lora(model: Llama, rank: int, alpha: float, dropout: float, targets, see
   count = 0
   for path, module in nnx.iter_modules(model):
     if isinstance(module, Linear) and path and path[-1] in targets:
-      module.add_lora(rank, alpha, dropout, rngs)
-      count += 1
+      count += module.add_lora(rank, alpha, dropout, rngs)
   if not count:
     raise ValueError(f'training.lora_targets {tuple(targets)} matched no projection of the model')
   mesh_lib.onto_mesh_of(model, model)

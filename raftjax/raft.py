@@ -40,6 +40,7 @@ from jax.sharding import Mesh
 
 from flax import nnx
 
+from raftjax import aot
 from raftjax import checkpoint
 from raftjax import config as config_lib
 from raftjax import distributed
@@ -104,9 +105,10 @@ def run(config: ml_collections.ConfigDict) -> dict:
   first = config_lib.for_cycle(config, 0)
   t = first.training
   fresh_lora = None if t.full_finetune else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
-  model, tokenizer, meta = checkpoint.load(rundir.cycle_dir(out_dir, last) if last else config.sft_checkpoint,
-                                           mesh, fresh_lora, lora_dropout=t.lora_dropout, seed=config.seed,
-                                           dtype=config.model.dtype, param_dtype=config.model.param_dtype)
+  source = rundir.cycle_dir(out_dir, last) if last else config.sft_checkpoint
+  aot.preflight(config, mesh, source)  # on accelerators: do the cycle's programs fit? Before any weight loads.
+  model, tokenizer, meta = checkpoint.load(source, mesh, fresh_lora, lora_dropout=t.lora_dropout, seed=config.seed,
+                                           **config_lib.model_overrides(config))
   if last:
     log.info('resuming after cycle %d', last)
   generation = first.generation
@@ -328,8 +330,7 @@ def reset_to_base(job: Job, training: config_lib.TrainConfig) -> None:
   """Back to the weights the run started from: fresh adapters, drawn from the same seed as the run's first
   (so the same values), or the base weights reloaded for a full fine-tune."""
   if training.full_finetune:
-    base = weights.load_model(job.base, job.mesh, dtype=job.config.model.dtype,
-                              param_dtype=job.config.model.param_dtype)
+    base = weights.load_model(job.base, job.mesh, **config_lib.model_overrides(job.config))
     nnx.update(job.model, nnx.state(base, nnx.Param))
   else:
     add_lora(job.model, training.lora_rank, training.lora_alpha, training.lora_dropout, list(training.lora_targets),

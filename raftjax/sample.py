@@ -48,7 +48,7 @@ from raftjax import config as config_lib
 from raftjax import mesh as mesh_lib
 from raftjax import rundir
 from raftjax.config import SamplingConfig
-from raftjax.model import CACHE_AXES, Llama, ModelConfig, cache_bytes, init_cache
+from raftjax.model import CACHE_AXES, Llama, ModelConfig, cache_bytes, cache_shape, init_cache
 
 FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
 _EOS, _STOP, _LENGTH = 1, 2, 3
@@ -86,7 +86,7 @@ class Decoded(NamedTuple):
   num_tokens: jax.Array  # [R] int32
   finish: jax.Array  # [R] int32, index into FINISH_REASONS
   steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
-  cache: list  # the final KV cache (returned so that the donated input buffer is reused in place)
+  cache: tuple  # the final KV cache (returned so that the donated input buffer is reused in place)
 
 
 def format_prompt(tokenizer, prompt: str, system_prompt: str = '') -> list[int]:
@@ -184,7 +184,7 @@ def available_bytes(device) -> tuple[int, str]:
 def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
   """Logs the KV cache size of a call and raises MemoryError, with the numbers, if it cannot fit."""
   total = cache_bytes(cfg, rows, length)
-  shape = (rows, cfg.num_kv_heads, length, cfg.head_dim)
+  shape = cache_shape(cfg, rows, length)
   shard = mesh_lib.array_sharding(shape, CACHE_AXES, mesh).shard_shape(shape)
   device = mesh.devices.flat[0]
   # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
@@ -217,7 +217,7 @@ class _Loop(NamedTuple):
   tokens: jax.Array  # [R, M]
   logprobs: jax.Array  # [R, M]
   entropies: jax.Array  # [R, M]
-  cache: list
+  cache: tuple  # (k, v), each [layers, R, K, S, D]
 
 
 class Sampler:
@@ -288,10 +288,8 @@ class Sampler:
     if max(lengths) + c.max_new_tokens > self.model_cfg.max_position_embeddings:
       raise ValueError(f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
                        f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}")
-    t = prompt_bucket(max(lengths), c.min_prompt_bucket)
-    num_prompts = -(-min(prompt_bucket(len(prompts), 1), max(c.batch_size, len(prompts))) // self.data_size
-                    ) * self.data_size
-    rows, cache_len = num_prompts * n, t + c.max_new_tokens
+    num_prompts, t, cache_len = self.call_shape(len(prompts), max(lengths))
+    rows = num_prompts * n
     check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
 
     tokens = np.full((num_prompts, t), self.pad_id, np.int32)
@@ -307,6 +305,33 @@ class Sampler:
     return self._decode(graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live),
                         put(sample_ids), jnp.uint32(seed))
 
+  def call_shape(self, num_prompts: int, longest: int) -> tuple[int, int, int]:
+    """(prompts, prompt bucket, cache slots) of the device call for `num_prompts` prompts, the longest of
+    `longest` tokens: prompts padded to a power of two (<= batch_size) and a multiple of the data axes."""
+    c = self.config
+    padded = -(-min(prompt_bucket(num_prompts, 1), max(c.batch_size, num_prompts)) // self.data_size) * self.data_size
+    t = prompt_bucket(longest, c.min_prompt_bucket)
+    return padded, t, t + c.max_new_tokens
+
+  def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
+    """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
+    (ShapeDtypeStructs with shardings), so `raftjax.aot` compiles them for devices it does not have."""
+    p, t, cache_len = self.call_shape(num_prompts, longest)
+    rows = p * samples_per_prompt
+
+    def spec(shape, dtype, axes=None):
+      axes = axes or ('batch',) + (None,) * (len(shape) - 1)
+      return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, axes, self.mesh))
+
+    i32 = jnp.int32
+    prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt,
+                                  cache_len)
+    cache = (spec(cache_shape(self.model_cfg, rows, cache_len), jnp.dtype(self.model_cfg.dtype), CACHE_AXES),) * 2
+    decode = self._decode.lower(self.graphdef, state, cache, spec((rows, self.model_cfg.vocab_size), jnp.float32),
+                                spec((rows,), i32), spec((rows,), bool), spec((rows,), i32),
+                                jax.ShapeDtypeStruct((), jnp.uint32))
+    return prefill, decode
+
   def _split(self, model_or_state):
     if isinstance(model_or_state, nnx.Module):
       return nnx.split(model_or_state)
@@ -321,10 +346,10 @@ class Sampler:
     return jax.lax.with_sharding_constraint(x, mesh_lib.array_sharding(x.shape, axes, self.mesh))
 
   def _constrain_cache(self, cache):
-    return [tuple(self._constrain(a, CACHE_AXES) for a in kv) for kv in cache]
+    return tuple(self._constrain(a, CACHE_AXES) for a in cache)
 
   def _prefill_fn(self, graphdef, state, tokens, lengths, samples: int, cache_len: int):
-    """tokens[P, T], lengths[P] -> cache [P * samples, K, cache_len, D], last logits [P * samples, V]."""
+    """tokens[P, T], lengths[P] -> cache [layers, P * samples, K, cache_len, D], last logits [P * samples, V]."""
     self.compiles['prefill'] += 1
     p, t = tokens.shape
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
@@ -333,15 +358,15 @@ class Sampler:
     logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
-    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=0), ((0, 0), (0, 0), (0, cache_len - t), (0, 0)))
-    cache = self._constrain_cache([(grow(k), grow(v)) for k, v in cache])
+    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=1), ((0, 0), (0, 0), (0, 0), (0, cache_len - t), (0, 0)))
+    cache = self._constrain_cache(tuple(map(grow, cache)))
     return cache, self._constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
 
   def _decode_fn(self, graphdef, state, cache, logits, lengths, live, sample_ids, seed) -> Decoded:
-    """Samples until every row is done. cache [R, K, S, D] (donated), logits[R, V], lengths/live/ids [R]."""
+    """Samples until every row is done. cache [layers, R, K, S, D] (donated), logits[R, V], lengths/live/ids [R]."""
     self.compiles['decode'] += 1
     c = self.config
-    rows, cache_len = lengths.shape[0], cache[0][0].shape[2]
+    rows, cache_len = lengths.shape[0], cache[0].shape[3]
     model = self._model(graphdef, state)
     keys = jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
     stop_seqs = jnp.asarray(self.stop_seqs)
@@ -455,8 +480,7 @@ def run(config, output: str, devices=None) -> list[dict]:
   config_lib.check(config)
   tasks = load_tasks(config.prompts or None)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes, devices=devices)
-  model, tokenizer, _ = checkpoint.load(config.sft_checkpoint, mesh, None, dtype=config.model.dtype,
-                                        param_dtype=config.model.param_dtype)
+  model, tokenizer, _ = checkpoint.load(config.sft_checkpoint, mesh, None, **config_lib.model_overrides(config))
   sampler = Sampler(model, tokenizer, mesh, config_lib.for_cycle(config, 0).generation)
   prompts = [sampler.prompt_ids(t['prompt']) for t in tasks]
   n = config.raft.samples_per_prompt

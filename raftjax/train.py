@@ -134,7 +134,7 @@ def loss_and_count(model: Llama, batch: dict[str, jax.Array]) -> tuple[jax.Array
   return jnp.sum(nll * weights), jnp.sum(weights)
 
 
-@nnx.jit(donate_argnums=(1,), static_argnames=('policy',))
+@nnx.jit(donate_argnums=(0, 1), static_argnames=('policy',))  # the model too: else its frozen weights are copied out
 def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array], learning_rate: jax.Array,
                policy: objectives.PolicyLoss | None = None) -> jax.Array:
   """One optimizer step at `learning_rate` over micro-batches micro[k][A, B, T] (A = accumulation steps), of
@@ -203,7 +203,7 @@ def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, 
   optimizer = make_optimizer(model, tcfg)
   schedule = cycle_schedule(tcfg, steps, cycle)
   rng = np.random.default_rng(seed)
-  nnx.reseed(model, dropout=seed)
+  nnx.reseed(model, dropout=seed, policy='match_shape')  # a scanned stack's streams hold a key per layer
   mesh_lib.onto_mesh_of(model, model)  # the new dropout keys
   model.train()
   losses = []

@@ -14,6 +14,7 @@ plus the tensor in flight (as read, and converted to our layout), plus the pages
 `tests/test_model.py` checks this bound on SmolLM2. Nothing is downloaded: every source is a local file.
 """
 
+import functools
 import importlib.util
 import json
 import math
@@ -21,6 +22,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
@@ -60,7 +62,11 @@ def config_from_hf(path: str, **overrides) -> ModelConfig:
   if not os.path.isfile(file):
     raise FileNotFoundError(f'{path}: not an HF checkpoint directory (no config.json)')
   with open(file) as f:
-    hf = json.load(f)
+    return config_from_hf_dict(json.load(f), file, **overrides)
+
+
+def config_from_hf_dict(hf: dict, file: str, **overrides) -> ModelConfig:
+  """ModelConfig from the contents of a `config.json`; `file` names it in errors."""
   model_type = hf.get('model_type')
   if model_type not in SUPPORTED_MODEL_TYPES:
     raise ValueError(f'{file}: model_type {model_type!r} is not supported; supported: {SUPPORTED_MODEL_TYPES}')
@@ -97,6 +103,16 @@ def _rope_scaling(rope: dict, file: str) -> tuple | None:
     return ('llama3', float(rope['factor']), float(rope['low_freq_factor']), float(rope['high_freq_factor']),
             float(rope['original_max_position_embeddings']))
   raise ValueError(f'{file}: rope type {kind!r} is not supported; supported: default, linear, llama3')
+
+
+def model_config(name_or_path: str, **overrides) -> ModelConfig:
+  """The ModelConfig of a checkpoint, from its config.json or GGUF header alone (no tensor is read)."""
+  path = resolve(name_or_path)
+  if os.path.isdir(path):
+    return config_from_hf(path, **overrides)
+  if path.endswith('.gguf'):
+    return config_from_gguf(_gguf_reader(path), path, **overrides)
+  raise ValueError(f'{path}: expected {SMOLLM2!r}, a .gguf file or an HF checkpoint directory')
 
 
 def _gguf_field(reader, key: str):
@@ -223,6 +239,21 @@ def to_raftjax(name: str, w: np.ndarray, cfg: ModelConfig) -> tuple[tuple, np.nd
   return (*path, 'kernel'), w.T
 
 
+def per_layer(path: tuple, w) -> Iterator[tuple[tuple, object]]:
+  """(path, array) of each layer of a parameter of a scanned stack: ('layers', 'mlp', ...) [N, ...] becomes
+  ('layers', i, 'mlp', ...) [...] for each i, the path the same weight has in a Python-loop model (and the
+  one HF names follow). Other parameters pass through as they are."""
+  if _is_stacked(path):
+    for i in range(w.shape[0]):
+      yield ('layers', i, *path[1:]), w[i]
+  else:
+    yield path, w
+
+
+def _is_stacked(path: tuple) -> bool:
+  return len(path) > 1 and path[0] == 'layers' and not isinstance(path[1], int)
+
+
 def hf_name(path: tuple) -> str:
   """The HF tensor name of our parameter `path`: our module names are HF's, kernels are HF 'weight's."""
   if path == ('embed_tokens',):
@@ -250,27 +281,51 @@ def abstract_model(cfg: ModelConfig) -> Llama:
 
 
 def place(cfg: ModelConfig, tensors: Iterator[tuple[str, np.ndarray]], mesh: Mesh, source: str) -> Llama:
-  """Builds the model from a stream of HF-named tensors, each put on its sharding as it arrives."""
+  """Builds the model from a stream of HF-named tensors, each put on its sharding as it arrives.
+
+  In a scanned stack a layer's tensor is written into its slice of the stacked array in place (the
+  update donates the stack), so loading still holds one copy of the weights plus the tensor in flight.
+  """
   graphdef, state = nnx.split(abstract_model(cfg))
   flat = dict(nnx.to_flat_state(state))
-  missing = set(flat)
+  # Paths as the loop layout names them: ('layers', i, ...), whichever layout `cfg` asks for.
+  paths = {p for path, v in flat.items() for p, _ in per_layer(path, np.empty(v.get_value().shape[:1]))}
+  missing = set(paths)
   for name, w in tensors:
     mapped = to_raftjax(name, w, cfg)
     if mapped is None:
       continue
     path, w = mapped
-    if path not in flat:
+    if path not in paths:
       raise ValueError(f'{source}: tensor {name!r} has no place in a {cfg.num_layers}-layer model')
-    var = flat[path]
-    if tuple(w.shape) != tuple(var.get_value().shape):
-      raise ValueError(f'{source}: tensor {name!r} has shape {w.shape}, expected {var.get_value().shape}')
-    sharding = mesh_lib.array_sharding(w.shape, var.logical_axes, mesh)
-    var.set_value(jax.device_put(np.ascontiguousarray(w, dtype=np.dtype(cfg.param_dtype)), sharding))
+    key, layer = (('layers', *path[2:]), path[1]) if cfg.scan_layers and path[0] == 'layers' else (path, None)
+    var = flat[key]
+    shape = var.get_value().shape
+    expected = shape if layer is None else shape[1:]
+    if tuple(w.shape) != tuple(expected):
+      raise ValueError(f'{source}: tensor {name!r} has shape {w.shape}, expected {expected}')
+    w = np.ascontiguousarray(w, dtype=np.dtype(cfg.param_dtype))
+    sharding = mesh_lib.array_sharding(shape, var.logical_axes, mesh)
+    if layer is None:
+      var.set_value(jax.device_put(w, sharding))
+    else:
+      stacked = var.get_value()
+      if not isinstance(stacked, jax.Array):  # the first layer to arrive
+        stacked = jnp.zeros(shape, w.dtype, device=sharding)
+      w = jax.device_put(w, mesh_lib.array_sharding(w.shape, var.logical_axes[1:], mesh))
+      var.set_value(_layer_setter(sharding)(stacked, w, layer))
     missing.discard(path)
   if missing:
     shown = ', '.join('.'.join(map(str, p)) for p in sorted(missing, key=str)[:5])
     raise ValueError(f'{source}: {len(missing)} parameters missing from the checkpoint, e.g. {shown}')
   return nnx.merge(graphdef, nnx.from_flat_state(flat))
+
+
+@functools.cache
+def _layer_setter(sharding):
+  """stacked[N, ...], w[...], i -> stacked with slice i = w, written in place (the stack is donated)."""
+  return jax.jit(lambda stacked, w, i: jax.lax.dynamic_update_index_in_dim(stacked, w, i, 0),
+                 donate_argnums=0, out_shardings=sharding)
 
 
 def default_mesh() -> Mesh:

@@ -35,7 +35,7 @@ def test_lora_cycle_round_trip_saves_only_the_adapters(tiny_dir, tmp_path, mesh1
   ckpt.save(directory, 1, model, _meta(base, False), full_finetune=False)
 
   assert ckpt.finished_step(directory) == 1 and ckpt.find(str(tmp_path / 'cycle_1')) == directory
-  assert ckpt.read_meta(directory) == _meta(base, False)
+  assert ckpt.read_meta(directory) == dict(_meta(base, False), scan_layers=False)  # save records the layout
   items = set(os.listdir(os.path.join(directory, '1')))
   assert {'meta', 'params'} <= items and 'optimizer' not in items  # a fresh optimizer every cycle: not saved
   saved = saved_params(directory)
@@ -51,7 +51,7 @@ def test_lora_cycle_round_trip_saves_only_the_adapters(tiny_dir, tmp_path, mesh1
 
 def test_full_finetune_round_trip(tiny_dir, tmp_path, mesh1):
   base = os.path.join(tiny_dir, 'model')
-  model, _, _ = ckpt.load(base, mesh1, None)
+  model, _, _ = ckpt.load(base, mesh1, None, scan_layers=True)  # reloaded in the layout it was saved in
   assert not jax.tree.leaves(nnx.state(model, nnx.LoRAParam))  # no adapters for a full fine-tune
   _moved(model, nnx.Param, 1)
   ckpt.save(str(tmp_path / 'c' / 'checkpoint'), 3, model, _meta(base, True), full_finetune=True)
@@ -59,6 +59,23 @@ def test_full_finetune_round_trip(tiny_dir, tmp_path, mesh1):
   assert not jax.tree.leaves(nnx.state(loaded, nnx.LoRAParam))
   for a, b in zip(jax.tree.leaves(nnx.state(loaded, nnx.Param)), jax.tree.leaves(nnx.state(model, nnx.Param))):
     np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoints_from_before_the_scanned_layout_load_as_a_loop(tiny_dir, tmp_path, mesh1):
+  """Metadata without `scan_layers` (written before the scanned layout existed) means the loop layout,
+  whatever the run asks for."""
+  import orbax.checkpoint as ocp
+
+  base = os.path.join(tiny_dir, 'model')
+  model, _, _ = ckpt.load(base, mesh1, LORA)
+  _moved(model, nnx.LoRAParam, 2)
+  with ocp.CheckpointManager(str(tmp_path / 'checkpoint'), item_names=('params', 'meta')) as mngr:  # as before
+    params = ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, nnx.LoRAParam)))
+    mngr.save(1, args=ocp.args.Composite(params=params, meta=ocp.args.JsonSave(_meta(base, False))))
+  loaded = ckpt.load(str(tmp_path), mesh1, None, scan_layers=True)[0]
+  assert not loaded.cfg.scan_layers
+  ids = np.arange(3, 15, dtype=np.int32)[None]
+  np.testing.assert_array_equal(loaded(ids), model(ids))
 
 
 def test_an_unfinished_write_is_no_checkpoint(tiny_dir, tmp_path, mesh1):

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import ml_collections
 import pytest
 from flax import nnx
 
@@ -93,6 +94,7 @@ def test_accelerator_config_needs_a_model_and_is_valid_with_one():
     ('training.gradient_accumulation_steps', 0, r'training\.gradient_accumulation_steps = 0'),
     ('evaluation.samples_per_prompt', 0, r'evaluation\.samples_per_prompt = 0'),
     ('model.dtype', 'float8', r"model\.dtype = 'float8': expected one of"),
+    ('training.remat', 'some', r"training\.remat = 'some': expected one of \('none', 'full', 'dots'\)"),
     ('mesh.shape', (-1, -1, 1), r'mesh\.shape = \(-1, -1, 1\): expected 3 sizes'),
     ('mesh.shape', (2, 1), r'mesh\.shape = \(2, 1\)'),
     ('mesh.axes', ('data', 'data', 'tensor'), r'mesh\.axes = .*distinct'),
@@ -111,6 +113,14 @@ def test_config_values_are_checked(key, value, message):
   else:
     c[key] = value
   with pytest.raises(ValueError, match=message):
+    config_lib.check(c)
+
+
+def test_scan_layers_is_a_bool():
+  """A config file that defines the key itself (the command line and ConfigDict already check types)."""
+  c = raft_config.get_config()
+  c.model = ml_collections.ConfigDict(dict(c.model.to_dict(), scan_layers=1))
+  with pytest.raises(ValueError, match=r'model\.scan_layers = 1: expected True or False'):
     config_lib.check(c)
 
 

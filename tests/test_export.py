@@ -69,7 +69,7 @@ def lora_cycle(request, tmp_path_factory, mesh1):
   name = request.param
   tmp = tmp_path_factory.mktemp(name)
   base = _save_base(name, str(tmp / 'base'))
-  model = weights.load_model(base, mesh1)
+  model = weights.load_model(base, mesh1, scan_layers=name == 'qwen2')  # both layouts export per layer
   targets = BASES[name][2]
   added = add_lora(model, 4, 8.0, 0.0, targets, seed=0)
   assert added == len(PROJECTIONS) * TINY['num_hidden_layers'] + ('lm_head' in targets)
@@ -83,7 +83,7 @@ def full_cycle(tmp_path_factory, mesh1):
   """(base dir, cycle dir, raftjax logits on IDS) of a full fine-tune: every weight moved."""
   tmp = tmp_path_factory.mktemp('full')
   base = _save_base('qwen2', str(tmp / 'base'))
-  model = weights.load_model(base, mesh1)
+  model = weights.load_model(base, mesh1, scan_layers=True)
   _randomize(model, nnx.Param, 2)
   _save_cycle(model, base, str(tmp / 'cycle_1'), True, PROJECTIONS)
   return base, str(tmp / 'cycle_1'), np.asarray(model(IDS))

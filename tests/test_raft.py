@@ -23,6 +23,12 @@ def _load_cycle(cycle_dir: str):
   return ckpt.load(cycle_dir, weights.default_mesh(), None)[0]
 
 
+def _per_layer(model) -> dict:
+  """{path: array} of every parameter, paths per layer ('layers', i, ...) whichever layout `model` has."""
+  return {p: np.asarray(w) for path, v in nnx.to_flat_state(nnx.state(model, nnx.Param))
+          for p, w in weights.per_layer(path, v.get_value())}
+
+
 # ------------------------------------------------------------------------------------ whole loop
 
 
@@ -75,11 +81,14 @@ def test_two_cycles_write_every_output(tiny_dir, tmp_path):
   saved = saved_params(os.path.join(out, 'cycle_2', 'checkpoint'))
   assert {path[-1].key for path, _ in jax.tree_util.tree_flatten_with_path(saved)[0]} == {'a', 'b'}
   model = _load_cycle(os.path.join(out, 'cycle_2'))
-  base = weights.load_model(os.path.join(tiny_dir, 'model'))
-  np.testing.assert_array_equal(model.layers[1].mlp.down_proj.kernel[...], base.layers[1].mlp.down_proj.kernel[...])
-  np.testing.assert_array_equal(model.layers[1].mlp.down_proj.lora.b[...],
-                                saved['layers']['1']['mlp']['down_proj']['lora']['b'])
-  assert np.abs(model.layers[1].mlp.down_proj.lora.b[...]).max() > 0
+  assert model.cfg.scan_layers  # the default config's layout, which the checkpoint records
+  params = _per_layer(model)
+  base = weights.load_model(os.path.join(tiny_dir, 'model'), scan_layers=False)
+  np.testing.assert_array_equal(params[('layers', 1, 'mlp', 'down_proj', 'kernel')],
+                                base.layers[1].mlp.down_proj.kernel[...])
+  lora_b = params[('layers', 1, 'mlp', 'down_proj', 'lora', 'b')]
+  np.testing.assert_array_equal(lora_b, saved['layers']['mlp']['down_proj']['lora']['b'][1])
+  assert np.abs(lora_b).max() > 0
 
 
 # ------------------------------------------------------------------------------------ bad input
@@ -128,7 +137,7 @@ def test_failed_checkpoint_write_keeps_previous_cycle(tiny_dir, tmp_path, monkey
   assert not os.path.exists(os.path.join(out, 'cycle_2', 'stats.json'))
   assert ckpt.finished_step(os.path.join(out, 'cycle_2', 'checkpoint')) is None
   model = _load_cycle(os.path.join(out, 'cycle_1'))
-  assert np.abs(model.layers[0].self_attn.q_proj.lora.b[...]).max() > 0
+  assert np.abs(_per_layer(model)[('layers', 0, 'self_attn', 'q_proj', 'lora', 'b')]).max() > 0
 
 
 # ------------------------------------------------------------------------------- kill and resume

@@ -109,7 +109,7 @@ def test_eos_ends_rows_and_finished_rows_stop_consuming(tiny, mesh1):
     assert np.all(tokens[r, n:] == 0) and np.all(np.asarray(out.logprobs)[r, n:] == 0)
     # Prompt + fed tokens fill slots [0, length + n - 1); a finished row writes nothing after that.
     written = len(PROMPTS[r // 2]) + n - 1
-    for k, v in out.cache:  # [R, K, S, D]
+    for k, v in zip(*out.cache):  # per layer, [R, K, S, D]
       assert np.all(np.asarray(k)[r, :, written:] == 0) and np.all(np.asarray(v)[r, :, written:] == 0)
       assert np.all(np.any(np.asarray(k)[r, :, :written] != 0, axis=(0, 2)))
   assert num[0] <= 5 and int(out.steps) == num.max()  # the loop exits when the last row is done

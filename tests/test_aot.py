@@ -1,0 +1,154 @@
+"""raftjax.aot against the TPU compiler itself: libtpu compiles the tiny model's cycle for a v5e slice
+described by `jax.experimental.topologies` (no TPU needed), on the mesh the tests use (data 4 x tensor 2)."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import REPO, tiny_config
+from raftjax import aot
+from raftjax import mesh as mesh_lib
+from raftjax import raft
+from raftjax import sample as sample_lib
+from raftjax.model import cache_bytes
+
+# libtpu ships for x86_64 Linux only (the `tpu` extra installs it there); CI is such a machine.
+pytest.importorskip('libtpu', reason='libtpu (the tpu extra) is not installed on this platform')
+GiB = 2**30
+
+
+def _config(tiny_dir, out='unused'):
+  c = tiny_config(tiny_dir, out)
+  c.mesh.shape = (4, 1, 2)
+  return c
+
+
+@pytest.fixture(scope='module')
+def v5e8():
+  return aot.tpu_slice('v5e-8')
+
+
+@pytest.fixture(scope='module')
+def tiny_report(tiny_dir, v5e8):
+  config = _config(tiny_dir)
+  source = config.sft_checkpoint
+  return config, aot.report(config, v5e8, source, aot.longest_prompt(config, source))
+
+
+def test_slices_by_name(v5e8):
+  """Device counts and kinds of the slices people rent, and jax's chip table against the published
+  specs (v5e: 197 TFLOP/s bf16, 16 GB HBM at 819 GB/s; v6e: 918 TFLOP/s, 32 GB at 1640 GB/s)."""
+  assert len(v5e8.devices) == 8 and v5e8.devices[0].device_kind == 'TPU v5 lite'
+  assert v5e8.chip.peak_flops == pytest.approx(197e12, rel=0.01)
+  assert v5e8.chip.hbm_bandwidth == pytest.approx(819e9, rel=0.01)
+  assert 16 * 10**9 <= v5e8.chip.hbm_bytes <= 16 * GiB + 2**28
+  v6e = aot.tpu_slice('v6e-8').chip
+  assert v6e.peak_flops == pytest.approx(918e12, rel=0.01) and v6e.hbm_bandwidth == pytest.approx(1640e9, rel=0.01)
+  v4 = aot.tpu_slice('v4-8')  # 4 chips of 2 TensorCores, one device per chip (megacore)
+  assert len(v4.devices) == 4 and v4.devices[0].device_kind == 'TPU v4'
+  assert len(aot.tpu_slice('v2-8').devices) == 8  # v2/v3: each TensorCore a device
+  multi = aot.tpu_slice('v5e-32')  # 8 hosts of 4 chips
+  assert len(multi.devices) == 32 and len({d.process_index for d in multi.devices}) == 8
+  assert len(aot.tpu_slice('v5e-16', num_slices=2).devices) == 32
+  with pytest.raises(ValueError, match=r'--topology=v5e-12: not a v5e slice this tool knows; known: v5e-1, v5e-4'):
+    aot.tpu_slice('v5e-12')
+  with pytest.raises(ValueError, match='expected cpu or GENERATION-SIZE'):
+    aot.tpu_slice('tpu-8')
+
+
+def test_report_is_complete_and_adds_up(tiny_report, v5e8):
+  """Every program compiled, with every number; the inputs XLA counts are the ones we account for; the
+  KV cache is the formula's; donated state is aliased; predictions follow from the costs."""
+  config, rep = tiny_report
+  assert rep['fits'] and rep['devices'] == 8 and rep['mesh'] == {'data': 4, 'fsdp': 1, 'tensor': 2}
+  assert rep['model']['scan_layers'] and rep['model']['layers'] == 2
+  programs = rep['programs']
+  assert set(programs) == {'prefill', 'decode', 'train'}
+  for name, p in programs.items():
+    m = p['memory']
+    assert p['compiled'] and p['error'] is None and p['compile_s'] > 0, name
+    assert m['total'] == m['arguments'] + m['outputs'] - m['aliased'] + m['temporaries'] + m['generated_code']
+    assert 0 < m['total'] <= m['capacity'] == v5e8.chip.hbm_bytes and m['fits']
+    assert p['largest_inputs'][0]['bytes_per_device'] > 0
+    c, q = p['cost'], p['predicted']
+    assert c['flops'] > 0 and c['bytes'] > 0 and c['optimal_seconds'] > 0, name
+    assert q['tokens_per_s'] == pytest.approx(p['tokens_per_call'] / c['optimal_seconds'])
+    roofline = max(c['flops'] / v5e8.chip.peak_flops, c['bytes'] / v5e8.chip.hbm_bandwidth)
+    assert q['roofline_seconds'] == pytest.approx(roofline)
+    assert q['roofline_fraction'] == pytest.approx(roofline / c['optimal_seconds'])
+  train = programs['train']
+  assert train['predicted']['mfu'] == pytest.approx(train['cost']['flops']
+                                                    / (train['cost']['optimal_seconds'] * v5e8.chip.peak_flops))
+  # Rows of a call: 2 prompts padded to a multiple of data=4, x 4 samples; the cache's rows split over
+  # data (4) and its 2 KV heads over tensor (2).
+  cfg = aot.model_config(config.sft_checkpoint, config)
+  slots = sample_lib.prompt_bucket(rep['shapes']['longest_prompt'], 32) + config.generation.max_new_tokens
+  assert programs['decode']['tokens_per_call'] == 16
+  decode = programs['decode']['memory']
+  assert decode['kv_cache'] == cache_bytes(cfg, 16, slots) // 8
+  assert decode['aliased'] >= decode['kv_cache']  # the donated cache is written in place
+  # What XLA holds as arguments is what we account for, plus the small per-row inputs.
+  small = 16 * cfg.vocab_size * 4  # the logits of the last prompt token, the largest of them
+  assert decode['weights'] + decode['adapters'] + decode['kv_cache'] <= decode['arguments'] <= (
+      decode['weights'] + decode['adapters'] + decode['kv_cache'] + small)
+  t = train['memory']
+  assert t['aliased'] >= t['weights'] + t['adapters'] + t['optimizer']  # model and optimizer donated
+  assert t['weights'] + t['adapters'] + t['optimizer'] <= t['arguments']
+
+
+def test_costs_extrapolate_to_the_unrolled_programs(tiny_dir, v5e8):
+  """XLA counts a loop's body once; the 1- and 2-layer costs extrapolated to 4 layers are those of the
+  4-layer programs compiled unrolled (one micro-batch: their loop is not counted either): flops to 0.1%,
+  bytes and time to 5% (XLA fuses the first layer with what precedes it a little differently; measured
+  here: prefill +2.6%, decode +0.9%, train -0.3%)."""
+  config = _config(tiny_dir)
+  config.training.gradient_accumulation_steps = 1
+  mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
+  shapes = aot.shapes_of(config, 40)
+  cfg = aot.model_config(config.sft_checkpoint, config)
+  predicted = aot.extrapolate(aot.cost_variants(cfg, config, mesh, shapes), 4, 1)
+  unrolled = dataclasses.replace(cfg, num_layers=4, scan_layers=False)
+  for name, program in aot.lower_programs(unrolled, config, mesh, shapes).items():
+    actual = aot._cost(program.lowered.compile(aot.COST_OPTIONS))
+    for key, tolerance in (('flops', 1e-3), ('bytes', 0.05), ('optimal_seconds', 0.05)):
+      assert predicted[name][key] == pytest.approx(actual[key], rel=tolerance), (name, key)
+
+
+def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
+  """A cache of ~600k rows x 464 slots cannot fit 16 GiB per chip: the CLI exits 1 with the compiler's
+  refusal, the sizes and the largest inputs."""
+  config_file = tmp_path / 'oversized.py'
+  config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\nimport helpers\n\n'
+                         f'def get_config():\n  c = helpers.tiny_config({tiny_dir!r}, "unused")\n'
+                         '  c.mesh.shape = (4, 1, 2)\n  return c\n')
+  out = subprocess.run([sys.executable, '-m', 'raftjax.aot', f'--config={config_file}', '--topology=v5e-8',
+                        '--config.generation.batch_size=150000', '--config.generation.max_new_tokens=400'],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+  assert out.returncode == 1, out.stderr[-2000:]
+  assert 'decode does not fit: RESOURCE_EXHAUSTED' in out.stdout
+  assert 'kv_cache.k [2, 600000, 2, 464, 16] float32' in out.stdout  # among its largest inputs
+  row = next(line for line in out.stdout.splitlines() if line.startswith('decode '))
+  assert ' NO ' in row
+
+
+def test_preflight_refuses_before_any_weight_loads(tiny_dir, tmp_path, v5e8, monkeypatch):
+  """On accelerators, raft.run compiles the cycle first and stops with the report when it does not fit
+  the devices' free memory (here a v5e slice whose allocator reports 1 MiB)."""
+  monkeypatch.setattr(sample_lib, 'available_bytes', lambda device: (2**20, 'test'))
+  config = _config(tiny_dir, str(tmp_path / 'out'))
+  mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
+  with pytest.raises(MemoryError, match=r'(?s)does not fit the devices.*train does not fit: [\d.]+ GiB > 0\.00 GiB'):
+    aot.preflight(config, mesh, config.sft_checkpoint)
+  assert aot.preflight(config, mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')),
+                       config.sft_checkpoint) is None  # CPU: the sampler's own check guards
+
+  def refuse(config, mesh, source):
+    raise MemoryError(f'{source} does not fit')
+
+  monkeypatch.setattr(aot, 'preflight', refuse)
+  monkeypatch.setattr(raft.checkpoint, 'load', lambda *args, **kwargs: pytest.fail('weights loaded first'))
+  with pytest.raises(MemoryError, match=f'{config.sft_checkpoint} does not fit'):
+    raft.run(config)
