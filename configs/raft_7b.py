@@ -29,7 +29,7 @@ def get_config():
   c.output_dir = 'runs/raft_7b'
   c.model.param_dtype = 'bfloat16'
   c.model.dtype = 'bfloat16'
-  c.mesh.shape = (2, 1, 4)  # 4 KV heads: `tensor` above 4 would leave the cache unsplit
+  c.mesh.shape = (-1, 1, 4)  # 4 KV heads: `tensor` above 4 would leave the cache unsplit; data = the rest
 
   c.generation.max_new_tokens = 768
   c.generation.batch_size = 16

@@ -521,7 +521,7 @@ def main(argv) -> None:
     target = local_slice(jax.devices('cpu')) if f.topology == 'cpu' else tpu_slice(f.topology, f.num_slices)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  rep = report(config, target, source, f.prompt_tokens or longest_prompt(config, source))
+  rep = report(config, target, source, f.prompt_tokens or longest_prompt(config, source), with_costs=f.costs)
   print(table(rep))
   if f.json:
     with open(f.json, 'w') as out:
@@ -543,5 +543,7 @@ if __name__ == '__main__':
                       'HF directory or a .gguf file')
   flags.DEFINE_integer('prompt_tokens', 0, 'the longest prompt (sets the prompt bucket); 0 = measure the '
                        f"config's tasks with the model's tokenizer ({DEFAULT_PROMPT_TOKENS} for a preset)")
+  flags.DEFINE_bool('costs', True, 'also compile the 1- and 2-layer cost programs (flops, optimal_seconds, '
+                    'predicted speeds); --nocosts: memory and compile time only')
   flags.DEFINE_string('json', '', 'also write the report here as JSON')
   app.run(main, flags_parser=config_lib.parse_flags)

@@ -297,8 +297,8 @@ def _block_fn(graphdef, positions, mask, inv_freq, *, remat: str, scanned: bool,
 
   if remat == 'none':
     return apply
-  # Under a scan, XLA cannot merge a layer's recomputation with its forward, so the barriers that
-  # prevent that (prevent_cse) are not needed there.
+  # Inside a scan the loop boundary already keeps XLA from merging the recomputation back into the
+  # forward pass; the loop layout needs the barriers (prevent_cse) that do it (jax.checkpoint's docs).
   return jax.checkpoint(apply, policy=REMAT_POLICIES[remat], prevent_cse=not scanned)
 
 
@@ -335,7 +335,6 @@ class Llama(nnx.Module):
       logits = self.lm_head(x)
     logits = logits.astype(jnp.float32)
     return logits if cache is None else (logits, cache)
-
 
   def _layers(self, x, positions, mask, inv_freq, cache):
     """Every block: one scan over the stack, or a Python loop. Blocks whose dropout is on advance their
