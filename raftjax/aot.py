@@ -16,12 +16,13 @@ config.json values of well-known code models), an HF directory's config.json or 
 downloaded and no weight is read. Compiling for TPU needs libtpu (`pip install "jax[tpu]"`, the `tpu`
 extra), not a TPU: `jax.experimental.topologies` describes the slice, XLA:TPU compiles for it.
 
-Per program: compiled, or the compiler's error; compile seconds; per-device memory from XLA's memory
-analysis (inputs, split into weights, adapters, optimizer state and KV cache; outputs; temporaries; the
-total against the chip's HBM); flops and bytes per call and XLA's own time estimate `optimal_seconds`;
-from those, predicted decode or training tokens/s and the train step's MFU, beside the roofline (the
-larger of flops / peak and bytes / HBM bandwidth); and a cycle's device time from those (an upper bound:
-every sample runs to max_new_tokens). Compiler predictions, not measurements.
+Per program: compiled, or the compiler's error; compile seconds; the compiled program's size (`hlo_bytes`:
+its optimized HLO as text; the memory analysis adds the generated code's bytes); per-device memory from
+XLA's memory analysis (inputs, split into weights, adapters, optimizer state and KV cache; outputs;
+temporaries; the total against the chip's HBM); flops and bytes per call and XLA's own time estimate
+`optimal_seconds`; from those, predicted decode or training tokens/s and the train step's MFU, beside the
+roofline (the larger of flops / peak and bytes / HBM bandwidth); and a cycle's device time from those (an
+upper bound: every sample runs to max_new_tokens). Compiler predictions, not measurements.
 
 XLA's cost analysis counts a loop's body once, and a scanned model's layers are a loop (so is the decode
 loop, which is what makes its numbers per generated token). Costs are therefore taken from the same
@@ -427,6 +428,7 @@ def report(config, target: Slice, source: str, prompt_tokens: int, with_costs: b
     compiled, error, seconds = _compile(program.lowered)
     log.info('%s: %s in %.1f s', name, 'compiled' if compiled else 'not compiled', seconds)
     programs[name] = dict(compiled=compiled is not None, error=error, compile_s=round(seconds, 2),
+                          hlo_bytes=len(compiled.as_text()) if compiled else None,
                           memory=memory_of(program, compiled, capacity, mesh.size if cpu else 1),
                           largest_inputs=largest_inputs(program), tokens_per_call=program.tokens)
   # Costs need a peak to compare with (not on CPU), and a config that does not fit has no speed.

@@ -69,7 +69,7 @@ def test_report_is_complete_and_adds_up(tiny_report, v5e8):
   assert set(programs) == {'prefill', 'decode', 'train'}
   for name, p in programs.items():
     m = p['memory']
-    assert p['compiled'] and p['error'] is None and p['compile_s'] > 0, name
+    assert p['compiled'] and p['error'] is None and p['compile_s'] > 0 and p['hlo_bytes'] > 0, name
     assert m['total'] == m['arguments'] + m['outputs'] - m['aliased'] + m['temporaries'] + m['generated_code']
     assert 0 < m['total'] <= m['capacity'] == v5e8.chip.hbm_bytes and m['fits']
     assert p['largest_inputs'][0]['bytes_per_device'] > 0
