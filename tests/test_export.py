@@ -17,10 +17,10 @@ from raftjax import checkpoint as ckpt
 from raftjax import export
 from raftjax.model import add_lora
 from raftjax import weights
+from helpers import TINY_HF, save_random_hf_model
 
 PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
-TINY = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
-            num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
+TINY = dict(TINY_HF, bos_token_id=1, eos_token_id=2)
 # (config class, kwargs, LoRA targets): GQA in both; untied with an adapter on lm_head too; qkv bias, tied.
 BASES = {
     'llama': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False), PROJECTIONS + ['lm_head']),
@@ -39,13 +39,7 @@ def _tokenizer() -> transformers.PreTrainedTokenizerFast:
 
 def _save_base(name: str, path: str) -> str:
   config_cls, kwargs, _ = BASES[name]
-  torch.manual_seed(0)
-  model = transformers.AutoModelForCausalLM.from_config(config_cls(**kwargs)).float().eval()
-  with torch.no_grad():  # random biases and norms, so those paths are really exercised
-    for n, p in model.named_parameters():
-      if n.endswith('bias') or 'norm' in n:
-        p.add_(0.1 * torch.randn_like(p))
-  model.save_pretrained(path, safe_serialization=True)
+  save_random_hf_model(config_cls, kwargs, path)
   _tokenizer().save_pretrained(path)
   return path
 

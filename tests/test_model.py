@@ -18,31 +18,17 @@ from flax import nnx
 from raftjax import config as config_lib
 from raftjax import weights
 from raftjax.model import REMAT_POLICIES, add_lora, init_cache
-
-torch.manual_seed(0)
-
-TINY = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
-            num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5)
+from helpers import TINY_HF, save_random_hf_model
 
 CASES = {
-    'llama_gqa_untied': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False, rope_theta=10_000.0)),
-    'llama_tied_mha': (transformers.LlamaConfig, dict(TINY, num_key_value_heads=6, tie_word_embeddings=True)),
-    'llama3_rope_scaling': (transformers.LlamaConfig, dict(TINY, rope_parameters=dict(
+    'llama_gqa_untied': (transformers.LlamaConfig, dict(TINY_HF, tie_word_embeddings=False, rope_theta=10_000.0)),
+    'llama_tied_mha': (transformers.LlamaConfig, dict(TINY_HF, num_key_value_heads=6, tie_word_embeddings=True)),
+    'llama3_rope_scaling': (transformers.LlamaConfig, dict(TINY_HF, rope_parameters=dict(
         rope_type='llama3', rope_theta=500_000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
         original_max_position_embeddings=16))),
-    'qwen2_qkv_bias': (transformers.Qwen2Config, dict(TINY, tie_word_embeddings=False)),
-    'mistral': (transformers.MistralConfig, dict(TINY, sliding_window=None)),
+    'qwen2_qkv_bias': (transformers.Qwen2Config, dict(TINY_HF, tie_word_embeddings=False)),
+    'mistral': (transformers.MistralConfig, dict(TINY_HF, sliding_window=None)),
 }
-
-
-def _save_torch_model(config_cls, kwargs, path, **save_kwargs):
-  model = transformers.AutoModelForCausalLM.from_config(config_cls(**kwargs)).float().eval()
-  with torch.no_grad():  # random biases, so the bias path is really exercised
-    for name, p in model.named_parameters():
-      if name.endswith('bias') or 'norm' in name:
-        p.add_(0.1 * torch.randn_like(p))
-  model.save_pretrained(path, safe_serialization=True, **save_kwargs)
-  return model
 
 
 def _torch_logits(model, ids: np.ndarray) -> np.ndarray:
@@ -53,8 +39,8 @@ def _torch_logits(model, ids: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize('case', sorted(CASES))
 def test_parity_with_transformers(case, tmp_path, mesh1):
   config_cls, kwargs = CASES[case]
-  torch_model = _save_torch_model(config_cls, kwargs, tmp_path)
-  ids = np.random.default_rng(0).integers(0, TINY['vocab_size'], (3, 40)).astype(np.int32)
+  torch_model = save_random_hf_model(config_cls, kwargs, tmp_path)
+  ids = np.random.default_rng(0).integers(0, TINY_HF['vocab_size'], (3, 40)).astype(np.int32)
   ours = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
   np.testing.assert_allclose(ours, _torch_logits(torch_model, ids), atol=1e-4, rtol=0)
 
@@ -63,9 +49,9 @@ def test_parity_with_transformers(case, tmp_path, mesh1):
 def test_decoding_through_the_cache_equals_one_forward(dtype, atol, tmp_path, mesh1):
   """A prefill of 8 tokens, then one token per call (the decode path): every position's logits equal
   those of one forward over the whole sequence, at the same compute dtype."""
-  _save_torch_model(*CASES['qwen2_qkv_bias'], tmp_path)
+  save_random_hf_model(*CASES['qwen2_qkv_bias'], tmp_path)
   model = weights.load_model(str(tmp_path), mesh1, dtype=dtype)
-  ids = np.random.default_rng(1).integers(0, TINY['vocab_size'], (2, 20)).astype(np.int32)
+  ids = np.random.default_rng(1).integers(0, TINY_HF['vocab_size'], (2, 20)).astype(np.int32)
   positions = np.broadcast_to(np.arange(20, dtype=np.int32), ids.shape)
   full = np.asarray(model(ids))
   logits, cache = model(ids[:, :8], positions[:, :8], cache=init_cache(model.cfg, 2, 24))
@@ -78,16 +64,16 @@ def test_decoding_through_the_cache_equals_one_forward(dtype, atol, tmp_path, me
 
 
 def test_sharded_checkpoint_round_trip(tmp_path, mesh1):
-  torch_model = _save_torch_model(*CASES['llama_gqa_untied'], tmp_path, max_shard_size='20KB')
+  torch_model = save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path, max_shard_size='20KB')
   assert os.path.exists(tmp_path / 'model.safetensors.index.json')
-  ids = np.arange(30, dtype=np.int32)[None] % TINY['vocab_size']
+  ids = np.arange(30, dtype=np.int32)[None] % TINY_HF['vocab_size']
   ours = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
   np.testing.assert_allclose(ours, _torch_logits(torch_model, ids), atol=1e-4, rtol=0)
 
 
 def test_mesh_of_8_devices_equals_one(tmp_path, mesh1, mesh8):
-  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
-  ids = np.random.default_rng(1).integers(0, TINY['vocab_size'], (8, 24)).astype(np.int32)
+  save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
+  ids = np.random.default_rng(1).integers(0, TINY_HF['vocab_size'], (8, 24)).astype(np.int32)
   one = np.asarray(weights.load_model(str(tmp_path), mesh1)(ids))
   model8 = weights.load_model(str(tmp_path), mesh8)
   q = model8.layers[0].self_attn.q_proj.kernel[...]
@@ -127,7 +113,7 @@ def test_gguf_of_another_architecture(tmp_path):
 
 
 def test_truncated_safetensors(tmp_path):
-  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
+  save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
   file = tmp_path / 'model.safetensors'
   data = file.read_bytes()
   file.write_bytes(data[:len(data) // 2])
@@ -256,13 +242,13 @@ def test_scanned_layers_equal_the_loop(devices, tmp_path, mesh1, mesh8):
   """Logits, decoding through the cache and LoRA gradients of one checkpoint are the same (to float32
   rounding: the scan compiles to other fusions) as a scanned stack and as a loop, on 1 and 8 devices."""
   mesh = mesh1 if devices == 1 else mesh8
-  _save_torch_model(*CASES['qwen2_qkv_bias'], tmp_path)
+  save_random_hf_model(*CASES['qwen2_qkv_bias'], tmp_path)
   loop, scanned = _layouts(tmp_path, mesh)
   kernel = scanned.layers.self_attn.q_proj.kernel[...]
-  assert kernel.shape == (TINY['num_hidden_layers'], 48, 6, 8)
+  assert kernel.shape == (TINY_HF['num_hidden_layers'], 48, 6, 8)
   if devices == 8:  # the 'layers' axis is replicated, heads still split over 'tensor'
     assert kernel.sharding.spec == jax.sharding.PartitionSpec(None, None, 'tensor', None)
-  ids = np.random.default_rng(2).integers(0, TINY['vocab_size'], (8, 20)).astype(np.int32)
+  ids = np.random.default_rng(2).integers(0, TINY_HF['vocab_size'], (8, 20)).astype(np.int32)
   batch = jax.device_put(ids, weights.mesh_lib.array_sharding(ids.shape, ('batch', 'length'), mesh))
   forward = jax.jit(lambda m, x: m(x))
   expected = np.asarray(forward(loop, batch))
@@ -279,11 +265,11 @@ def test_scanned_layers_equal_the_loop(devices, tmp_path, mesh1, mesh8):
     np.testing.assert_allclose(np.concatenate(steps, axis=1), expected, atol=1e-5, rtol=0)
 
   for model in (loop, scanned):
-    assert add_lora(model, 4, 8.0, 0.0, ['q_proj', 'v_proj', 'down_proj'], seed=0) == 3 * TINY['num_hidden_layers']
+    assert add_lora(model, 4, 8.0, 0.0, ['q_proj', 'v_proj', 'down_proj'], seed=0) == 3 * TINY_HF['num_hidden_layers']
   _randomize_adapters(loop)
   _copy_adapters(loop, scanned)
   ours, theirs = _lora_grads(scanned, batch), _lora_grads(loop, batch)
-  assert ours.keys() == theirs.keys() and len(ours) == 2 * 3 * TINY['num_hidden_layers']
+  assert ours.keys() == theirs.keys() and len(ours) == 2 * 3 * TINY_HF['num_hidden_layers']
   for path in theirs:
     assert np.abs(theirs[path]).max() > 1e-2  # not vacuous
     np.testing.assert_allclose(ours[path], theirs[path], atol=1e-5, rtol=1e-4, err_msg=str(path))
@@ -299,8 +285,8 @@ def _randomize_adapters(model) -> None:
 def test_remat_changes_memory_not_gradients(remat, tmp_path, mesh1):
   """Rematerialised layers (scanned and loop) give the gradients of the plain ones (1e-5): only what is
   kept for the backward pass differs."""
-  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
-  ids = np.random.default_rng(4).integers(0, TINY['vocab_size'], (2, 16)).astype(np.int32)
+  save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
+  ids = np.random.default_rng(4).integers(0, TINY_HF['vocab_size'], (2, 16)).astype(np.int32)
   for scan in (False, True):
     plain, rematerialised = (weights.load_model(str(tmp_path), mesh1, scan_layers=scan, remat=r)
                              for r in ('none', remat))
@@ -318,7 +304,7 @@ def test_remat_names_are_the_configs():
 
 def test_loading_a_scanned_stack_checks_every_layer(tmp_path, mesh1):
   """A checkpoint with a layer too many or too few is refused in the scanned layout too."""
-  _save_torch_model(*CASES['llama_gqa_untied'], tmp_path)
+  save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
   cfg = weights.config_from_hf(str(tmp_path), scan_layers=True)
   tensors = list(weights.hf_tensors(str(tmp_path)))
   extra = [(n.replace('layers.1.', 'layers.2.'), w) for n, w in tensors if 'layers.1.' in n]
