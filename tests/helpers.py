@@ -78,3 +78,28 @@ def saved_params(directory: str) -> dict:
   as_numpy = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray),
                           checkpointer.metadata(path).item_metadata.tree)
   return checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))
+
+
+def misjudged_references(tasks: list[dict], solutions) -> tuple[list, list]:
+  """Verifies each task's reference solution `solutions/<id>.c` and wrong variant `<id>.wrong.c` (where there
+  is one) in one batch with the real verifier. Returns the references that did not get reward 1.0 and the
+  wrong variants that did not compile, exit 0 and fail a test, as (id, reward, stage, detail) rows."""
+  from raftjax import verify
+
+  batch, completions, labels = [], [], []
+  for task in tasks:
+    for kind, suffix in (('ref', '.c'), ('wrong', '.wrong.c')):
+      path = os.path.join(solutions, task['id'] + suffix)
+      if os.path.exists(path):
+        with open(path) as f:
+          completions.append('```c\n' + f.read() + '\n```')
+        batch.append(task)
+        labels.append((task['id'], kind))
+  with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
+    results = verifier.verify_batch(batch, completions)  # one pool, one batch
+  assert len(results) == len(batch)
+  rows = [((i, r['reward'], r['stage'], r['detail']), kind, r) for (i, kind), r in zip(labels, results)]
+  bad_refs = [row for row, kind, r in rows if kind == 'ref' and not (r['stage'] == 'correct' and r['reward'] == 1.0)]
+  bad_wrongs = [row for row, kind, r in rows
+                if kind == 'wrong' and not (r['stage'] == 'tests_failed' and r['reward'] < 1.0)]
+  return bad_refs, bad_wrongs
