@@ -2,6 +2,7 @@
 before anything is created or loaded, and one conversion gives each stage its typed config."""
 
 import dataclasses
+import importlib
 import os
 import subprocess
 import sys
@@ -73,6 +74,16 @@ def test_accelerator_config_needs_a_model_and_is_valid_with_one():
   c.sft_checkpoint = '/models/Qwen2.5-Coder-7B-Instruct'
   config_lib.check(c)
   assert c.model.dtype == 'bfloat16' and c.mesh.shape == (-1, 1, 4)
+
+
+@pytest.mark.parametrize('name', ['raft_1p5b', 'raft_7b_v5e32'])
+def test_slice_configs_need_a_model_and_are_valid_with_one(name):
+  c = importlib.import_module(f'configs.{name}').get_config()
+  with pytest.raises(ValueError, match='sft_checkpoint'):
+    config_lib.check(c)
+  c.sft_checkpoint = '/models/Qwen2.5-Coder-Instruct'
+  config_lib.check(c)
+  assert c.model.dtype == 'bfloat16' and c.model.scan_layers
 
 
 @pytest.mark.parametrize('key,value,message', [
