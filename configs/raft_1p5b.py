@@ -8,7 +8,7 @@ Qwen2.5-Coder-1.5B-Instruct (1.56e9 params; 28 layers, hidden 1536, 12 query / 2
 cycle (16 prompts x 8 samples of 768 new tokens per sampler call, steps of 16 packed rows of 1024 tokens).
 Mesh (data = the rest, fsdp 1, tensor 2): 2 KV heads, so `tensor` above 2 would leave the cache unsplit.
 Not run on a TPU here. What XLA:TPU says when compiling its programs for a v2-8 (compiler predictions, not
-measurements; libtpu 0.0.42, compiled on a 2-core Xeon without a TPU):
+measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
   python -m raftjax.aot --config=configs/raft_1p5b.py --model=qwen2.5-coder-1.5b --topology=v2-8
 

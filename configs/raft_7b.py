@@ -6,7 +6,7 @@ Run:  launch/tpu.sh or launch/slurm.sbatch with --config=configs/raft_7b.py
 Sized for Qwen2.5-Coder-7B-Instruct (7.66e9 params; 28 layers, hidden 3584, 28 query / 4 KV heads of 128,
 MLP 18944, vocab 152064) in bfloat16, layers scanned, remat 'dots', mesh (data = the rest, fsdp 1, tensor 4).
 Not run on a TPU here. What XLA:TPU says when compiling its programs for the slice (compiler predictions,
-not measurements; libtpu 0.0.42, compiled on a 2-core Xeon without a TPU):
+not measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
   python -m raftjax.aot --config=configs/raft_7b.py --model=qwen2.5-coder-7b --topology=v5e-8
 

@@ -8,7 +8,7 @@ Same model and cycle as configs/raft_7b.py, with 4x the sampler rows per call (6
 512 rows: the built-in set's 110 training prompts in 2 calls, its 27 held-out x 4 samples in 1) and 8 x 2
 packed rows of 1024 tokens per optimizer step (the rows of a micro-batch divide over the 8 data shards).
 Not run on a TPU here. The mesh is the best predicted cycle of those tried; what XLA:TPU says for each
-(compiler predictions, not measurements; libtpu 0.0.42, compiled on a 2-core Xeon without a TPU):
+(compiler predictions, not measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
   python -m raftjax.aot --config=configs/raft_7b_v5e32.py --model=qwen2.5-coder-7b --topology=v5e-32
 
