@@ -8,8 +8,8 @@ samples and held-out evaluation, the base model as cycle 0), levels.png (the rew
 training samples), kept.png (kept vs all samples), seconds.png (time per phase), loss.png (training loss
 per optimizer step), signals.png (the policy's entropy, KL to the base, distinct and truncated samples,
 all-pass / all-fail / mixed prompts) and report.md (a table per cycle, best cycle, stop reason, the plots,
-a table of the signals, kept samples of the best cycle, the most common compiler errors). Cycles without
-stats.json (not finished) are left out.
+a table of the signals, reward-hacking checks of the kept samples (raftjax.audit), kept samples of the
+best cycle, the most common compiler errors). Cycles without stats.json (not finished) are left out.
 
 The notebook (notebooks/raft_run.ipynb) uses the same functions: `load_run`, the `plot_*` functions (each
 draws on a matplotlib Axes it is given), `compiler_errors` and `by_level`.
@@ -24,6 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from raftjax import audit
+from raftjax import tasks as tasks_lib
 from raftjax import verify
 from raftjax.rundir import Run, load_run
 from raftjax.verify import LEVELS, level_of
@@ -281,6 +283,23 @@ def summary(run: Run) -> str:
   return '\n'.join(lines)
 
 
+def audit_table(run: Run) -> str:
+  """Per cycle: the share of kept samples flagged by each reward-hacking check (raftjax.audit)."""
+  path = run.log.get('config', {}).get('prompts')
+  try:
+    task_list = tasks_lib.load_tasks(path)
+  except tasks_lib.TaskFileError as e:
+    return f'_Not checked: {e}_'
+  by_id = {t['id']: t for t in task_list}
+  rows = ['| cycle | kept samples | print extra text | hard-code answers | near-duplicate across prompts |',
+          '|---|---|---|---|---|']
+  for s in run.cycles:
+    a = audit.audit(run.samples(s['cycle'], 'kept.jsonl'), by_id)
+    rows.append(f"| {s['cycle']} | {a['samples']} | {_pct(a['extra_text'])} | {_pct(a['hard_coded'])} | "
+                f"{_pct(a['near_duplicate'])} |")
+  return '\n'.join(rows)
+
+
 def sample_markdown(row: dict) -> str:
   """A sample's prompt id, reward and stage, and the code gcc saw (the whole completion if none was found)."""
   code = verify.extract_code(row['completion']) or row['completion']
@@ -329,6 +348,10 @@ def write_report(workdir: str, output: str | None = None) -> str:
          'max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle\'s threshold, '
          'prompts dropped by the filter and refill rounds. Held-out sampled: evaluation.pass_at_k samples per '
          'task from the policy itself (raftjax.signals).', signals_table(run)]
+  md += ['## Reward-hacking checks', 'Static checks of every kept program against its task (raftjax.audit): '
+         'it prints text that no expected output contains (prompts such as "Enter a number: "), it ignores the '
+         "input its tests give or writes a test's numeric answer in a string, it is nearly the same program as "
+         "one kept for another prompt.", audit_table(run)]
   if best is not None:
     md += [f'## Kept samples of cycle {best}', kept_examples(run, best)]
   md += ['## Most common compiler errors',

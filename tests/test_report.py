@@ -132,6 +132,9 @@ def test_report_on_a_finished_run(run_dir, tmp_path):
   failed = sum(r['stage'] == 'compile_error' for r in rows)
   assert f'First error of each of the {failed} training samples that did not compile' in md
   assert "`expected ';' before '}' token` |" in md  # the tiny model's `return 0}`
+  audit_rows = md.split('## Reward-hacking checks')[1].split('##')[0]
+  for c in (1, 2):
+    assert f'| {c} | {len(report.load_run(run_dir).samples(c, "kept.jsonl"))} | ' in audit_rows
 
 
 def test_report_of_a_run_in_progress_leaves_out_unfinished_cycles(run_dir, tmp_path):
