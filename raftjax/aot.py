@@ -59,33 +59,22 @@ from raftjax.model import CACHE_AXES, Llama, ModelConfig, add_lora, cache_shape
 log = logging.getLogger('raftjax')
 
 # Published config.json values (the fields raftjax reads) of well-known code models.
+_SIZES = ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
+          'num_key_value_heads', 'tie_word_embeddings')
+_QWEN25 = dict(model_type='qwen2', max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6)
 PRESETS = {
-    'qwen2.5-coder-0.5b': dict(model_type='qwen2', vocab_size=151936, hidden_size=896, intermediate_size=4864,
-                               num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2,
-                               max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6,
-                               tie_word_embeddings=True),
-    'qwen2.5-coder-1.5b': dict(model_type='qwen2', vocab_size=151936, hidden_size=1536, intermediate_size=8960,
-                               num_hidden_layers=28, num_attention_heads=12, num_key_value_heads=2,
-                               max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6,
-                               tie_word_embeddings=True),
-    'qwen2.5-coder-7b': dict(model_type='qwen2', vocab_size=152064, hidden_size=3584, intermediate_size=18944,
-                             num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
-                             max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6,
-                             tie_word_embeddings=False),
-    'qwen2.5-coder-32b': dict(model_type='qwen2', vocab_size=152064, hidden_size=5120, intermediate_size=27648,
-                              num_hidden_layers=64, num_attention_heads=40, num_key_value_heads=8,
-                              max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6,
-                              tie_word_embeddings=False),
-    'llama-3.1-8b': dict(model_type='llama', vocab_size=128256, hidden_size=4096, intermediate_size=14336,
-                         num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8,
+    **{name: dict(_QWEN25, **dict(zip(_SIZES, sizes))) for name, sizes in {
+        'qwen2.5-coder-0.5b': (151936, 896, 4864, 24, 14, 2, True),
+        'qwen2.5-coder-1.5b': (151936, 1536, 8960, 28, 12, 2, True),
+        'qwen2.5-coder-7b': (152064, 3584, 18944, 28, 28, 4, False),
+        'qwen2.5-coder-32b': (152064, 5120, 27648, 64, 40, 8, False),
+    }.items()},
+    'llama-3.1-8b': dict(zip(_SIZES, (128256, 4096, 14336, 32, 32, 8, False)), model_type='llama',
                          max_position_embeddings=131072, rope_theta=500000.0, rms_norm_eps=1e-5,
-                         tie_word_embeddings=False,
                          rope_scaling=dict(rope_type='llama3', factor=8.0, low_freq_factor=1.0,
                                            high_freq_factor=4.0, original_max_position_embeddings=8192)),
-    'smollm2-135m': dict(model_type='llama', vocab_size=49152, hidden_size=576, intermediate_size=1536,
-                         num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3,
-                         max_position_embeddings=8192, rope_theta=100000.0, rms_norm_eps=1e-5,
-                         tie_word_embeddings=True),
+    'smollm2-135m': dict(zip(_SIZES, (49152, 576, 1536, 30, 9, 3, True)), model_type='llama',
+                         max_position_embeddings=8192, rope_theta=100000.0, rms_norm_eps=1e-5),
 }
 DEFAULT_PROMPT_TOKENS = 256  # when the tokenizer is not at hand to measure the config's prompts
 GiB = 2**30
