@@ -91,8 +91,8 @@ def get_config() -> ml_collections.ConfigDict:
   c.training.lora_dropout = 0.0
   c.training.lora_targets = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
   # What each layer keeps for the backward pass: 'none' (everything), 'dots' (the weight products' outputs;
-  # attention and the element-wise ops are recomputed), 'full' (only its input). For this run's step, XLA
-  # counts 6.3 / 3.1 / 0.9 GiB of temporaries and +0 / +5.5 / +30% FLOPs (BENCHMARKS.md).
+  # attention and the element-wise ops are recomputed), 'full' (only its input). With 'dots' this run's
+  # step holds 3.1 GiB of temporaries, the unrolled step without remat held 7.4 (BENCHMARKS.md).
   c.training.remat = 'dots'
   # The loss (raftjax/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp' (RAFT++:
   # importance-weighted and clipped; give it several epochs) | 'reinforce_rej' (policy gradient with a
