@@ -25,30 +25,11 @@ A v3-8 has twice the HBM per core (16 GiB) and more bandwidth, so what fits a v2
 of the v2-8's HBM is used: generation.batch_size can double (the KV cache, 0.44 GiB, doubles with it).
 """
 
-from configs import raft
+from configs import raft_7b
 
 
 def get_config():
-  c = raft.get_config()
-  c.sft_checkpoint = ''  # a local HF checkpoint directory: set it (raftjax never downloads weights)
+  c = raft_7b.get_config()  # the same cycle, sampler and training settings
   c.output_dir = 'runs/raft_1p5b'
-  c.model.param_dtype = 'bfloat16'
-  c.model.dtype = 'bfloat16'
   c.mesh.shape = (-1, 1, 2)  # 2 KV heads: `tensor` above 2 would leave the cache unsplit; data = the rest
-
-  c.generation.max_new_tokens = 768
-  c.generation.batch_size = 16
-  c.raft.samples_per_prompt = 8
-  c.raft.keep_top_percent = 0.25  # best 2 of 8 per prompt
-  c.raft.prompts_per_cycle = 0  # every training task, every cycle
-  c.raft.num_cycles = 5
-  c.evaluation.samples_per_prompt = 4
-  c.evaluation.temperature = 0.7
-
-  c.training.batch_size = 4
-  c.training.gradient_accumulation_steps = 4  # 16 packed rows of 1024 tokens per optimizer step
-  c.training.max_seq_len = 1024
-  c.training.learning_rate = 1e-4
-  c.training.lr_decay_per_cycle = 0.8
-  c.verifier.num_workers = 0
   return c
