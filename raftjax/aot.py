@@ -54,7 +54,7 @@ from raftjax import mesh as mesh_lib
 from raftjax import sample as sample_lib
 from raftjax import train as train_lib
 from raftjax import weights
-from raftjax.model import CACHE_AXES, Llama, ModelConfig, add_lora, cache_shape
+from raftjax.model import Llama, ModelConfig, add_lora
 
 log = logging.getLogger('raftjax')
 
@@ -158,7 +158,7 @@ def _base(source: str) -> tuple[str, dict]:
   if directory is None:
     return source, {}
   meta = checkpoint.read_meta(directory)
-  return meta['base'], dict(scan_layers=meta.get('scan_layers', False))
+  return meta['base'], checkpoint.saved_layout(meta)
 
 
 def model_config(source: str, config) -> ModelConfig:
@@ -254,9 +254,7 @@ def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, 
                                   shapes.samples_per_prompt)
   p, t, cache_len = sampler.call_shape(shapes.prompts, shapes.longest_prompt)
   rows = p * shapes.samples_per_prompt
-  shape = cache_shape(cfg, rows, cache_len)
-  cache = jax.ShapeDtypeStruct(shape, jnp.dtype(cfg.dtype), sharding=mesh_lib.array_sharding(shape, CACHE_AXES, mesh))
-  caches = [(f'kv_cache.{k}', 'kv_cache', cache) for k in 'kv']
+  caches = [(f'kv_cache.{k}', 'kv_cache', sampler.cache_spec(rows, cache_len)) for k in 'kv']
   a, b, t_train = shapes.accumulation, shapes.batch, shapes.seq_len
   sharding = mesh_lib.array_sharding((a, b, t_train), (None, 'batch', 'length'), mesh)
   micro = {k: jax.ShapeDtypeStruct((a, b, t_train), v.dtype, sharding=sharding)

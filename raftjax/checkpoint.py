@@ -55,6 +55,12 @@ def find(path: str) -> str | None:
   return None
 
 
+def saved_layout(meta: dict) -> dict:
+  """The ModelConfig fields a cycle's checkpoint fixes: the layers' layout its weights were saved in
+  (checkpoints written before the scanned layout existed are loop-layout ones)."""
+  return dict(scan_layers=meta.get('scan_layers', False))
+
+
 def read_meta(directory: str) -> dict:
   step = finished_step(directory)
   if step is None:
@@ -84,15 +90,14 @@ def load(source: str, mesh: Mesh, lora: dict | None, *, lora_dropout: float = 0.
   """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base.
 
   A raftjax cycle (`cycle_N`, `cycle_N_final`, `.../checkpoint`): its base, with the adapters (or all
-  weights) it saved, in the layers' layout it saved them in (`scan_layers`; checkpoints written before
-  the scanned layout existed are loop-layout ones). A base checkpoint: fresh adapters `lora` (dict of
-  rank, alpha, targets), or none when `lora` is None (a full fine-tune). `overrides` set ModelConfig
-  fields (dtypes, `scan_layers`).
+  weights) it saved, in the layers' layout it saved them in (`saved_layout`). A base checkpoint: fresh
+  adapters `lora` (dict of rank, alpha, targets), or none when `lora` is None (a full fine-tune).
+  `overrides` set ModelConfig fields (dtypes, `scan_layers`).
   """
   directory = find(source)
   meta = read_meta(directory) if directory else None
   if meta:
-    overrides['scan_layers'] = meta.get('scan_layers', False)
+    overrides.update(saved_layout(meta))
   base = meta['base'] if meta else source
   model = weights.load_model(base, mesh, **overrides)
   full = meta['full_finetune'] if meta else lora is None

@@ -393,8 +393,7 @@ def init_cache(cfg: ModelConfig, batch: int, length: int, dtype=None) -> KVCache
 
 def cache_bytes(cfg: ModelConfig, batch: int, length: int, dtype=None) -> int:
   """Bytes of a KV cache for `batch` rows of `length` slots (computed before it is allocated)."""
-  return 2 * cfg.num_layers * batch * length * cfg.num_kv_heads * cfg.head_dim * jnp.dtype(
-      dtype or cfg.dtype).itemsize
+  return 2 * math.prod(cache_shape(cfg, batch, length)) * jnp.dtype(dtype or cfg.dtype).itemsize
 
 
 CACHE_AXES = ('layers', 'batch', 'kv_heads', 'length', 'head_dim')

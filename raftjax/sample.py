@@ -313,6 +313,12 @@ class Sampler:
     t = prompt_bucket(longest, c.min_prompt_bucket)
     return padded, t, t + c.max_new_tokens
 
+  def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
+    """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
+    shape = cache_shape(self.model_cfg, rows, cache_len)
+    return jax.ShapeDtypeStruct(shape, jnp.dtype(self.model_cfg.dtype),
+                                sharding=mesh_lib.array_sharding(shape, CACHE_AXES, self.mesh))
+
   def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
     """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
     (ShapeDtypeStructs with shardings), so `raftjax.aot` compiles them for devices it does not have."""
@@ -326,7 +332,7 @@ class Sampler:
     i32 = jnp.int32
     prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt,
                                   cache_len)
-    cache = (spec(cache_shape(self.model_cfg, rows, cache_len), jnp.dtype(self.model_cfg.dtype), CACHE_AXES),) * 2
+    cache = (self.cache_spec(rows, cache_len),) * 2
     decode = self._decode.lower(self.graphdef, state, cache, spec((rows, self.model_cfg.vocab_size), jnp.float32),
                                 spec((rows,), i32), spec((rows,), bool), spec((rows,), i32),
                                 jax.ShapeDtypeStruct((), jnp.uint32))
