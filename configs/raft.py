@@ -54,6 +54,8 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.reward_threshold = 0.5  # keep samples with reward >= this (never reward 0)
   c.raft.keep_top_percent = 1.0  # then keep this fraction (0, 1] of the survivors, best first
   c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
+  # A prompt with a correct sample keeps only its correct ones (no wrong-output program trains beside them).
+  c.raft.prefer_correct = False
   c.raft.prompts_per_cycle = 24  # a rotating window of this many training tasks per cycle; 0 = all
   c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...

@@ -83,6 +83,7 @@ class RaftConfig:
   patience: int = 2
   prompt_filter: str = 'none'
   refill: bool = False
+  prefer_correct: bool = False
 
   def __post_init__(self):
     checks = (('num_cycles', self.num_cycles >= 1, 'at least 1'),
@@ -154,6 +155,7 @@ SECTIONS = {'generation': SamplingConfig, 'raft': RaftConfig, 'training': TrainC
 # Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
 # run itself. Each distinct `generation.temperature` compiles the sampler once (raft.Job.sampler_for).
 CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
+               'raft.prefer_correct',
                'training.learning_rate', 'training.epochs', 'generation.temperature')
               + tuple(f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)))
 DTYPES = ('float32', 'bfloat16', 'float16')

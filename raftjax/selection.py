@@ -4,6 +4,8 @@ cycle samples, when to stop, and the statistics they are made from. Pure Python 
 Selection (`select`):
   * a sample is a candidate when reward >= reward_threshold and reward > 0 (failures never train);
   * duplicates (same prompt, same completion text after stripping) count once;
+  * `prefer_correct`: a prompt with a correct candidate (stage 'correct', reward 1.0) keeps only its correct
+    ones: a program that runs with the wrong output never trains where a right one exists;
   * `per_prompt`: keep the best ceil(keep_top_percent * samples_per_prompt) candidates of each prompt
     (keep_top_percent = 1 / samples_per_prompt is the RAFT paper's best-of-K);
     `global`: keep the best ceil(keep_top_percent * candidates) over all prompts;
@@ -38,7 +40,7 @@ from raftjax.config import RaftConfig
 
 
 def select(samples: list[dict], threshold: float, keep_top_percent: float, selection: str,
-           samples_per_prompt: int, seed: int) -> list[dict]:
+           samples_per_prompt: int, seed: int, prefer_correct: bool = False) -> list[dict]:
   """The samples to train on (see the module docstring), in (prompt, sample_index) order."""
   seen, candidates = set(), []
   for s in samples:
@@ -46,6 +48,9 @@ def select(samples: list[dict], threshold: float, keep_top_percent: float, selec
     if s['reward'] > 0 and s['reward'] >= threshold and key not in seen:
       seen.add(key)
       candidates.append(s)
+  if prefer_correct:
+    solved = {s['prompt_id'] for s in candidates if s['stage'] == 'correct'}
+    candidates = [s for s in candidates if s['prompt_id'] not in solved or s['stage'] == 'correct']
   tiebreak = np.random.default_rng(seed).permutation(len(candidates))
   ranked = [s for _, _, s in sorted(zip((-s['reward'] for s in candidates), tiebreak, candidates),
                                     key=lambda x: x[:2])]
@@ -105,7 +110,8 @@ def training_rows(rows: list[dict], raft: RaftConfig, objective: str, seed: int)
   """What a cycle trains on, from the rows of the prompts the filter kept: `select`'s kept samples (sft,
   raft_pp: advantage 1), or every sample with its advantage (reinforce_rej, grpo)."""
   if objective in ('sft', 'raft_pp'):
-    return select(rows, raft.reward_threshold, raft.keep_top_percent, raft.selection, raft.samples_per_prompt, seed)
+    return select(rows, raft.reward_threshold, raft.keep_top_percent, raft.selection, raft.samples_per_prompt, seed,
+                  raft.prefer_correct)
   return advantages(rows, objective)
 
 

@@ -29,6 +29,16 @@ def test_select_per_prompt_keeps_best_of_k_and_global_top_percent():
   assert len(top_half) == 4 and sorted(k['reward'] for k in top_half)[-2:] == [0.7, 1.0]
 
 
+def test_select_prefer_correct_drops_wrong_outputs_only_where_a_right_one_exists():
+  stages = {1.0: 'correct', 0.8: 'tests_failed', 0.7: 'ran', 0.5: 'compiled', 0.0: 'compile_error'}
+  samples = [dict(_s(p, i, r), stage=stages[r]) for p, rs in (('a', [1.0, 0.8, 0.5, 1.0]), ('b', [0.8, 0.7, 0.5, 0.0]))
+             for i, r in enumerate(rs)]
+  kept = {(k['prompt_id'], k['sample_index']) for k in selection.select(samples, 0.5, 1.0, 'per_prompt', 4, 0, True)}
+  assert kept == {('a', 0), ('a', 3), ('b', 0), ('b', 1), ('b', 2)}  # 'b' has no correct sample: all candidates stay
+  assert len(selection.select(samples, 0.5, 1.0, 'per_prompt', 4, 0)) == 7  # off: every candidate of both
+  assert {k['prompt_id'] for k in selection.select(samples, 0.5, 1.0, 'global', 4, 0, True)} == {'a', 'b'}
+
+
 def test_select_breaks_ties_fairly_not_by_file_order():
   samples = [_s(f'p{i}', 0, 0.5) for i in range(100)]
   kept = [int(k['prompt_id'][1:]) for seed in range(20) for k in selection.select(samples, 0.5, 0.1, 'global', 1, seed)]
