@@ -21,6 +21,7 @@ import os
 
 import ml_collections
 
+from raftjax import families
 from raftjax import tasks as tasks_lib
 from raftjax import verify
 
@@ -236,6 +237,8 @@ def check(config: ml_collections.ConfigDict) -> None:
   for key in ('prompts', 'eval_prompts'):
     if not isinstance(config[key], str):
       _fail(key, config[key], "a task file's path, or '' (the built-in task set / the held-out split)")
+  if not isinstance(config.extra_train_prompts, str):
+    _fail('extra_train_prompts', config.extra_train_prompts, "'', 'easy' (raftjax.families) or a task file's path")
   if not 0.0 <= config.eval_fraction < 1.0:
     _fail('eval_fraction', config.eval_fraction, 'a fraction in [0, 1)')
   for key in ('dtype', 'param_dtype'):
@@ -288,16 +291,35 @@ def _check_mesh(mesh: ml_collections.ConfigDict) -> None:
 
 def task_split(config: ml_collections.ConfigDict) -> tuple[list[dict], list[dict], str]:
   """(training tasks, held-out tasks, how they were split): `prompts` and `eval_prompts` when that is
-  set, else the `eval_fraction` split of `prompts` (stratified, by `seed`). The loop trains and evaluates
-  on these; `raftjax.evaluate` evaluates the same held-out tasks by default."""
+  set, else the `eval_fraction` split of `prompts` (stratified, by `seed`); then `extra_train_prompts`
+  join the training side only. The loop trains and evaluates on these; `raftjax.evaluate` evaluates the
+  same held-out tasks by default."""
   tasks = tasks_lib.load_tasks(config.prompts or None)
   source = config.prompts or 'the built-in task set'
   if config.eval_prompts:
-    return tasks, tasks_lib.load_tasks(config.eval_prompts), f'{source} / eval_prompts {config.eval_prompts}'
-  train_tasks, eval_tasks = tasks_lib.split_tasks(tasks, config.eval_fraction, config.seed)
+    train_tasks, eval_tasks = tasks, tasks_lib.load_tasks(config.eval_prompts)
+    described = f'{source} / eval_prompts {config.eval_prompts}'
+  else:
+    train_tasks, eval_tasks = tasks_lib.split_tasks(tasks, config.eval_fraction, config.seed)
+    described = f'{source} split by eval_fraction {config.eval_fraction}, seed {config.seed}'
+  if config.extra_train_prompts:
+    extra = extra_train_tasks(config.extra_train_prompts)
+    clash = sorted({t['id'] for t in extra} & {t['id'] for t in train_tasks + eval_tasks})
+    if clash:
+      raise ValueError(f'extra_train_prompts {config.extra_train_prompts}: task id {clash[0]!r} is already '
+                       f'a task of {source}{" or eval_prompts" if config.eval_prompts else ""}; expected new ids')
+    train_tasks = train_tasks + extra
+    described += f' + {len(extra)} training tasks from extra_train_prompts {config.extra_train_prompts}'
   if not train_tasks:
     raise ValueError(f'{source}: no training tasks left after the held-out split')
-  return train_tasks, eval_tasks, f'{source} split by eval_fraction {config.eval_fraction}, seed {config.seed}'
+  return train_tasks, eval_tasks, described
+
+
+def extra_train_tasks(name: str) -> list[dict]:
+  """`extra_train_prompts`: 'easy' (the generated families of raftjax.families) or a task file."""
+  if name == 'easy':
+    return families.tasks()
+  return tasks_lib.load_tasks(name)
 
 
 # ------------------------------------------------------------------------------------------------ CLI

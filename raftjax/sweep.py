@@ -18,10 +18,11 @@ log (sweep.log), and runs as a process of its own, `python -m raftjax.sweep --ru
 `raftjax.raft.run` on that config. <output>/sweep.json lists the runs (raftjax.compare reads it).
 
 Shared base evaluation: the base model's held-out evaluation depends on the config but for `training.*`,
-`raft.*` other than samples_per_prompt (the evaluation's batch), `cycles` and `output_dir` (`base_key`). A
-run about to start whose base_key equals that of a run that has evaluated the base gets that evaluation
-(its training_log.json is written with it, `base_shared_from` naming the run, and its metrics get cycle
-0), and the loop skips its own: the same numbers, since the evaluation is seeded by the config's seed.
+`raft.*` other than samples_per_prompt (the evaluation's batch), `cycles`, `extra_train_prompts` and
+`output_dir` (`base_key`). A run about to start whose base_key equals that of a run that has evaluated the
+base gets that evaluation (its training_log.json is written with it, `base_shared_from` naming the run,
+and its metrics get cycle 0), and the loop skips its own: the same numbers, since the evaluation is seeded
+by the config's seed.
 
 Resume: rerunning the same command skips finished runs (training_log.json has a best cycle) and resumes
 the others with the loop's own resume. A run's config may not change under it (refused). Killing the
@@ -126,7 +127,7 @@ def prepare(base: ml_collections.ConfigDict, spec: dict, output: str) -> list[Ru
 
 def base_key(config: dict) -> str:
   """What a run's base-model evaluation depends on (module docstring)."""
-  rest = {k: v for k, v in config.items() if k not in ('output_dir', 'cycles', 'training', 'raft')}
+  rest = {k: v for k, v in config.items() if k not in ('output_dir', 'cycles', 'training', 'raft', 'extra_train_prompts')}
   return json.dumps(dict(rest, samples_per_prompt=config['raft']['samples_per_prompt']), sort_keys=True)
 
 

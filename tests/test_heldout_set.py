@@ -9,10 +9,8 @@ copies, test sets differ, and no training reference solution passes any held-out
 """
 
 import collections
-import concurrent.futures
 import importlib.resources
 import itertools
-import os
 import pathlib
 import re
 import shutil
@@ -20,6 +18,7 @@ import subprocess
 
 import pytest
 
+import overlap
 from helpers import misjudged_references
 from raftjax import tasks as tasks_lib
 
@@ -103,114 +102,39 @@ def test_verifier_scores_references_1_and_wrong_variants_below(heldout):
   assert misjudged_references(heldout, SOLUTIONS) == ([], [])
 
 
-# --- no overlap with the training set ----------------------------------------
-
-# Prompt similarity: Jaccard similarity of the sets of words (lowercase letters and digits) that name the
-# problem. Words found in at least a quarter of either set's prompts are the shared template ("write a
-# complete C program that reads ... from standard input and prints ... followed by a newline", the held-out
-# set's closing "must print nothing else" sentence) and are dropped first, so a copied training prompt
-# scores 1.0 whatever template text is added to it (test_overlap_check_flags_copied_prompts).
-# The threshold, 0.8, is below the closest pairs of DISTINCT problems inside the training set itself
-# (print_1_to_n vs countdown_from_n and print_1_to_10 vs print_1_to_n: 0.83): no held-out prompt may be
-# as close to a training prompt as the training set's own distinct problems are to each other.
-# Word overlap cannot tell a reworded problem from a different one when a single word makes the
-# difference (sum of digits vs largest digit: 0.75), so sameness of the computation is checked by running
-# every training reference solution on every held-out task (test_no_training_solution_solves_a_heldout_task).
-SIMILARITY_THRESHOLD = 0.8
-TEMPLATE_FRACTION = 0.25
-
-
-def _words(prompt: str) -> set[str]:
-  return set(re.findall(r'[a-z0-9]+', prompt.lower()))
-
-
-def _template_words(*task_sets) -> set[str]:
-  template = set()
-  for tasks in task_sets:
-    counts = collections.Counter(w for t in tasks for w in _words(t['prompt']))
-    template |= {w for w, n in counts.items() if n >= TEMPLATE_FRACTION * len(tasks)}
-  return template
-
-
-def _similarity(a: str, b: str, template: set[str]) -> float:
-  wa, wb = _words(a) - template, _words(b) - template
-  return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
-
-
-def _closest_pairs(heldout, training, n=10):
-  template = _template_words(training, heldout)
-  pairs = [(round(_similarity(h['prompt'], t['prompt'], template), 3), h['id'], t['id'])
-           for h, t in itertools.product(heldout, training)]
-  return sorted(pairs, reverse=True)[:n]
+# --- no overlap with the training set (tests/overlap.py says how it is judged) -------------------------
 
 
 def test_ids_and_prompts_do_not_overlap_training(heldout, training):
   assert {t['id'] for t in heldout} & {t['id'] for t in training} == set()
-  closest = _closest_pairs(heldout, training)
+  closest = overlap.closest_pairs(heldout, training)
   print('closest held-out / training prompt pairs (Jaccard of problem words):')
   for pair in closest:
     print('  %.3f  %s ~ %s' % pair)
-  too_close = [p for p in closest if p[0] >= SIMILARITY_THRESHOLD]
-  assert too_close == [], f'near-duplicate prompts (similarity >= {SIMILARITY_THRESHOLD}); closest: {closest}'
+  too_close = [p for p in closest if p[0] >= overlap.SIMILARITY_THRESHOLD]
+  assert too_close == [], f'near-duplicate prompts (similarity >= {overlap.SIMILARITY_THRESHOLD}); closest: {closest}'
 
 
 def test_overlap_check_flags_copied_prompts(heldout, training):
   # A training prompt copied with the held-out set's closing sentence added is still a copy.
-  template = _template_words(training, heldout)
+  template = overlap.template_words(training, heldout)
   closing = heldout[0]['prompt'][heldout[0]['prompt'].index(NOTHING_ELSE):]
-  scores = {t['id']: _similarity(t['prompt'] + ' ' + closing, t['prompt'], template) for t in training}
-  assert min(scores.values()) >= SIMILARITY_THRESHOLD, sorted(scores.items(), key=lambda kv: kv[1])[:5]
+  scores = {t['id']: overlap.similarity(t['prompt'] + ' ' + closing, t['prompt'], template) for t in training}
+  assert min(scores.values()) >= overlap.SIMILARITY_THRESHOLD, sorted(scores.items(), key=lambda kv: kv[1])[:5]
   # The threshold is stricter than the training set is with itself: its closest distinct problems reach it.
-  inside = max(_similarity(a['prompt'], b['prompt'], template) for a, b in itertools.combinations(training, 2))
-  assert inside > SIMILARITY_THRESHOLD
-
-
-def _contained(a: dict, b: dict) -> bool:
-  """Whether every test of task `a` is a test of task `b` (outputs compared as the verifier does)."""
-  from raftjax import verify  # pylint: disable=g-import-not-at-top
-
-  return all(any(x['stdin'] == y['stdin'] and verify.outputs_match(y['stdout'].encode(), x['stdout'])
-                 for y in b['tests']) for x in a['tests'])
+  inside = max(overlap.similarity(a['prompt'], b['prompt'], template) for a, b in itertools.combinations(training, 2))
+  assert inside > overlap.SIMILARITY_THRESHOLD
 
 
 def test_no_training_task_has_the_same_tests(heldout, training):
   # Single edge cases may coincide (0 -> 0); a whole test set may not, nor be contained in the other.
-  same = [(h['id'], t['id']) for h, t in itertools.product(heldout, training)
-          if _contained(h, t) or _contained(t, h)]
-  assert same == []
-
-
-def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
-  exe = out_dir / src.stem
-  subprocess.run(['gcc', '-std=c11', '-O0', '-w', str(src), '-o', str(exe), '-lm'], check=True,
-                 capture_output=True, timeout=120)
-  return exe
-
-
-def _passes(exe: pathlib.Path, task: dict) -> bool:
-  """Whether `exe` passes every test of `task` (as the verifier compares outputs)."""
-  from raftjax import verify  # pylint: disable=g-import-not-at-top
-
-  for test in task['tests']:
-    try:
-      out = subprocess.run([str(exe)], input=test['stdin'].encode(), capture_output=True, timeout=1.0)
-    except subprocess.TimeoutExpired:
-      return False  # a reference program on these small inputs runs in milliseconds
-    if out.returncode != 0 or not verify.outputs_match(out.stdout, test['stdout']):
-      return False
-  return True
+  assert overlap.same_tests(heldout, training) == []
 
 
 @needs_gcc
 def test_no_training_solution_solves_a_heldout_task(heldout, training, tmp_path):
   # If a training task's reference program passed a held-out task's tests, a model that reproduces what
   # it was trained on would score there: the two would be the same problem as far as the reward can tell.
-  # These are the repository's own reference programs, run directly (the sandbox would make the ~7000
-  # runs several times slower).
-  workers = min(max(len(os.sched_getaffinity(0)), 2), 8)
-  with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-    exes = list(pool.map(lambda t: _compile(TRAINING_SOLUTIONS / f"{t['id']}.c", tmp_path), training))
-    pairs = list(itertools.product(zip(training, exes), heldout))
-    passed = list(pool.map(lambda p: _passes(p[0][1], p[1]), pairs))
-  solved = [(t['id'], h['id']) for ((t, _), h), ok in zip(pairs, passed) if ok]
+  sources = {t['id']: TRAINING_SOLUTIONS / f"{t['id']}.c" for t in training}
+  solved = overlap.solved_pairs(sources, heldout, tmp_path)
   assert solved == [], 'training reference solutions that pass held-out tasks (training, held-out)'
