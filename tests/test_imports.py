@@ -9,7 +9,7 @@ from helpers import REPO
 
 PACKAGE = os.path.join(REPO, 'raftjax')
 # Host-side: they run in the verifier's pool, the report, the notebook and the CLIs that need no model.
-JAX_FREE = ('audit', 'compare', 'config', 'metrics', 'report', 'rundir', 'sandbox', 'selection', 'tasks', 'verify')
+JAX_FREE = ('audit', 'compare', 'config', 'families', 'metrics', 'report', 'rundir', 'sandbox', 'selection', 'tasks', 'verify')
 
 
 def _imports() -> dict[str, set[str]]:
