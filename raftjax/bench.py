@@ -239,7 +239,7 @@ PEAK_BANDWIDTH = {
 
 def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt: int = 4,
                   max_new_tokens: int = 128, n_rounds: int = 3, large_batches: list[int] | None = None,
-                  peak_bandwidth_gbs: float = 0.0) -> dict:
+                  peak_bandwidth_gbs: float = 0.0, scan_layers: bool = True) -> dict:
   """Decode throughput of raftjax's sampler and of transformers' torch `generate`, each in its own process.
 
   Same prompts and rows (2 prompts x `samples_per_prompt`), T=0.7, top-p 0.95, and exactly
@@ -247,11 +247,12 @@ def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt:
   compile time reported apart. `large_batches` (default: 64 and 256 rows on an accelerator, none on CPU)
   adds raftjax's tokens/s at those row counts and, where the device's peak memory bandwidth is known
   (`PEAK_BANDWIDTH`, or `peak_bandwidth_gbs` in GB/s), the fraction of the roofline: the weights and the
-  whole KV cache read once per step.
+  whole KV cache read once per step. raftjax's layers are scanned as in configs/raft.py unless
+  `scan_layers` is False (a Python loop over the layers).
   """
   settings = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens)
   load_before = os.getloadavg()[0]  # other processes on a shared machine skew both sides, torch's most
-  with _Side('_jax_sampler_side', checkpoint=checkpoint, **settings) as jax_side:
+  with _Side('_jax_sampler_side', checkpoint=checkpoint, scan_layers=scan_layers, **settings) as jax_side:
     first = jax_side('generate', seed=0)
     with _Side('_torch_sampler_side', checkpoint=checkpoint, prompts=jax_side.info['prompts'],
                pad_id=jax_side.info['pad_id'], **settings) as torch_side:
@@ -267,7 +268,8 @@ def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt:
   return {
       **info,
       'load_avg_1m_before_after': [round(load_before, 2), round(os.getloadavg()[0], 2)],
-      'checkpoint': checkpoint, 'rows': rows, 'prompts': len(SAMPLER_PROMPTS), 'max_new_tokens': max_new_tokens,
+      'checkpoint': checkpoint, 'scan_layers': scan_layers, 'rows': rows, 'prompts': len(SAMPLER_PROMPTS),
+      'max_new_tokens': max_new_tokens,
       'temperature': 0.7, 'top_p': 0.95, 'rounds': n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_ms': round(1000 * jax_s / max_new_tokens, 2),
@@ -278,14 +280,14 @@ def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt:
   }
 
 
-def _jax_sampler_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int):
+def _jax_sampler_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int, scan_layers: bool):
   jax = _import_jax()
 
   from raftjax import mesh as mesh_lib, sample, weights  # pylint: disable=import-outside-toplevel
   from raftjax.model import cache_bytes  # pylint: disable=import-outside-toplevel
 
   mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
-  model, tok = weights.load_pretrained(checkpoint, mesh=mesh)
+  model, tok = weights.load_pretrained(checkpoint, mesh=mesh, scan_layers=scan_layers)
   config = sample.SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.7, top_p=0.95)
   prompts = [sample.format_prompt(tok, p) for p in SAMPLER_PROMPTS]
   samplers = {}  # by number of prompts: a sampler's compiled functions are its own
@@ -352,7 +354,8 @@ CYCLE_PHASES = ('generate_and_verify_s', 'train_s', 'eval_s', 'save_s')
 
 
 def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_len: int = 256, rank: int = 16,
-                alpha: float = 32.0, n_steps: int = 3, n_rounds: int = 2, workdir: str | None = None) -> dict:
+                alpha: float = 32.0, n_steps: int = 3, n_rounds: int = 2, workdir: str | None = None,
+                scan_layers: bool = True, remat: str = 'dots') -> dict:
   """LoRA optimizer-step throughput of raftjax's `train_step` and of transformers + PEFT (torch, fp32).
 
   Each in its own process (`_Side`). Same token ids, rows x seq_len, rank/alpha/targets, AdamW with
@@ -360,34 +363,38 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   completion). Blocks of `n_steps` steps alternate between the two (`n_rounds` times) so shared-machine
   load hits both alike. Medians after warm-up steps; raftjax's first step's extra time is its compile
   time, its second's shows that the step is not compiled again once its outputs are fed back (~0).
-  Tokens/s counts every token of the batch. With `workdir` (a RAFT output directory) it also reports the
-  time split of each finished cycle.
+  Tokens/s counts every token of the batch; `raftjax_step_cpu_s` is the CPU time of raftjax's process per
+  step (all its threads), which load from other processes changes less than the wall time. raftjax's
+  layers are scanned and rematerialised as in configs/raft.py (`scan_layers`, `remat`: 'none' | 'full' |
+  'dots'). With `workdir` (a RAFT output directory) it also reports the time split of each finished cycle.
   """
   from raftjax.config import TrainConfig  # pylint: disable=import-outside-toplevel
 
   load_before = os.getloadavg()
   tcfg = dataclasses.asdict(TrainConfig(  # configs/raft.py's optimizer settings, one micro-batch per step
       batch_size=rows, gradient_accumulation_steps=1, max_seq_len=seq_len, lora_rank=rank, lora_alpha=alpha,
-      lora_targets=LORA_TARGETS))
-  with _Side('_jax_train_side', checkpoint=checkpoint, tcfg=tcfg) as jax_side:
-    (jax_first, jax_loss), (jax_second, _) = jax_side('steps', n=2)
+      lora_targets=LORA_TARGETS, remat=remat))
+  with _Side('_jax_train_side', checkpoint=checkpoint, tcfg=tcfg, scan_layers=scan_layers) as jax_side:
+    (jax_first, _, jax_loss), (jax_second, _, _) = jax_side('steps', n=2)
     with _Side('_torch_train_side', checkpoint=checkpoint, packed=jax_side.info['packed'], tcfg=tcfg) as torch_side:
-      [(torch_first, torch_loss)] = torch_side('steps', n=1)
-      jax_times, torch_times = [], []
+      [(torch_first, _, torch_loss)] = torch_side('steps', n=1)
+      jax_steps, torch_times = [], []
       for _ in range(n_rounds):
-        jax_times += [s for s, _ in jax_side('steps', n=n_steps)]
-        torch_times += [s for s, _ in torch_side('steps', n=n_steps)]
-  jax_s, torch_s = float(statistics.median(jax_times)), float(statistics.median(torch_times))
+        jax_steps += jax_side('steps', n=n_steps)
+        torch_times += [s for s, _, _ in torch_side('steps', n=n_steps)]
+  jax_s, torch_s = float(statistics.median(s for s, _, _ in jax_steps)), float(statistics.median(torch_times))
   tokens = rows * seq_len
   info = {k: v for k, v in jax_side.info.items() if k != 'packed'}
   targets = int(jax_side.info['packed']['targets'].sum())
   result = {
       **info,
       'load_avg_1m_before_after': [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-      'checkpoint': checkpoint, 'rows': rows, 'seq_len': seq_len, 'trained_targets_per_row': targets // rows,
+      'checkpoint': checkpoint, 'scan_layers': scan_layers, 'remat': remat, 'rows': rows, 'seq_len': seq_len,
+      'trained_targets_per_row': targets // rows,
       'lora_rank': rank, 'lora_alpha': alpha, 'timed_steps': n_steps * n_rounds,
       'raftjax_tokens_per_s': round(tokens / jax_s, 1),
       'raftjax_step_s': round(jax_s, 3),
+      'raftjax_step_cpu_s': round(float(statistics.median(c for _, c, _ in jax_steps)), 3),
       'raftjax_compile_s': round(jax_first - jax_s, 1),
       'raftjax_recompile_s': round(jax_second - jax_s, 1),
       'torch_peft_tokens_per_s': round(tokens / torch_s, 1),
@@ -404,7 +411,7 @@ def bench_train(checkpoint: str = 'smollm2-135m-instruct', rows: int = 4, seq_le
   return result
 
 
-def _jax_train_side(checkpoint: str, tcfg: dict):
+def _jax_train_side(checkpoint: str, tcfg: dict, scan_layers: bool = True):
   """raftjax's model with LoRA, one batch of random token ids (returned as `packed`), and its train step."""
   jax = _import_jax()
   import numpy as np  # pylint: disable=import-outside-toplevel
@@ -415,7 +422,7 @@ def _jax_train_side(checkpoint: str, tcfg: dict):
 
   tcfg = TrainConfig(**tcfg)
   mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
-  model = weights.load_model(checkpoint, mesh=mesh)
+  model = weights.load_model(checkpoint, mesh=mesh, scan_layers=scan_layers, remat=tcfg.remat)
   add_lora(model, tcfg.lora_rank, tcfg.lora_alpha, 0.0, tcfg.lora_targets, seed=0)
   rng = np.random.default_rng(0)
   seq_len, prompt_len = tcfg.max_seq_len, tcfg.max_seq_len // 4
@@ -434,7 +441,7 @@ def _jax_train_side(checkpoint: str, tcfg: dict):
 
 
 def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
-  """transformers + PEFT LoRA with the same settings on the same rows; `steps` returns (s, loss) each."""
+  """transformers + PEFT LoRA with the same settings on the same rows; `steps` as `_timed_steps`."""
   torch = _import_torch()
   import peft  # pylint: disable=import-outside-toplevel
 
@@ -463,13 +470,14 @@ def _torch_train_side(checkpoint: str, packed: dict, tcfg: dict):
   return {}, {'steps': lambda n: _timed_steps(step, n)}
 
 
-def _timed_steps(step, n: int) -> list[tuple[float, float]]:
-  """(seconds, loss) of each of `n` calls of `step`, which returns the loss once its work is done."""
+def _timed_steps(step, n: int) -> list[tuple[float, float, float]]:
+  """(seconds, CPU seconds of this process, loss) of each of `n` calls of `step`, which returns the loss
+  once its work is done."""
   out = []
   for _ in range(n):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     loss = step()
-    out.append((time.perf_counter() - t0, loss))
+    out.append((time.perf_counter() - t0, time.process_time() - c0, loss))
   return out
 
 
@@ -501,7 +509,7 @@ BENCHMARKS = {
 
 # Every benchmark argument as a flag (defaults are the functions' own; only flags given are passed).
 _FLAGS = ('checkpoint', 'samples_per_prompt', 'max_new_tokens', 'n_rounds', 'large_batches', 'peak_bandwidth_gbs',
-          'rows', 'seq_len', 'rank', 'alpha', 'n_steps', 'workdir')
+          'rows', 'seq_len', 'rank', 'alpha', 'n_steps', 'workdir', 'scan_layers', 'remat')
 
 
 def main(argv: list[str]) -> None:
@@ -536,4 +544,6 @@ if __name__ == '__main__':
   flags.DEFINE_float('alpha', None, 'train: LoRA alpha')
   flags.DEFINE_integer('n_steps', None, 'train: steps per timing block')
   flags.DEFINE_string('workdir', None, 'train: a RAFT output_dir whose cycles to split by phase')
+  flags.DEFINE_bool('scan_layers', None, 'sampler, train: layers as one scan (True) or a Python loop (False)')
+  flags.DEFINE_enum('remat', None, ('none', 'full', 'dots'), 'train: what each layer keeps for the backward pass')
   app.run(main)

@@ -33,7 +33,8 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
 
   out = bench.bench_train(model_dir, rows=2, seq_len=32, n_steps=1, workdir=str(run))
 
-  assert out['raftjax_tokens_per_s'] > 0 and out['torch_peft_tokens_per_s'] > 0
+  assert out['raftjax_tokens_per_s'] > 0 and out['torch_peft_tokens_per_s'] > 0 and out['raftjax_step_cpu_s'] > 0
+  assert (out['scan_layers'], out['remat']) == (True, 'dots')  # configs/raft.py's layout
   assert out['trained_targets_per_row'] == 32 - 32 // 4  # a quarter of each row is prompt
   jax_loss, torch_loss = out['first_loss_raftjax_torch']
   assert abs(jax_loss - torch_loss) < 1e-3 * abs(torch_loss)  # both train the same adapters on the same loss
@@ -90,9 +91,13 @@ def test_a_side_that_dies_says_so(model_dir):
 def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
   run = lambda *args: subprocess.run([sys.executable, '-m', 'raftjax.bench', *args], cwd=REPO, capture_output=True,
                                      text=True, timeout=600, env=dict(os.environ, JAX_PLATFORMS='cpu'))
-  out = run('train', f'--checkpoint={model_dir}', '--rows=1', '--seq_len=16', '--n_steps=1', '--n_rounds=1')
+  out = run('train', f'--checkpoint={model_dir}', '--rows=1', '--seq_len=16', '--n_steps=1', '--n_rounds=1',
+            '--noscan_layers', '--remat=none')
   assert out.returncode == 0, out.stderr
-  assert json.loads(out.stdout)['rows'] == 1
+  result = json.loads(out.stdout)
+  assert (result['rows'], result['scan_layers'], result['remat']) == (1, False, 'none')
+  jax_loss, torch_loss = result['first_loss_raftjax_torch']  # the unrolled layers train the same loss
+  assert abs(jax_loss - torch_loss) < 1e-3 * abs(torch_loss)
   out = run('train', '--max_new_tokens=8')
   assert out.returncode != 0 and 'not --max_new_tokens' in out.stderr
   out = run('nosuch')
