@@ -22,7 +22,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Held-out tasks for choosing the best cycle; '' = split `eval_fraction` off `prompts`.
   c.eval_prompts = ''
   c.eval_fraction = 0.2
-  # More training tasks, never held out: '' none, 'easy' (raftjax.families: 32 generated stdin/stdout tasks
+  # More training tasks, never held out: '' none, 'easy' (raftjax.families: 31 generated stdin/stdout tasks
   # with reference solutions, one expression or loop each), or a task file's path.
   c.extra_train_prompts = ''
   c.seed = 0

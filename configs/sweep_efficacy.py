@@ -14,7 +14,7 @@ Then each run's best cycle on the second held-out set (never trained on, never u
 The variants:
   default         configs/raft.py as it is (the seed's curriculum: 0.3, 0.5, then run at 0.7)
   prefer_correct  a prompt with a correct sample keeps only its correct ones (raft.prefer_correct)
-  easy            32 generated stdin/stdout training tasks at the easy end (extra_train_prompts='easy')
+  easy            31 generated stdin/stdout training tasks at the easy end (extra_train_prompts='easy')
   contract        a system prompt that states the I/O contract (generation.system_prompt)
   all             the three, with programs run from cycle 1 (threshold 0.5, 0.5, 0.7: no compile-only cycle)
 """
