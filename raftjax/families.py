@@ -17,7 +17,8 @@ solves a held-out task). Expected outputs are computed here in Python; the C ref
 import dataclasses
 from collections.abc import Callable
 
-CONTRACT = ('The program must print nothing else: no prompt such as "Enter a number:" and no extra text.')
+CONTRACT = 'The program must print nothing else: no prompt such as "Enter a number:" and no extra text.'
+# A family's input: (what the prompt says is read, the C that reads it, the test inputs).
 _INPUTS = {
     'one': ('one integer n (-1000 <= n <= 1000)', 'int n;\n  scanf("%d", &n);', [(5,), (0,), (-12,), (1000,)]),
     'one_natural': ('one integer n (0 <= n <= 1000)', 'int n;\n  scanf("%d", &n);', [(14,), (0,), (20,), (999,)]),
@@ -33,9 +34,10 @@ _INPUTS = {
 
 @dataclasses.dataclass(frozen=True)
 class Family:
-  """Tasks that read the same input: (id, what is printed, C statements after reading, the answer)."""
-  inputs: str
-  tasks: tuple[tuple[str, str, str, Callable[..., str]], ...]
+  """Tasks that read the same input: (id, what is printed, C statements after reading, the answer as a
+  function of the inputs)."""
+  inputs: str  # a key of _INPUTS
+  tasks: tuple[tuple[str, str, str, Callable[..., object]], ...]
 
 
 def _int(expr: str) -> str:
