@@ -78,6 +78,10 @@ def get_config() -> ml_collections.ConfigDict:
   # pass@1 and pass@k, the policy's token entropy and its KL to the base on them. 0 = off.
   c.evaluation.pass_at_k = 0
   c.evaluation.pass_at_k_temperature = 1.0
+  # A second held-out set for transfer, evaluated on the base model and after the last cycle only, never
+  # used to choose anything: '' off, 'beginner' (the package's heldout_beginner.jsonl) or a task file. With
+  # pass_at_k its samples are drawn as the sampled evaluation's, else as the greedy one's.
+  c.evaluation.transfer_prompts = ''
 
   c.training = ml_collections.ConfigDict()
   c.training.epochs = 1

@@ -5,11 +5,9 @@ samples), with pass@1 / pass@4 at temperature 0.7 on the built-in held-out split
   python -m raftjax.sweep --config=configs/raft.py --sweep=configs/sweep_efficacy.py --output=runs/efficacy
   python -m raftjax.report --compare=runs/efficacy
 
-Then each run's best cycle on the second held-out set (never trained on, never used to choose):
-
-  python -m raftjax.evaluate --config=configs/raft.py --checkpoint=runs/efficacy/<variant>/seed_<s>/cycle_<k>_final \
-      --tasks=raftjax/data/heldout_beginner.jsonl --config.evaluation.samples_per_prompt=4 \
-      --config.evaluation.temperature=0.7 --config.seed=<s> [the variant's overrides]
+The second held-out set (raftjax/data/heldout_beginner.jsonl, never trained on, never used to choose) is
+each run's transfer set: evaluated on the base model and after the last cycle, 4 samples per task at 0.7
+(`evaluation.transfer_prompts`); `report --compare` puts it in the table.
 
 The variants:
   default         configs/raft.py as it is (the seed's curriculum: 0.3, 0.5, then run at 0.7)
@@ -31,6 +29,7 @@ def get_sweep():
           'raft.early_stopping': False,  # every run does its 3 cycles: the curves compare cycle by cycle
           'evaluation.pass_at_k': 4,
           'evaluation.pass_at_k_temperature': 0.7,
+          'evaluation.transfer_prompts': 'beginner',
       },
       variants={
           'default': {},

@@ -37,6 +37,9 @@ METRICS = (('held-out mean reward (greedy)', ('eval', 'mean_reward'), False),
            ('held-out pass@k (sampled)', ('eval', 'sampled', 'pass@k'), True),
            ('KL to base, nats per sample (sampled)', ('eval', 'sampled', 'kl_to_base'), False),
            ('token entropy, training samples', ('signals', 'token_entropy'), False))
+# The transfer set's evaluation after the last cycle (training_log.json's `transfer`, table only).
+TRANSFER = (('transfer compile rate', ('compile_rate',), True), ('transfer pass@1', ('pass@1',), True),
+            ('transfer pass@k', ('pass@k',), True))
 # Two-sided 95% Student-t quantiles by degrees of freedom (n - 1 seeds), for n >= 3.
 _T95 = {2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
 
@@ -68,6 +71,11 @@ def curve(run: rundir.Run, path: tuple) -> dict[int, float]:
 def final(run: rundir.Run, path: tuple) -> float | None:
   """The value after the run's last finished cycle (None before its first)."""
   return _value(run.cycles[-1], path) if run.cycles else None
+
+
+def transfer(run: rundir.Run, path: tuple, when: str = 'final') -> float | None:
+  """The transfer set's value on the base model ('base') or after the run's last cycle ('final')."""
+  return _value((run.log.get('transfer') or {}).get(when) or {}, path)
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -146,13 +154,17 @@ def _cell(values: list[float], pct: bool) -> str:
 
 def table(variants: list[Variant]) -> str:
   """Markdown: per variant, the final numbers over seeds, and the paired difference to the first variant."""
-  head = ['variant', 'seeds (cycles)'] + [label for label, _, _ in METRICS] + ['Δ mean reward vs ' + variants[0].name]
+  runs = [r for v in variants for r in v.runs.values()]
+  columns = [(label, path, rate, final) for label, path, rate in METRICS]
+  if any(transfer(r, TRANSFER[0][1], 'base') is not None for r in runs):
+    columns += [(label, path, rate, transfer) for label, path, rate in TRANSFER]
+  head = ['variant', 'seeds (cycles)'] + [c[0] for c in columns] + ['Δ mean reward vs ' + variants[0].name]
   rows = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
   reference = variants[0]
   for v in variants:
     cells = [v.name, ', '.join(f'{seed} ({len(run.cycles)})' for seed, run in sorted(v.runs.items()))]
-    for _, path, rate in METRICS:
-      values = [x for x in (final(run, path) for run in v.runs.values()) if x is not None]
+    for _, path, rate, read in columns:
+      values = [x for x in (read(run, path) for run in v.runs.values()) if x is not None]
       cells.append(_cell(values, pct=rate))
     pairs = [final(run, ('eval', 'mean_reward')) - final(reference.runs[seed], ('eval', 'mean_reward'))
              for seed, run in v.runs.items()
@@ -193,6 +205,17 @@ def plot(variants: list[Variant], path: str) -> None:
   fig.savefig(path, dpi=100)
 
 
+def _transfer_base(variants: list[Variant]) -> list[str]:
+  """A line with the base model's numbers on the transfer set, over the runs' seeds ([] without one)."""
+  runs = [r for v in variants for r in v.runs.values() if transfer(r, ('compile_rate',), 'base') is not None]
+  if not runs:
+    return []
+  base = runs[0].log['transfer']['base']
+  cells = [f'{label} {_cell([transfer(r, path, "base") for r in runs], pct=rate)}' for label, path, rate in TRANSFER]
+  return [f"Transfer set ({base['num_tasks']} tasks, {base['samples_per_prompt']} samples per task at temperature "
+          f"{base.get('temperature')}), after the last cycle in the table; the base model: {', '.join(cells)}."]
+
+
 def write(directories: list[str], output: str | None = None) -> str:
   """Writes compare.png and compare.md into `output` (default: the first directory's compare/); returns
   compare.md's path."""
@@ -208,7 +231,7 @@ def write(directories: list[str], output: str | None = None) -> str:
         f'One held-out task moves a greedy pass rate by {per_task or "?"}. Cells: mean over seeds [min, max]'
         ' (± the 95% t-interval half-width with 3 or more seeds) after each run\'s last finished cycle; rates'
         ' in percent. Δ: the difference to the first variant, paired by seed.',
-        table(variants), '![held-out curves per cycle](compare.png)']
+        table(variants), *_transfer_base(variants), '![held-out curves per cycle](compare.png)']
   path = os.path.join(output, 'compare.md')
   with open(path, 'w') as f:
     f.write('\n\n'.join(md) + '\n')

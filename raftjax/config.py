@@ -253,6 +253,9 @@ def check(config: ml_collections.ConfigDict) -> None:
     _fail('evaluation.temperature', config.evaluation.temperature, 'at least 0 (0 = greedy)')
   if config.evaluation.pass_at_k < 0:
     _fail('evaluation.pass_at_k', config.evaluation.pass_at_k, '0 (off) or more samples per held-out task')
+  if not isinstance(config.evaluation.transfer_prompts, str):
+    _fail('evaluation.transfer_prompts', config.evaluation.transfer_prompts,
+          "'', 'beginner' (the package's heldout_beginner.jsonl) or a task file's path")
   if config.evaluation.pass_at_k_temperature <= 0:
     _fail('evaluation.pass_at_k_temperature', config.evaluation.pass_at_k_temperature, 'more than 0 (sampled)')
   if not isinstance(config.generation.system_prompt, str):
@@ -313,6 +316,14 @@ def task_split(config: ml_collections.ConfigDict) -> tuple[list[dict], list[dict
   if not train_tasks:
     raise ValueError(f'{source}: no training tasks left after the held-out split')
   return train_tasks, eval_tasks, described
+
+
+def transfer_tasks(config: ml_collections.ConfigDict) -> list[dict]:
+  """`evaluation.transfer_prompts`: [] (off), the package's second held-out set ('beginner'), or a task file."""
+  name = config.evaluation.transfer_prompts
+  if not name:
+    return []
+  return tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER) if name == 'beginner' else name)
 
 
 def extra_train_tasks(name: str) -> list[dict]:

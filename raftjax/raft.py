@@ -17,6 +17,10 @@ and drops, which samples train and their advantages, when to stop), `raftjax.obj
 A cycle that trains on nothing does not train: its checkpoint repeats the previous weights, it reuses the
 previous evaluation and counts as a cycle without gain.
 
+Transfer (`evaluation.transfer_prompts`): a second held-out set, evaluated on the base model before cycle
+1 and on the weights the run ends with (the last cycle's), into training_log.json's `transfer`. Nothing
+is chosen with it: the best cycle and early stopping read the first held-out set only.
+
 Refill (`raft.refill` with a `raft.prompt_filter`): after the cycle's window is sampled and verified, the
 prompts that follow it in the rotation are sampled in rounds, as many per round as prompts were dropped,
 until prompts_per_cycle prompts survive the filter or the rotation is used up (DAPO's dynamic sampling).
@@ -74,6 +78,7 @@ class Job:
   base: str  # the base model every checkpoint of this run sits on
   log: dict  # training_log.json
   sampled_evaluator: sample_lib.Sampler | None = None  # evaluation.pass_at_k's (temperature, no top-p)
+  transfer_tasks: list[dict] = dataclasses.field(default_factory=list)  # evaluation.transfer_prompts
   _samplers: dict = dataclasses.field(default_factory=dict)  # by settings: a temperature schedule's
 
   @property
@@ -122,7 +127,7 @@ def run(config: ml_collections.ConfigDict) -> dict:
     job = Job(config, mesh, model, sample_lib.Sampler(model, tokenizer, mesh, generation),
               sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, generation)),
               verifier, metrics, train_tasks, eval_tasks, meta['base'] if meta else config.sft_checkpoint,
-              training_log)
+              training_log, transfer_tasks=config_lib.transfer_tasks(config))
     if config.evaluation.pass_at_k:
       job.sampled_evaluator = sample_lib.Sampler(model, tokenizer, mesh,
                                                  config_lib.pass_at_k_sampling(config, generation))
@@ -132,6 +137,10 @@ def run(config: ml_collections.ConfigDict) -> dict:
       _write_json(log_path, training_log)
       metrics.cycle(0, dict(eval=training_log['base']))
       log.info('Base: %s', _describe(training_log['base']))
+    if job.transfer_tasks and 'transfer' not in training_log:
+      training_log['transfer'] = dict(base=transfer(job), final=None, final_cycle=None)
+      _write_json(log_path, training_log)
+      log.info('Base, transfer tasks: %s', _describe(training_log['transfer']['base']))
 
     stop = selection.stop_reason(training_log['base'], training_log['cycles'], first.raft)
     for cycle in range(last + 1, config.raft.num_cycles + 1):
@@ -143,6 +152,10 @@ def run(config: ml_collections.ConfigDict) -> dict:
       stop = selection.stop_reason(training_log['base'], training_log['cycles'], first.raft)
       training_log['stop_reason'] = stop
       _write_json(log_path, training_log)
+    finished = len(training_log['cycles'])
+    if job.transfer_tasks and finished and training_log['transfer']['final_cycle'] != finished:
+      training_log['transfer'].update(final=transfer(job), final_cycle=finished)
+      log.info('Cycle %d, transfer tasks: %s', finished, _describe(training_log['transfer']['final']))
 
   training_log['best_cycle'] = rundir.best_cycle(training_log['cycles'])
   training_log['stop_reason'] = stop or 'num_cycles'
@@ -359,6 +372,18 @@ def held_out(job: Job, cycle: int) -> dict:
     metrics['sampled'] = dict(sampled, temperature=job.sampled_evaluator.config.temperature,
                               **signals.held_out(job.model, job.mesh, [prompts[r['prompt_id']] for r in rows], rows))
   return metrics
+
+
+def transfer(job: Job) -> dict:
+  """The model's metrics on `evaluation.transfer_prompts`: `pass_at_k` samples per task as the sampled
+  evaluation draws them, or `evaluation.samples_per_prompt` as the greedy one; programs run."""
+  sampled = job.sampled_evaluator is not None
+  sampler = job.sampled_evaluator if sampled else job.evaluator
+  e = job.config.evaluation
+  cfg = config_lib.for_cycle(job.config, job.config.raft.num_cycles).verifier
+  metrics = evaluate.evaluate(job.model, sampler, job.verifier, cfg, job.transfer_tasks,
+                              e.pass_at_k if sampled else e.samples_per_prompt, job.seed(-6))[0]
+  return dict(metrics, temperature=sampler.config.temperature)
 
 
 def _finished(out_dir: str, cycle: int) -> bool:

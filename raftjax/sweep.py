@@ -22,7 +22,7 @@ Shared base evaluation: the base model's held-out evaluation depends on the conf
 `output_dir` (`base_key`). A run about to start whose base_key equals that of a run that has evaluated the
 base gets that evaluation (its training_log.json is written with it, `base_shared_from` naming the run,
 and its metrics get cycle 0), and the loop skips its own: the same numbers, since the evaluation is seeded
-by the config's seed.
+by the config's seed. The same holds for the transfer set's base evaluation (`evaluation.transfer_prompts`).
 
 Resume: rerunning the same command skips finished runs (training_log.json has a best cycle) and resumes
 the others with the loop's own resume. A run's config may not change under it (refused). Killing the
@@ -142,8 +142,11 @@ def share_base(output: str, run: Run, runs: list[Run]) -> str | None:
     log = rundir.read_json(os.path.join(output, other.dir, rundir.TRAINING_LOG)) or {}
     other_config = rundir.read_json(os.path.join(output, other.dir, CONFIG_FILE))
     if log.get('base') and base_key(other_config) == base_key(config):
-      rundir.write_json(os.path.join(directory, rundir.TRAINING_LOG), dict(
-          config=config, base=log['base'], base_shared_from=other.dir, cycles=[], best_cycle=None, stop_reason=None))
+      shared = dict(config=config, base=log['base'], base_shared_from=other.dir, cycles=[], best_cycle=None,
+                    stop_reason=None)
+      if (log.get('transfer') or {}).get('base'):  # the transfer set's base evaluation too, where it is done
+        shared['transfer'] = dict(base=log['transfer']['base'], final=None, final_cycle=None)
+      rundir.write_json(os.path.join(directory, rundir.TRAINING_LOG), shared)
       with MetricsWriter(directory) as metrics:
         metrics.cycle(0, dict(eval=log['base']))
       return other.dir

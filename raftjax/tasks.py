@@ -32,10 +32,16 @@ import random
 LANGUAGES = ('c', 'cpp')
 DIFFICULTIES = (1, 2, 3, 4, 5)
 BUILTIN = 'data/tasks.jsonl'
+BEGINNER = 'data/heldout_beginner.jsonl'  # the second held-out set: nothing trains on it (README, "Task files")
 
 
 class TaskFileError(ValueError):
   """A task file is malformed; the message names FILE:LINE."""
+
+
+def packaged(name: str) -> str:
+  """The path of a task file shipped with the package (BUILTIN, BEGINNER)."""
+  return str(importlib.resources.files('raftjax').joinpath(name))
 
 
 def load_tasks(path: str | None = None) -> list[dict]:

@@ -135,6 +135,23 @@ def test_scan_layers_is_a_bool():
     config_lib.check(c)
 
 
+def test_task_set_keys_take_names_or_paths():
+  c = raft_config.get_config()
+  c.evaluation = ml_collections.ConfigDict(dict(c.evaluation.to_dict(), transfer_prompts=3))
+  with pytest.raises(ValueError, match=r"evaluation\.transfer_prompts = 3: expected '', 'beginner'"):
+    config_lib.check(c)
+  c = raft_config.get_config()
+  c.evaluation.transfer_prompts = 'beginner'
+  config_lib.check(c)
+  assert [t['id'] for t in config_lib.transfer_tasks(c)][:2] == ['cube_int', 'half_rounded_down']
+  c.evaluation.transfer_prompts = '/no/such/tasks.jsonl'
+  with pytest.raises(ValueError, match='/no/such/tasks.jsonl: cannot read task file'):
+    config_lib.transfer_tasks(c)
+  c = ml_collections.ConfigDict(dict(raft_config.get_config().to_dict(), extra_train_prompts=['easy']))
+  with pytest.raises(ValueError, match=r"extra_train_prompts = \['easy'\]: expected '', 'easy'"):
+    config_lib.check(c)
+
+
 def test_cycle_overrides_are_checked():
   c = raft_config.get_config()
   c.cycles = [{'raft.reward_threshold': 2.0}]

@@ -116,8 +116,10 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
                          'from helpers import tiny_config\n\n'
                          f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n')
   sweep_file = tmp_path / 'sweep.py'
+  transfer = os.path.join(tiny_dir, 'eval.jsonl')  # a second held-out set for the test's sake
   sweep_file.write_text("def get_sweep():\n  return dict(grid={'training.objective': ['sft', 'reinforce_rej']}, "
-                        "seeds=[0], overrides={'raft.num_cycles': 1, 'evaluation.pass_at_k': 2})\n")
+                        "seeds=[0], overrides={'raft.num_cycles': 1, 'evaluation.pass_at_k': 2, "
+                        f"'evaluation.transfer_prompts': {transfer!r}}})\n")
   out = str(tmp_path / 'sweep')
   first, second = (os.path.join(out, f'objective={o}', 'seed_0') for o in ('sft', 'reinforce_rej'))
 
@@ -149,11 +151,15 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
   logs = [rundir.read_json(os.path.join(d, rundir.TRAINING_LOG)) for d in (first, second)]
   assert logs[1]['base'] == logs[0]['base'] and logs[1]['base_shared_from'] == os.path.relpath(first, out)
   assert 'Base: ' not in open(os.path.join(second, sweep.LOG_FILE)).read()
+  assert logs[1]['transfer']['base'] == logs[0]['transfer']['base']  # the transfer set's base too
+  assert [log['transfer']['final_cycle'] for log in logs] == [1, 1]
+  assert logs[0]['transfer']['final']['samples_per_prompt'] == 2  # drawn as the sampled evaluation's
   done = _report(f'--compare={out}')
   assert done.returncode == 0, done.stderr
   md = open(os.path.join(out, 'compare', 'compare.md')).read()
   assert '| objective=sft | 0 (1) |' in md and '| objective=reinforce_rej | 0 (1) |' in md
   assert 'One held-out task moves a greedy pass rate by 100.0 points' in md
+  assert '| transfer pass@1 | transfer pass@k |' in md and 'Transfer set (' in md
   # Run directories given one by one are grouped by config and named by what differs.
   variants = compare.load_variants([first, second])
   assert [v.name for v in variants] == ['training.objective=sft', 'training.objective=reinforce_rej']
@@ -182,5 +188,15 @@ def test_compare_statistics_and_pairing(tmp_path):
   row = next(line for line in md.splitlines() if line.startswith('| b |'))
   assert '| 0 (1), 1 (1) |' in row and '0.450 [0.350, 0.550]' in row
   assert row.endswith('| 0.050 [0.050, 0.050] |')  # b - a per seed, after each run's last cycle: 0.05, 0.05
+  assert 'transfer' not in md  # no run has a transfer set
   compare.plot([a, b], str(tmp_path / 'p.png'))
   assert os.path.getsize(tmp_path / 'p.png') > 10_000
+  a.runs[0].log['transfer'] = dict(base={'compile_rate': 0.25, 'pass@1': 0.0, 'pass@4': 0.0, 'samples_per_prompt': 4,
+                                         'num_tasks': 40, 'temperature': 0.7},
+                                   final={'compile_rate': 0.75, 'pass@1': 0.125, 'pass@4': 0.25, 'samples_per_prompt': 4},
+                                   final_cycle=2)
+  row = next(line for line in compare.table([a, b]).splitlines() if line.startswith('| a |'))
+  assert row.endswith('| 75.0 [75.0, 75.0] | 12.5 [12.5, 12.5] | 25.0 [25.0, 25.0] |  |')  # only seed 0 has one
+  assert compare._transfer_base([a, b]) == ['Transfer set (40 tasks, 4 samples per task at temperature 0.7), after '
+                                            'the last cycle in the table; the base model: transfer compile rate 25.0 '
+                                            '[25.0, 25.0], transfer pass@1 0.0 [0.0, 0.0], transfer pass@k 0.0 [0.0, 0.0].']

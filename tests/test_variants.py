@@ -31,6 +31,7 @@ def grpo_run(tiny_dir, tmp_path_factory):
   c.training.objective, c.training.kl_coef = 'grpo', 0.05
   c.training.reset_to_base, c.training.accumulate_kept = True, True
   c.evaluation.pass_at_k = 2
+  c.evaluation.transfer_prompts = c.prompts  # the training tasks stand in for a second held-out set here
   c.cycles = [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True, 'generation.temperature': 0.7},
               {'generation.temperature': 1.0}]
   log = raft.run(c)
@@ -76,6 +77,16 @@ def test_sampled_evaluation_entropy_and_kl(grpo_run):
     if stats['trained']:
       assert sampled['kl_to_base'] > 1e-3  # trained adapters moved the policy
     assert 0 <= sampled['pass@1'] <= sampled['pass@2'] <= 1
+
+
+def test_transfer_set_is_evaluated_on_the_base_and_after_the_last_cycle(grpo_run):
+  c, log = grpo_run
+  t = log['transfer']
+  assert t['final_cycle'] == len(log['cycles']) == 2
+  for metrics in (t['base'], t['final']):
+    assert metrics['num_tasks'] == 4 and metrics['samples_per_prompt'] == 2 and metrics['temperature'] == 1.0
+    assert 0 <= metrics['pass@1'] <= metrics['pass@2'] <= 1
+  assert log['best_cycle'] == rundir.best_cycle(log['cycles'])  # chosen by the held-out set alone
 
 
 def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_path):
