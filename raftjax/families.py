@@ -72,7 +72,8 @@ FAMILIES = (
     )),
     Family('two', (
         ('a_minus_twice_b', 'a minus twice b (a - 2 * b)', _int('a - 2 * b'), lambda a, b: a - 2 * b),
-        ('product_plus_sum', 'the product of a and b plus their sum (a * b + a + b)', _int('a * b + a + b'), lambda a, b: a * b + a + b),
+        ('product_plus_sum', 'the product of a and b plus their sum (a * b + a + b)', _int('a * b + a + b'),
+         lambda a, b: a * b + a + b),
         ('first_is_bigger', 'the word bigger if a > b and the words not bigger otherwise',
          _choice('a > b', 'bigger', 'not bigger'), lambda a, b: 'bigger' if a > b else 'not bigger'),
         ('equal_or_different', 'the word equal if a equals b and different otherwise',

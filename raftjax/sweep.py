@@ -127,7 +127,8 @@ def prepare(base: ml_collections.ConfigDict, spec: dict, output: str) -> list[Ru
 
 def base_key(config: dict) -> str:
   """What a run's base-model evaluation depends on (module docstring)."""
-  rest = {k: v for k, v in config.items() if k not in ('output_dir', 'cycles', 'training', 'raft', 'extra_train_prompts')}
+  training_only = ('output_dir', 'cycles', 'training', 'raft', 'extra_train_prompts')
+  rest = {k: v for k, v in config.items() if k not in training_only}
   return json.dumps(dict(rest, samples_per_prompt=config['raft']['samples_per_prompt']), sort_keys=True)
 
 

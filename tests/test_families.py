@@ -27,7 +27,7 @@ def easy():
 @pytest.fixture(scope='module')
 def heldout_sets():
   return dict(builtin=tasks_lib.load_tasks(None),  # every built-in task: any may be held out, by seed
-              beginner=tasks_lib.load_tasks(str(ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl')))
+              beginner=tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER)))
 
 
 def _sources(tasks, tmp_path, edit=lambda code: code) -> dict[str, pathlib.Path]:
