@@ -59,6 +59,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.raft.selection = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
   # A prompt with a correct sample keeps only its correct ones (no wrong-output program trains beside them).
   c.raft.prefer_correct = False
+  # Adaptive K: in a cycle that runs programs, prompts without a correct sample get samples_per_prompt more
+  # samples, up to this many rounds (each round only the prompts still unsolved). 0 = off.
+  c.raft.adaptive_rounds = 0
   c.raft.prompts_per_cycle = 24  # a rotating window of this many training tasks per cycle; 0 = all
   c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...

@@ -85,6 +85,7 @@ class RaftConfig:
   prompt_filter: str = 'none'
   refill: bool = False
   prefer_correct: bool = False
+  adaptive_rounds: int = 0
 
   def __post_init__(self):
     checks = (('num_cycles', self.num_cycles >= 1, 'at least 1'),
@@ -95,6 +96,7 @@ class RaftConfig:
               ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
               ('min_improvement', self.min_improvement >= 0, 'at least 0'),
               ('patience', self.patience >= 1, 'at least 1'),
+              ('adaptive_rounds', self.adaptive_rounds >= 0, '0 (off) or more'),
               ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
     _check(self, checks)
 
@@ -156,7 +158,7 @@ SECTIONS = {'generation': SamplingConfig, 'raft': RaftConfig, 'training': TrainC
 # Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
 # run itself. Each distinct `generation.temperature` compiles the sampler once (raft.Job.sampler_for).
 CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
-               'raft.prefer_correct',
+               'raft.prefer_correct', 'raft.adaptive_rounds',
                'training.learning_rate', 'training.epochs', 'generation.temperature')
               + tuple(f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)))
 DTYPES = ('float32', 'bfloat16', 'float16')

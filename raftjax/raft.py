@@ -1,8 +1,9 @@
 """The RAFT loop: generate -> verify -> select -> fine-tune -> repeat, one cycle at a time.
 
     for cycle in 1..num_cycles:
-      rows   = generate_and_verify(job, cycle)     # sampler on the mesh; gcc in a host process pool
-      rows   = selection.filter_prompts(rows)      # raft.prompt_filter; raft.refill samples more prompts
+      rows   = generate_and_verify(job, cycle)     # sampler on the mesh; gcc in a host process pool; then
+                                                   # refill and adaptive rounds (below)
+      rows   = selection.filter_prompts(rows)      # raft.prompt_filter
       kept   = selection.training_rows(rows, ...)  # sft/raft_pp: reward >= threshold, top percent, never
                                                    # reward 0; reinforce_rej/grpo: all, with advantages
       losses = fine_tune(job, kept, cycle)         # LoRA step (training.objective), same mesh; from the
@@ -25,12 +26,17 @@ Refill (`raft.refill` with a `raft.prompt_filter`): after the cycle's window is 
 prompts that follow it in the rotation are sampled in rounds, as many per round as prompts were dropped,
 until prompts_per_cycle prompts survive the filter or the rotation is used up (DAPO's dynamic sampling).
 
+Adaptive K (`raft.adaptive_rounds`, cycles that run programs): after the window and refill, the cycle's
+prompts without a correct sample are sampled again, samples_per_prompt more each (sample_index continues),
+in rounds until each has a correct sample or the rounds are used up; each round draws from seeds of its own.
+
 Resume: rerunning the same command continues after the last cycle whose checkpoint is complete. Within
 the unfinished cycle, prompts whose samples are already in samples.jsonl (with rewards) are not sampled or
 verified again. Every random draw is seeded from (seed, cycle, chunk), so the result equals an
 uninterrupted run.
 """
 
+import collections
 import contextlib
 import dataclasses
 import logging
@@ -207,6 +213,8 @@ def run_cycle(job: Job, cycle: int) -> dict:
       train_tokens_per_s=train_tokens / seconds['train_s'] if losses else None, seconds=seconds,
       trained=bool(train_set), isolation=job.verifier.isolation,
       prompts=dict(sampled=len(outcomes), **counts, dropped=len(dropped), refill_rounds=gen['refill_rounds'],
+                   adaptive_rounds=gen['adaptive_rounds'], resampled=len(
+                       {row['prompt_id'] for row in gen['rows'] if row['sample_index'] >= r.samples_per_prompt}),
                    trained=len({k['prompt_id'] for k in kept})),
       signals=dict(selection.generation_stats(gen['rows']),
                    **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}),
@@ -228,8 +236,8 @@ def run_cycle(job: Job, cycle: int) -> dict:
 
 
 def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: str) -> dict:
-  """The cycle's window of prompts, then refill rounds (module docstring); rows of every round, timings
-  summed, and the number of refill rounds."""
+  """The cycle's window of prompts, then refill rounds, then adaptive rounds (module docstring); rows of
+  every round, timings summed, and the number of each kind of round."""
   r = c.raft
   tasks = selection.cycle_prompts(job.train_tasks, r.prompts_per_cycle, job.config.seed, cycle)
   gen = generate_and_verify(job, c, cycle, tasks, path)
@@ -237,37 +245,47 @@ def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: 
   rounds = 0
   while spare:
     outcomes = selection.prompt_outcomes(gen['rows'], r.reward_threshold)
-    missing = len(tasks) - len(outcomes) + len(selection.dropped_prompts(outcomes, r.prompt_filter))
+    missing = r.prompts_per_cycle - len(outcomes) + len(selection.dropped_prompts(outcomes, r.prompt_filter))
     if missing <= 0:
       break
     rounds += 1
-    more = generate_and_verify(job, c, cycle, spare[:missing], path, rounds)
-    spare = spare[missing:]
-    gen = dict(rows=gen['rows'] + more['rows'],
-               **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
-  return dict(gen, refill_rounds=rounds)
+    more, spare = spare[:missing], spare[missing:]
+    tasks = tasks + more
+    gen = _merge(gen, generate_and_verify(job, c, cycle, more, path, draw=(-4, rounds)))
+  adaptive = 0
+  while c.verifier.run_after_compile and adaptive < r.adaptive_rounds:  # only a run can be correct
+    unsolved = selection.unsolved_prompts(gen['rows'], tasks)
+    if not unsolved:
+      break
+    adaptive += 1
+    gen = _merge(gen, generate_and_verify(job, c, cycle, unsolved, path, draw=(-7, adaptive),
+                                          first_sample=adaptive * r.samples_per_prompt))
+  return dict(gen, refill_rounds=rounds, adaptive_rounds=adaptive)
+
+
+def _merge(gen: dict, more: dict) -> dict:
+  return dict(rows=gen['rows'] + more['rows'], **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
 
 
 def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: list[dict], path: str,
-                        refill_round: int = 0) -> dict:
-  """Samples and verifies every task, streaming rows to `path`; reuses rows already there.
+                        draw: tuple[int, ...] = (), first_sample: int = 0) -> dict:
+  """Samples and verifies `samples_per_prompt` samples of every task (sample_index first_sample, ...),
+  streaming rows to `path`; reuses this round's rows already there.
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
   chunk k + 1 is sampled. Each process verifies the samples it holds; the rows of a chunk are then gathered
-  on every process, and process 0 appends them to `path`. Returns the rows of `tasks` and timings. Refill
-  round k > 0 draws from seeds of its own, so the window's samples do not depend on refill.
+  on every process, and process 0 appends them to `path`. Returns this round's rows and timings. A refill
+  or adaptive round (`draw`) draws from seeds of its own, so the window's samples do not depend on it.
   """
   n = c.raft.samples_per_prompt
   writes = distributed.is_main()
   done = distributed.broadcast(rundir.read_jsonl(path) if writes else None)
-  by_prompt: dict[str, list[dict]] = {}
-  for row in done:
-    by_prompt.setdefault(row['prompt_id'], []).append(row)
-  complete = {p for p, rows in by_prompt.items() if len(rows) == n}
-  rows = [r for r in done if r['prompt_id'] in complete]
-  _write_jsonl(path, rows)  # drop a half-written chunk
   order = {t['id']: i for i, t in enumerate(tasks)}
-  rows = [r for r in rows if r['prompt_id'] in order]  # earlier refill rounds' rows stay in the file
+  mine = lambda r: r['prompt_id'] in order and first_sample <= r['sample_index'] < first_sample + n
+  counts = collections.Counter(r['prompt_id'] for r in done if mine(r))
+  complete = {p for p, k in counts.items() if k == n}
+  _write_jsonl(path, [r for r in done if not mine(r) or r['prompt_id'] in complete])  # drop a half-written chunk
+  rows = [r for r in done if mine(r) and r['prompt_id'] in complete]  # other rounds' rows stay in the file
   size = c.generation.batch_size
   sampler = job.sampler_for(c.generation)
   times = dict(sample_s=0.0, verify_wait_s=0.0, tokens=0)
@@ -283,7 +301,8 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
       results = handle.get()
       times['verify_wait_s'] += time.perf_counter() - t0
       new = distributed.gather_rows({
-          i: dict(prompt_id=chunk[i // n]['id'], sample_index=i % n, **dataclasses.asdict(samples[i]), **r)
+          i: dict(prompt_id=chunk[i // n]['id'], sample_index=first_sample + i % n, **dataclasses.asdict(samples[i]),
+                  **r)
           for i, r in zip(held, results)})
       times['tokens'] += sum(r['num_tokens'] for r in new)
       rows.extend(new)
@@ -298,7 +317,7 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
       if all(t['id'] in complete for t in chunk):
         continue
       t0 = time.perf_counter()
-      seed = job.seed(cycle, -4, refill_round, k) if refill_round else job.seed(cycle, k)
+      seed = job.seed(cycle, *draw, k)
       samples = sampler.generate(job.model, [sampler.prompt_ids(t['prompt']) for t in chunk], n, seed)
       times['sample_s'] += time.perf_counter() - t0
       sampled.update(len(samples))

@@ -248,8 +248,8 @@ def cycle_table(run: Run) -> str:
 def signals_table(run: Run) -> str:
   """Per cycle: the signals of the training samples and prompts, and of the sampled held-out evaluation."""
   rows = ['| cycle | entropy (nats/token) | distinct | mean tokens | cut by max_new_tokens | prompts all pass / '
-          'all fail / mixed | dropped / refill rounds | held-out sampled: pass@1 | pass@k | entropy | KL to base '
-          '(nats/sample) |', '|---|---|---|---|---|---|---|---|---|---|---|']
+          'all fail / mixed | dropped / refill rounds | adaptive rounds (prompts) | held-out sampled: pass@1 | '
+          'pass@k | entropy | KL to base (nats/sample) |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
   evals = ([('base', {}, {}, run.base.get('sampled'))] if run.base else []) + [
       (str(s['cycle']), s.get('signals', {}), s.get('prompts', {}), s['eval'].get('sampled')) for s in run.cycles]
   for cycle, sig, prompts, sampled in evals:
@@ -259,6 +259,7 @@ def signals_table(run: Run) -> str:
     rows.append(f"| {cycle} | {_num(sig.get('token_entropy'))} | {_pct(sig.get('unique_ratio'))} | "
                 f"{_num(sig.get('mean_tokens'), '.1f')} | {_pct(sig.get('truncated'))} | {shares} | "
                 f"{prompts.get('dropped', '–')} / {prompts.get('refill_rounds', '–')} | "
+                f"{prompts.get('adaptive_rounds', '–')} ({prompts.get('resampled', '–')}) | "
                 f"{_pct(sampled.get('pass@1'))} | {_pct(sampled.get(f'pass@{k}'))}{f' (k={k})' if k else ''} | "
                 f"{_num(sampled.get('token_entropy'))} | {_num(sampled.get('kl_to_base'))} |")
   return '\n'.join(rows)
@@ -346,8 +347,8 @@ def write_report(workdir: str, output: str | None = None) -> str:
   md += ['## Signals', 'Training samples (drawn at the cycle\'s temperature and top-p): the policy\'s token entropy '
          'at temperature 1 along them, the share of distinct completions, the mean length, the share cut by '
          'max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle\'s threshold, '
-         'prompts dropped by the filter and refill rounds. Held-out sampled: evaluation.pass_at_k samples per '
-         'task from the policy itself (raftjax.signals).', signals_table(run)]
+         'prompts dropped by the filter and refill rounds, adaptive rounds and the prompts they sampled again. '
+         'Held-out sampled: evaluation.pass_at_k samples per task from the policy itself (raftjax.signals).', signals_table(run)]
   md += ['## Reward-hacking checks', 'Static checks of every kept program against its task (raftjax.audit): '
          'it prints text that no expected output contains (prompts such as "Enter a number: "), it ignores the '
          "input its tests give or writes a test's numeric answer in a string, it is nearly the same program as "

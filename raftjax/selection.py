@@ -13,7 +13,10 @@ Selection (`select`):
 
 Prompts (`cycle_prompts`): all training tasks, or a window of `prompts_per_cycle` that moves through one
 seeded permutation of them, cycle after cycle. Refill (`spare_prompts`): the prompts that follow the
-window in that permutation, each once, in order.
+window in that permutation, each once, in order. Adaptive K (`unsolved_prompts`, `raft.adaptive_rounds`):
+in a cycle that runs programs, the cycle's prompts without a correct sample get `samples_per_prompt` more
+samples, round after round, until each has one or the rounds are used up; selection then ranks every
+sample of a prompt together (per_prompt keeps at most ceil(keep_top_percent * samples_per_prompt) of them).
 
 Prompt outcomes (`prompt_outcomes`, for `raft.prompt_filter`): a sample *passes* when it is a selection
 candidate (reward >= the cycle's reward_threshold and > 0). A prompt is `all_pass` when every one of its
@@ -87,6 +90,13 @@ def spare_prompts(tasks: list[dict], prompts_per_cycle: int, seed: int, cycle: i
   order = np.random.default_rng(seed).permutation(len(tasks))
   start = (cycle - 1) * n + n
   return [tasks[order[(start + i) % len(tasks)]] for i in range(len(tasks) - n)]
+
+
+def unsolved_prompts(rows: list[dict], tasks: list[dict]) -> list[dict]:
+  """The tasks none of whose rows is correct (stage 'correct'), in order: an adaptive round samples them
+  again (`raft.adaptive_rounds`)."""
+  solved = {r['prompt_id'] for r in rows if r['stage'] == 'correct'}
+  return [t for t in tasks if t['id'] not in solved]
 
 
 OUTCOMES = ('all_pass', 'all_fail', 'mixed')

@@ -27,7 +27,7 @@ def _main(*flags):
 def test_bad_overrides_on_the_real_command_line_are_one_line_each(tmp_path):
   """One real CLI run per kind of error: an unknown key, a value of the wrong type, a value out of range."""
   for flag, message in (
-      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: early_stopping,"),
+      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: adaptive_rounds, early_stopping,"),
       ('--config.raft.num_cycles=three', 'num_cycles'),
       ('--config.raft.reward_threshold=1.5', 'config.raft.reward_threshold = 1.5: expected a reward in [0, 1]')):
     out = _main(flag, f'--config.output_dir={tmp_path}')

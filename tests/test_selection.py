@@ -39,6 +39,15 @@ def test_select_prefer_correct_drops_wrong_outputs_only_where_a_right_one_exists
   assert {k['prompt_id'] for k in selection.select(samples, 0.5, 1.0, 'global', 4, 0, True)} == {'a', 'b'}
 
 
+def test_unsolved_prompts_are_those_without_a_correct_sample_in_task_order():
+  rows = [dict(_s(p, i, r), stage=st) for p, i, r, st in (('a', 0, 0.8, 'tests_failed'), ('b', 0, 1.0, 'correct'),
+                                                          ('b', 1, 0.0, 'compile_error'), ('c', 0, 0.7, 'ran'))]
+  tasks = [{'id': t} for t in 'dcba']
+  assert [t['id'] for t in selection.unsolved_prompts(rows, tasks)] == ['d', 'c', 'a']  # 'd': no rows at all
+  many = rows + [dict(_s('b', 2, 1.0), stage='correct')] * 3  # the per-prompt cap still holds over more samples
+  assert len(selection.select(many, 0.5, 1.0, 'per_prompt', 1, 0)) == 3  # one each of a, b, c
+
+
 def test_select_breaks_ties_fairly_not_by_file_order():
   samples = [_s(f'p{i}', 0, 0.5) for i in range(100)]
   kept = [int(k['prompt_id'][1:]) for seed in range(20) for k in selection.select(samples, 0.5, 0.1, 'global', 1, seed)]

@@ -114,6 +114,61 @@ def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_
   assert again['cycles'][-1]['prompts'] == log['cycles'][cycle - 1]['prompts']
 
 
+# ------------------------------------------------------------------------------- adaptive K
+
+
+@pytest.fixture(scope='module')
+def adaptive_run(tiny_dir, tmp_path_factory):
+  """One cycle that runs programs, a window of 2 of the 4 tasks x 2 samples, up to 2 adaptive rounds."""
+  c = tiny_config(tiny_dir, str(tmp_path_factory.mktemp('adaptive') / 'run'))
+  c.raft.num_cycles, c.raft.prompts_per_cycle, c.raft.samples_per_prompt = 1, 2, 2
+  c.raft.adaptive_rounds = 2
+  c.cycles = [{'raft.reward_threshold': 0.3, 'verifier.run_after_compile': True}]
+  return c, raft.run(c)
+
+
+def test_adaptive_rounds_resample_only_unsolved_prompts(adaptive_run):
+  c, log = adaptive_run
+  samples = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'samples.jsonl'))
+  window = selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, 1)
+  assert [s['prompt_id'] for s in samples[:4]] == [t['id'] for t in window for _ in range(2)]  # the window first
+  unsolved, rounds = window, 0
+  for r in range(1, 3):  # round r: the prompts without a correct sample in rounds < r, 2 samples each
+    unsolved = selection.unsolved_prompts([s for s in samples if s['sample_index'] < 2 * r], unsolved)
+    this = [s for s in samples if 2 * r <= s['sample_index'] < 2 * r + 2]
+    assert sorted(s['prompt_id'] for s in this) == sorted(t['id'] for t in unsolved for _ in range(2))
+    rounds += bool(unsolved)
+  assert len(samples) == len({(s['prompt_id'], s['sample_index']) for s in samples})  # no row twice
+  p = log['cycles'][0]['prompts']
+  assert p['adaptive_rounds'] == rounds and p['sampled'] == 2
+  assert p['resampled'] == len({s['prompt_id'] for s in samples if s['sample_index'] >= 2})
+  assert log['cycles'][0]['total'] == len(samples)
+  kept = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'kept.jsonl'))
+  seed = raft.Job(c, *[None] * 10).seed(1, -2)  # the cycle's selection seed
+  # Ranked over every round's samples, at most 2 per prompt.
+  assert _strip(kept) == _strip(selection.select(samples, 0.3, 1.0, 'per_prompt', 2, seed))
+
+
+def test_adaptive_rounds_cut_by_a_kill_resume_to_the_same_samples(adaptive_run, tmp_path):
+  """The cycle dies in its last adaptive round with half a prompt's rows written: rerunning drops the half
+  row set, samples that round again from its own seeds and reuses every other row."""
+  c, log = adaptive_run
+  samples = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'samples.jsonl'))
+  last = max(s['sample_index'] for s in samples)
+  if last < 2:
+    pytest.skip('every prompt was solved in the window')
+  cut = [s for s in samples if s['sample_index'] < last - 1]
+  cut.append(next(s for s in samples if s['sample_index'] == last - 1))  # half of one prompt's last round
+  out = str(tmp_path / 'run')
+  os.makedirs(os.path.join(out, 'cycle_1'))
+  rundir.write_jsonl(os.path.join(out, 'cycle_1', 'samples.jsonl'), cut)
+  c2 = ml_collections.ConfigDict(c.to_dict())
+  c2.output_dir = out
+  again = raft.run(c2)
+  assert _strip(read_jsonl(os.path.join(out, 'cycle_1', 'samples.jsonl'))) == _strip(samples)
+  assert again['cycles'][0]['prompts'] == log['cycles'][0]['prompts']
+
+
 # ------------------------------------------------------------------------------- reset, schedules
 
 
