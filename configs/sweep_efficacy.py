@@ -9,12 +9,15 @@ The second held-out set (raftjax/data/heldout_beginner.jsonl, never trained on, 
 each run's transfer set: evaluated on the base model and after the last cycle, 4 samples per task at 0.7
 (`evaluation.transfer_prompts`); `report --compare` puts it in the table.
 
-The variants:
+The variants (the sweep runs seed 0 of every variant before seed 1, in this order):
   default         configs/raft.py as it is (the seed's curriculum: 0.3, 0.5, then run at 0.7)
+  all             the four levers below, with programs run from cycle 1 (threshold 0.5, 0.5, 0.7: no
+                  compile-only cycle)
   prefer_correct  a prompt with a correct sample keeps only its correct ones (raft.prefer_correct)
   easy            31 generated stdin/stdout training tasks at the easy end (extra_train_prompts='easy')
   contract        a system prompt that states the I/O contract (generation.system_prompt)
-  all             the three, with programs run from cycle 1 (threshold 0.5, 0.5, 0.7: no compile-only cycle)
+  adaptive        one adaptive round (raft.adaptive_rounds = 1): 4 more samples for each prompt without a
+                  correct one, in the cycle that runs programs
 """
 
 CONTRACT = ('You write complete C programs. Read the input from standard input exactly as described and print '
@@ -33,12 +36,14 @@ def get_sweep():
       },
       variants={
           'default': {},
-          'prefer_correct': {'raft.prefer_correct': True},
-          'easy': {'extra_train_prompts': 'easy'},
-          'contract': {'generation.system_prompt': CONTRACT},
           'all': {'raft.prefer_correct': True, 'extra_train_prompts': 'easy', 'generation.system_prompt': CONTRACT,
+                  'raft.adaptive_rounds': 1,
                   'cycles': [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
                              {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
                              {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True}]},
+          'prefer_correct': {'raft.prefer_correct': True},
+          'easy': {'extra_train_prompts': 'easy'},
+          'contract': {'generation.system_prompt': CONTRACT},
+          'adaptive': {'raft.adaptive_rounds': 1},
       },
   )
