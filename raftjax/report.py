@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from raftjax import audit
+from raftjax import config as config_lib
 from raftjax import tasks as tasks_lib
 from raftjax import verify
 from raftjax.rundir import Run, load_run
@@ -286,9 +287,11 @@ def summary(run: Run) -> str:
 
 def audit_table(run: Run) -> str:
   """Per cycle: the share of kept samples flagged by each reward-hacking check (raftjax.audit)."""
-  path = run.log.get('config', {}).get('prompts')
-  try:
-    task_list = tasks_lib.load_tasks(path)
+  config = run.log.get('config', {})
+  try:  # the training side: `prompts` and `extra_train_prompts`
+    task_list = tasks_lib.load_tasks(config.get('prompts') or None)
+    if config.get('extra_train_prompts'):
+      task_list += config_lib.extra_train_tasks(config['extra_train_prompts'])
   except tasks_lib.TaskFileError as e:
     return f'_Not checked: {e}_'
   by_id = {t['id']: t for t in task_list}

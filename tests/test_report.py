@@ -174,3 +174,19 @@ def test_first_error_groups_like_errors():
   rows = [dict(stage='compile_error', compiler_output=out), dict(stage='compile_error', compiler_output=out),
           dict(stage='compiled', compiler_output=out), dict(stage='compile_error', compiler_output=link)]
   assert report.compiler_errors(rows) == [("expected ';' before '…'", 2), ("undefined reference to '…'", 1)]
+
+
+def test_reward_hacking_checks_cover_the_extra_training_tasks(tmp_path):
+  """Kept samples of `extra_train_prompts` tasks are audited too: a reference program is clean, the same
+  program printing a prompt first is flagged."""
+  from raftjax import families, rundir
+
+  easy = families.tasks()[:2]
+  chatty = easy[1]['reference'].replace('int main(void) {', 'int main(void) {\n  printf("Enter: ");')
+  good, chatty = (f'```c\n{code}```' for code in (easy[0]['reference'], chatty))
+  rundir.write_json(str(tmp_path / rundir.TRAINING_LOG), dict(config=dict(prompts='', extra_train_prompts='easy')))
+  os.makedirs(tmp_path / 'cycle_1')
+  rundir.write_json(str(tmp_path / 'cycle_1' / 'stats.json'), dict(cycle=1, eval={}))
+  rundir.write_jsonl(str(tmp_path / 'cycle_1' / 'kept.jsonl'),
+                     [dict(prompt_id=easy[0]['id'], completion=good), dict(prompt_id=easy[1]['id'], completion=chatty)])
+  assert '| 1 | 2 | 50.0% | 0.0% |' in report.audit_table(report.load_run(str(tmp_path)))
