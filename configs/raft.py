@@ -118,6 +118,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.verifier = ml_collections.ConfigDict()
   c.verifier.type = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++
   c.verifier.run_after_compile = False
+  # A test whose output ends with the expected answer after extra text ("Enter a number: 10") counts this
+  # share of a passed test in the partial credit (still below 0.9); 0 = exact matches only.
+  c.verifier.answer_credit = 0.0
   c.verifier.c_std = 'c11'
   c.verifier.cpp_std = 'c++17'
   c.verifier.warning_flags = ('-Wall', '-Wextra')

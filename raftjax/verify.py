@@ -9,6 +9,12 @@ Reward ladder (every level is reachable):
   0.7 + 0.2 * passed/total   exit 0 on every test, but only `passed` of `total` outputs match
   1.0  exit 0 on every test and every test's stdout matches
 
+Answer credit (`answer_credit` = c in [0, 1), default 0: off): a test whose output does not match but
+ends with the expected answer (the expected output's whitespace-separated tokens are the last tokens of
+stdout: "Enter a number: 10" for "10") counts c of a passed test, so partial credit is
+0.7 + 0.2 * (passed + c * answered) / total. It rewards the right answer printed after extra text (a
+prompt, a label) above a wrong answer, and still stays below 0.9 (at least one test does not match).
+
 A crash, a timeout, a non-zero exit or output past the cap on any run keeps the compile reward (0.3 or
 0.5): only a program that exits 0 every time gets 0.7 or more, and partial credit stays below 0.9, so
 1.0 means all tests pass. With tests the program runs once per test with that test's stdin; testing
@@ -104,6 +110,7 @@ class VerifierConfig:
   file_size_mb: int = 16
   scratch_mb: int = 64  # private tmpfs a program may write into
   min_isolation: str = ''  # 'ns' | 'uid' | 'pgrp'; '' = the strongest level the machine offers at start
+  answer_credit: float = 0.0  # share of a passed test for the right answer after extra text (docstring)
 
   def __post_init__(self):
     # Config files and JSON give lists; the dataclass is frozen and hashable with tuples.
@@ -114,6 +121,7 @@ class VerifierConfig:
         ('min_isolation', self.min_isolation in ('', *sandbox.LEVELS),
          f"one of {sandbox.LEVELS} (strongest first), or '' for the strongest this machine offers"),
         ('run_after_compile', isinstance(self.run_after_compile, bool), 'True or False'),
+        ('answer_credit', 0.0 <= self.answer_credit < 1.0, 'a share in [0, 1) of a passed test'),
         ('compile_timeout_s', self.compile_timeout_s > 0, 'more than 0 seconds'),
         ('run_timeout_s', self.run_timeout_s > 0, 'more than 0 seconds'),
         ('memory_mb', self.memory_mb >= 16, 'at least 16 (MiB of address space per program)'),
@@ -275,7 +283,7 @@ def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: 
   limits = sandbox.Limits(wall_s=cfg.run_timeout_s, memory_mb=cfg.memory_mb,
                           file_size_mb=cfg.file_size_mb, max_processes=cfg.max_processes,
                           max_output_bytes=cfg.max_output_bytes, scratch_mb=cfg.scratch_mb)
-  passed, run_s = [], 0.0
+  passed, answered, run_s = [], 0, 0.0
   for test in tests or [None]:
     stdin = None if test is None else test.get('stdin', '').encode('utf-8')
     out = sandbox.run([prog], workdir, limits, stdin=stdin, env=_ENV_RUN, scratch=True, root=root)
@@ -287,14 +295,17 @@ def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: 
               'tests': passed + [False] * (len(tests) - len(passed))}
     if test is not None:
       passed.append(outputs_match(out.stdout, test['stdout']))
+      answered += bool(cfg.answer_credit) and not passed[-1] and ends_with_answer(out.stdout, test['stdout'])
   common = dict(compiler_output=compiled['compiler_output'], compile_s=compiled['compile_s'],
                 run_s=round(run_s, 4), exit_code=0, tests=passed)
   if not tests:
     return _result('ran', **common)
   if all(passed):
     return _result('correct', **common)
-  return _result('tests_failed', reward=round(0.7 + 0.2 * sum(passed) / len(passed), 6),
-                 detail=f'{sum(passed)}/{len(passed)} tests passed', **common)
+  credit = (sum(passed) + cfg.answer_credit * answered) / len(passed)
+  return _result('tests_failed', reward=round(0.7 + 0.2 * credit, 6),
+                 detail=f'{sum(passed)}/{len(passed)} tests passed'
+                        + (f', {answered} more end with the answer' if answered else ''), **common)
 
 
 def _run_failure(out: sandbox.Outcome) -> tuple[str, str] | None:
@@ -320,6 +331,13 @@ def _normalize(text: bytes) -> list[bytes]:
 def outputs_match(actual: bytes, expected: str) -> bool:
   """Output comparison rule (module docstring): trailing whitespace and trailing newlines ignored."""
   return _normalize(actual) == _normalize(expected.encode('utf-8'))
+
+
+def ends_with_answer(actual: bytes, expected: str) -> bool:
+  """Answer credit's rule (module docstring): stdout's last whitespace-separated tokens are the expected
+  output's tokens (and there is at least one)."""
+  want = expected.encode('utf-8').split()
+  return bool(want) and actual.split()[-len(want):] == want
 
 
 # ---------------------------------------------------------------------------------------- pool

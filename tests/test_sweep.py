@@ -34,14 +34,14 @@ def test_grid_is_every_combination_seed_major():
     sweep.expand(dict(grid={}, variants={}, seeds=[0]))
 
 
-@pytest.mark.parametrize('name', ['sweep_variants.py', 'sweep_efficacy.py'])
+@pytest.mark.parametrize('name', ['sweep_variants.py', 'sweep_efficacy.py', 'sweep_answers.py'])
 def test_the_shipped_sweeps_give_checked_configs(name, tmp_path):
   from configs import raft as raft_config
   from raftjax import config as config_lib
 
   spec = sweep.load_spec(os.path.join(REPO, 'configs', name))
   runs = sweep.expand(spec)
-  assert len(runs) >= 10 and sorted({r.seed for r in runs}) == [0, 1]
+  assert len(runs) == 2 * len(spec['variants']) >= 4 and sorted({r.seed for r in runs}) == [0, 1]
   for run in runs:
     config = sweep.run_config(raft_config.get_config(), spec, run, str(tmp_path))  # raises on a bad value
     train, held, _ = config_lib.task_split(config)

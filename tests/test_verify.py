@@ -171,6 +171,35 @@ def test_partial_credit_never_reaches_one():
   assert r['reward'] < 0.9
 
 
+@pytest.mark.parametrize('actual, expected, ends', [
+    (b'Enter a number: 10\n', '10\n', True),
+    (b'The sum is\n  10  \n\n', '10\n', True),
+    (b'3 4\n', '3\n4\n', True),  # tokens, not lines
+    (b'10 is the answer\n', '10\n', False),
+    (b'110\n', '10\n', False),  # whole tokens only
+    (b'Enter: \n', '\n', False),  # an empty expected output is never "ended with"
+])
+def test_ends_with_answer(actual, expected, ends):
+  assert V.ends_with_answer(actual, expected) is ends
+
+
+def test_answer_credit_rewards_the_answer_after_a_prompt_below_a_match():
+  prompt = DOUBLE.replace('int x;', 'int x; printf("Enter a number: ");')
+  tests = TESTS + [{'stdin': '7\n', 'stdout': 'fourteen\n'}]
+  credit = dataclasses.replace(RUN, answer_credit=0.5)
+  r = V.verify(task(tests), fenced(prompt), credit)  # 4 answers after a prompt, 1 wrong
+  assert r['stage'] == 'tests_failed' and r['reward'] == pytest.approx(0.7 + 0.2 * 0.5 * 4 / 5)
+  assert '4 more end with the answer' in r['detail']
+  assert V.verify(task(tests), fenced(prompt), RUN)['reward'] == 0.7  # off by default: as before
+  r = V.verify(task(tests), fenced(DOUBLE), credit)  # 4 exact, 1 wrong: exact tests keep full credit
+  assert r['reward'] == pytest.approx(0.7 + 0.2 * 4 / 5) and r['reward'] < 0.9
+  assert V.verify(task(TESTS), fenced(DOUBLE), credit)['reward'] == 1.0
+  wrong = DOUBLE.replace('2 * x', '3 * x')
+  assert V.verify(task(TESTS), fenced(wrong), credit)['reward'] == pytest.approx(0.7 + 0.2 * 1 / 4)  # 0 -> 0
+  with pytest.raises(ValueError, match='answer_credit'):
+    V.VerifierConfig(answer_credit=1.0)
+
+
 def test_crash_on_one_test_keeps_the_compile_reward():
   code = '#include <stdio.h>\nint main(void) { int x; scanf("%d", &x);\n' \
          '  if (x == 5) { int *p = 0; return *p; } printf("%d\\n", 2 * x); return 0; }\n'
