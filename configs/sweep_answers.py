@@ -12,20 +12,13 @@ after a prompt such as "Enter a number: ". The variants:
   strict  the last cycle keeps correct programs only (threshold 1.0)
 """
 
-import importlib.util
 import os
 
-
-def _efficacy() -> dict:
-  path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sweep_efficacy.py')
-  spec = importlib.util.spec_from_file_location('_sweep_efficacy', path)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module.get_sweep()
+from raftjax import sweep
 
 
 def get_sweep():
-  efficacy = _efficacy()
+  efficacy = sweep.load_spec(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sweep_efficacy.py'))
   run = lambda threshold: {'raft.reward_threshold': threshold, 'verifier.run_after_compile': True}
   all_levers = {k: v for k, v in efficacy['variants']['all'].items() if k != 'cycles'}
   return dict(
