@@ -18,16 +18,20 @@ import dataclasses
 from collections.abc import Callable
 
 CONTRACT = 'The program must print nothing else: no prompt such as "Enter a number:" and no extra text.'
-# A family's input: (what the prompt says is read, the C that reads it, the test inputs).
+# A family's input: (what the prompt says is read, the C that reads it, the test inputs). A reference that
+# finds less input than it reads exits 1 rather than compute from an uninitialised variable: on a held-out
+# task's input it then fails, whatever the stack holds (the overlap test runs references on those inputs).
+_READ_INT = 'int n;\n  if (scanf("%d", &n) != 1) return 1;'
 _INPUTS = {
-    'one': ('one integer n (-1000 <= n <= 1000)', 'int n;\n  scanf("%d", &n);', [(5,), (0,), (-12,), (1000,)]),
-    'one_natural': ('one integer n (0 <= n <= 1000)', 'int n;\n  scanf("%d", &n);', [(14,), (0,), (20,), (999,)]),
+    'one': ('one integer n (-1000 <= n <= 1000)', _READ_INT, [(5,), (0,), (-12,), (1000,)]),
+    'one_natural': ('one integer n (0 <= n <= 1000)', _READ_INT, [(14,), (0,), (20,), (999,)]),
     'two': ('two integers a and b (-1000 <= a, b <= 1000) separated by a space',
-            'int a, b;\n  scanf("%d %d", &a, &b);', [(2, 3), (-4, 7), (6, 6), (0, -9)]),
+            'int a, b;\n  if (scanf("%d %d", &a, &b) != 2) return 1;', [(2, 3), (-4, 7), (6, 6), (0, -9)]),
     'three': ('three integers a, b and c (-1000 <= a, b, c <= 1000) separated by spaces',
-              'int a, b, c;\n  scanf("%d %d %d", &a, &b, &c);', [(1, 2, 3), (5, 5, 5), (-2, 8, 0), (7, 7, 1)]),
-    'count': ('one integer n (1 <= n <= 20)', 'int n;\n  scanf("%d", &n);', [(1,), (3,), (5,)]),
-    'word': ('one word of at most 50 lowercase letters', 'char w[64];\n  scanf("%63s", w);',
+              'int a, b, c;\n  if (scanf("%d %d %d", &a, &b, &c) != 3) return 1;',
+              [(1, 2, 3), (5, 5, 5), (-2, 8, 0), (7, 7, 1)]),
+    'count': ('one integer n (1 <= n <= 20)', _READ_INT, [(1,), (3,), (5,)]),
+    'word': ('one word of at most 50 lowercase letters', 'char w[64];\n  if (scanf("%63s", w) != 1) return 1;',
              [('cat',), ('hello',), ('x',)]),
 }
 

@@ -68,9 +68,12 @@ def same_tests(heldout, training) -> list[tuple[str, str]]:
 
 
 def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
+  # Uninitialised locals start at zero (gcc >= 12), not at whatever the stack holds: a program that reads
+  # less input than it expects then computes the same thing on every machine, and zero is the value most
+  # likely to make it pass a held-out task by accident (a - 2 * b with b missing echoes a).
   exe = out_dir / src.stem
-  subprocess.run(['gcc', '-std=c11', '-O0', '-w', str(src), '-o', str(exe), '-lm'], check=True,
-                 capture_output=True, timeout=120)
+  subprocess.run(['gcc', '-std=c11', '-O0', '-w', '-ftrivial-auto-var-init=zero', str(src), '-o', str(exe), '-lm'],
+                 check=True, capture_output=True, timeout=120)
   return exe
 
 

@@ -59,7 +59,7 @@ def test_references_get_1_and_a_printed_prompt_fails(easy):
   from raftjax import verify
 
   def with_prompt(code):  # the failure the contract sentence is about: a prompt before reading
-    return code.replace('  scanf(', '  printf("Enter a value: ");\n  scanf(', 1)
+    return code.replace('  if (scanf(', '  printf("Enter a value: ");\n  if (scanf(', 1)
 
   completions = [f"```c\n{t['reference']}```" for t in easy] + [f"```c\n{with_prompt(t['reference'])}```" for t in easy]
   with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
