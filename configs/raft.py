@@ -62,6 +62,9 @@ def get_config() -> ml_collections.ConfigDict:
   # Adaptive K: in a cycle that runs programs, prompts without a correct sample get samples_per_prompt more
   # samples, up to this many rounds (each round only the prompts still unsolved). 0 = off.
   c.raft.adaptive_rounds = 0
+  # A sampled prompt whose task has a reference solution (the `easy` families do) and no correct sample
+  # also trains on that reference (STaR's rationalization, for programs; objective sft only).
+  c.raft.demonstrations = False
   c.raft.prompts_per_cycle = 24  # a rotating window of this many training tasks per cycle; 0 = all
   c.raft.early_stopping = True
   c.raft.min_improvement = 0.02  # plateau: held-out mean-reward gain below this ...

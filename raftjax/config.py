@@ -86,6 +86,7 @@ class RaftConfig:
   refill: bool = False
   prefer_correct: bool = False
   adaptive_rounds: int = 0
+  demonstrations: bool = False
 
   def __post_init__(self):
     checks = (('num_cycles', self.num_cycles >= 1, 'at least 1'),
@@ -158,7 +159,7 @@ SECTIONS = {'generation': SamplingConfig, 'raft': RaftConfig, 'training': TrainC
 # Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
 # run itself. Each distinct `generation.temperature` compiles the sampler once (raft.Job.sampler_for).
 CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
-               'raft.prefer_correct', 'raft.adaptive_rounds',
+               'raft.prefer_correct', 'raft.adaptive_rounds', 'raft.demonstrations',
                'training.learning_rate', 'training.epochs', 'generation.temperature')
               + tuple(f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)))
 DTYPES = ('float32', 'bfloat16', 'float16')
@@ -272,9 +273,11 @@ def check(config: ml_collections.ConfigDict) -> None:
         _fail(f'cycles[{i}]', key, f'keys among {CYCLE_KEYS}')
   for cycle in range(len(config.cycles) + 1):
     try:
-      for_cycle(config, cycle)
+      c = for_cycle(config, cycle)
     except ValueError as e:
       raise ValueError(f'{e} (in cycle {cycle}, with its overrides)' if cycle else str(e)) from None
+    if c.raft.demonstrations and c.training.objective != 'sft':  # a reference has no sampling policy's log-probs
+      _fail('raft.demonstrations', True, f"False with training.objective {c.training.objective!r} (sft only)")
 
 
 def model_overrides(config: ml_collections.ConfigDict) -> dict:

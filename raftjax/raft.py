@@ -6,6 +6,7 @@
       rows   = selection.filter_prompts(rows)      # raft.prompt_filter
       kept   = selection.training_rows(rows, ...)  # sft/raft_pp: reward >= threshold, top percent, never
                                                    # reward 0; reinforce_rej/grpo: all, with advantages
+      kept  += selection.demonstrations(...)       # raft.demonstrations: references where none was right
       losses = fine_tune(job, kept, cycle)         # LoRA step (training.objective), same mesh; from the
                                                    # base with training.reset_to_base
       held-out evaluation -> stats.json, checkpoint, best cycle, early stopping
@@ -100,6 +101,10 @@ class Job:
       self._samplers[generation] = sample_lib.Sampler(self.model, self.sampler.tokenizer, self.mesh, generation)
     return self._samplers[generation]
 
+  def encode_completion(self, text: str) -> list[int]:
+    """`text` as the tokens of a completion that ends by eos (`raft.demonstrations`)."""
+    return self.sampler.tokenizer.encode(text, add_special_tokens=False) + [self.sampler.eos_ids[0]]
+
   def seed(self, *parts: int) -> int:
     """The seed of one random draw of the run: (config seed, cycle, what)."""
     return int(np.random.SeedSequence([p & 0xFFFFFFFF for p in (self.config.seed, *parts)]).generate_state(1)[0])
@@ -192,8 +197,10 @@ def run_cycle(job: Job, cycle: int) -> dict:
   dropped = selection.dropped_prompts(outcomes, r.prompt_filter)
   rows = [row for row in gen['rows'] if row['prompt_id'] not in dropped]
   kept = selection.training_rows(rows, r, c.training.objective, job.seed(cycle, -2))
-  _write_jsonl(os.path.join(directory, 'kept.jsonl'), kept)
-  train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept
+  trained_tasks = [t for t in job.train_tasks if t['id'] in outcomes and t['id'] not in dropped]
+  demos = selection.demonstrations(trained_tasks, rows, job.encode_completion) if r.demonstrations else []
+  _write_jsonl(os.path.join(directory, 'kept.jsonl'), kept + demos)
+  train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept + demos
 
   t0 = time.perf_counter()  # 4. fine-tune (never on nothing)
   losses, train_tokens = fine_tune(job, train_set, c.training, cycle) if train_set else ([], 0)
@@ -215,7 +222,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
       prompts=dict(sampled=len(outcomes), **counts, dropped=len(dropped), refill_rounds=gen['refill_rounds'],
                    adaptive_rounds=gen['adaptive_rounds'], resampled=len(
                        {row['prompt_id'] for row in gen['rows'] if row['sample_index'] >= r.samples_per_prompt}),
-                   trained=len({k['prompt_id'] for k in kept})),
+                   trained=len({k['prompt_id'] for k in kept}), demonstrated=len(demos)),
       signals=dict(selection.generation_stats(gen['rows']),
                    **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}),
       trained_on=len(train_set))

@@ -285,6 +285,11 @@ def summary(run: Run) -> str:
   return '\n'.join(lines)
 
 
+def sampled_kept(run: Run, cycle: int) -> list[dict]:
+  """The kept samples the model wrote (kept.jsonl less `raft.demonstrations`' references)."""
+  return [r for r in run.samples(cycle, 'kept.jsonl') if r['stage'] != 'reference']
+
+
 def audit_table(run: Run) -> str:
   """Per cycle: the share of kept samples flagged by each reward-hacking check (raftjax.audit)."""
   config = run.log.get('config', {})
@@ -298,7 +303,7 @@ def audit_table(run: Run) -> str:
   rows = ['| cycle | kept samples | print extra text | hard-code answers | near-duplicate across prompts |',
           '|---|---|---|---|---|']
   for s in run.cycles:
-    a = audit.audit(run.samples(s['cycle'], 'kept.jsonl'), by_id)
+    a = audit.audit(sampled_kept(run, s['cycle']), by_id)
     rows.append(f"| {s['cycle']} | {a['samples']} | {_pct(a['extra_text'])} | {_pct(a['hard_coded'])} | "
                 f"{_pct(a['near_duplicate'])} |")
   return '\n'.join(rows)
@@ -313,7 +318,7 @@ def sample_markdown(row: dict) -> str:
 
 def kept_examples(run: Run, cycle: int, count: int = 3) -> str:
   """The best-rewarded kept samples of `cycle`, one per prompt, as Markdown with the code in fences."""
-  kept = sorted(run.samples(cycle, 'kept.jsonl'), key=lambda r: -r['reward'])  # stable: file order in ties
+  kept = sorted(sampled_kept(run, cycle), key=lambda r: -r['reward'])  # stable: file order in ties
   parts, seen = [], set()
   for r in kept:
     if r['prompt_id'] in seen:

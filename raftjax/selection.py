@@ -23,6 +23,11 @@ candidate (reward >= the cycle's reward_threshold and > 0). A prompt is `all_pas
 samples passes, `all_fail` when none does, `mixed` otherwise. `filter_prompts` drops the all-fail and/or
 all-pass prompts before selection and advantages.
 
+Demonstrations (`demonstrations`, `raft.demonstrations`, sft): a prompt the cycle trains on whose task has a
+`reference` solution and no correct sample gets that reference as one more training row (stage
+'reference', reward 1.0, completion "```c\n<reference>```" as the model writes code, then eos): STaR's
+rationalization for programs. The model is shown the answer exactly where its own samples found none.
+
 Advantages (`advantages`, policy-gradient objectives; raftjax.objectives has the losses): A_i = r_i - mean_g r
 (reinforce_rej) or (r_i - mean_g r) / (std_g r + 1e-6) (grpo; population std) over the samples of prompt
 g, r the verifier's graduated reward. reinforce_rej drops every prompt whose samples all have the same
@@ -123,6 +128,19 @@ def training_rows(rows: list[dict], raft: RaftConfig, objective: str, seed: int)
     return select(rows, raft.reward_threshold, raft.keep_top_percent, raft.selection, raft.samples_per_prompt, seed,
                   raft.prefer_correct)
   return advantages(rows, objective)
+
+
+def demonstrations(tasks: list[dict], rows: list[dict], encode) -> list[dict]:
+  """The reference rows for `tasks` (those the cycle trains on) that have a reference and no correct row
+  in `rows`; `encode(text)` gives a completion's tokens, eos included (module docstring)."""
+  solved = {r['prompt_id'] for r in rows if r['stage'] == 'correct'}
+  out = []
+  for t in tasks:
+    if t.get('reference') and t['id'] not in solved:
+      completion = f"```c\n{t['reference']}```"
+      out.append(dict(prompt_id=t['id'], sample_index=-1, completion=completion, tokens=encode(completion),
+                      reward=1.0, stage='reference', advantage=1.0))
+  return out
 
 
 def advantages(rows: list[dict], objective: str) -> list[dict]:

@@ -18,6 +18,9 @@ Fields:
   language    optional, "c" (default) or "cpp".
   difficulty  optional int 1..5 (1 = print a fixed string, 5 = algorithmic);
               `split_tasks` stratifies on it.
+  reference   optional string: a C program that solves the task (the `easy` families
+              have one). Training tasks with one can be shown it where the model found
+              no correct program (`raft.demonstrations`); nothing else reads it.
 Other keys are kept as they are (metadata such as halo-forge's "category").
 
 `load_tasks(None)` returns the built-in set, `raftjax/data/tasks.jsonl`:
@@ -128,6 +131,8 @@ def _check_task(obj, lineno: int, where: str) -> dict:
       type(task['difficulty']) is not int
       or task['difficulty'] not in DIFFICULTIES):
     fail(f'"difficulty" must be an integer 1..5, got {task["difficulty"]!r}')
+  if 'reference' in task and not (isinstance(task['reference'], str) and task['reference'].strip()):
+    fail(f'"reference" must be a non-empty string (a C program), got {task["reference"]!r}')
   tests = task.setdefault('tests', [])
   if not isinstance(tests, list):
     fail(f'"tests" must be a list of {{"stdin": str, "stdout": str}}, got '

@@ -27,7 +27,7 @@ def _main(*flags):
 def test_bad_overrides_on_the_real_command_line_are_one_line_each(tmp_path):
   """One real CLI run per kind of error: an unknown key, a value of the wrong type, a value out of range."""
   for flag, message in (
-      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: adaptive_rounds, early_stopping,"),
+      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: adaptive_rounds, demonstrations, early_stopping,"),
       ('--config.raft.num_cycles=three', 'num_cycles'),
       ('--config.raft.reward_threshold=1.5', 'config.raft.reward_threshold = 1.5: expected a reward in [0, 1]')):
     out = _main(flag, f'--config.output_dir={tmp_path}')
@@ -125,6 +125,16 @@ def test_config_values_are_checked(key, value, message):
     c[key] = value
   with pytest.raises(ValueError, match=message):
     config_lib.check(c)
+
+
+def test_demonstrations_need_the_sft_objective_in_the_cycle_that_uses_them():
+  c = raft_config.get_config()
+  c.training.objective = 'raft_pp'
+  c.cycles = [{}, {'raft.demonstrations': True}]
+  with pytest.raises(ValueError, match=r"raft\.demonstrations = True: expected False with training\.objective 'raft_pp'"):
+    config_lib.check(c)
+  c.training.objective = 'sft'
+  config_lib.check(c)  # a cycle key like the curriculum's
 
 
 def test_scan_layers_is_a_bool():

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from raftjax import selection
+from raftjax import selection, verify
 from raftjax.config import RaftConfig
 
 
@@ -46,6 +46,19 @@ def test_unsolved_prompts_are_those_without_a_correct_sample_in_task_order():
   assert [t['id'] for t in selection.unsolved_prompts(rows, tasks)] == ['d', 'c', 'a']  # 'd': no rows at all
   many = rows + [dict(_s('b', 2, 1.0), stage='correct')] * 3  # the per-prompt cap still holds over more samples
   assert len(selection.select(many, 0.5, 1.0, 'per_prompt', 1, 0)) == 3  # one each of a, b, c
+
+
+def test_demonstrations_only_where_a_task_has_a_reference_and_no_correct_sample():
+  rows = [dict(_s(p, i, r), stage=st) for p, i, r, st in (('a', 0, 1.0, 'correct'), ('b', 0, 0.8, 'tests_failed'),
+                                                          ('c', 0, 0.0, 'compile_error'))]
+  tasks = [{'id': 'a', 'reference': 'A'}, {'id': 'b', 'reference': 'int main(void) { return 0; }\n'},
+           {'id': 'c'}, {'id': 'd', 'reference': 'D'}]  # 'd': sampled, no rows left (e.g. all cut)
+  demos = selection.demonstrations(tasks, rows, lambda text: [len(text), 0])
+  assert [(d['prompt_id'], d['stage'], d['reward'], d['sample_index']) for d in demos] == [
+      ('b', 'reference', 1.0, -1), ('d', 'reference', 1.0, -1)]
+  assert demos[0]['completion'] == '```c\nint main(void) { return 0; }\n```'
+  assert demos[0]['tokens'] == [len(demos[0]['completion']), 0]
+  assert verify.extract_code(demos[0]['completion']).strip() == tasks[1]['reference'].strip()  # what gcc would see
 
 
 def test_select_breaks_ties_fairly_not_by_file_order():

@@ -65,6 +65,8 @@ BAD_CASES = {
                        '"difficulty" must be an integer'),
     'difficulty_bool': ('{"prompt": "p", "difficulty": true}\n', 1,
                         '"difficulty" must be an integer'),
+    'reference_not_string': ('{"prompt": "p"}\n{"prompt": "q", "reference": 3}\n', 2,
+                             '"reference" must be a non-empty string'),
 }
 
 

@@ -12,7 +12,7 @@ from flax import nnx
 from helpers import read_jsonl, tiny_config
 from raftjax import checkpoint as ckpt
 from raftjax import config as config_lib
-from raftjax import raft, rundir, selection, train
+from raftjax import raft, rundir, selection, train, weights
 from raftjax import sample as sample_lib
 from raftjax.config import TrainConfig
 
@@ -167,6 +167,43 @@ def test_adaptive_rounds_cut_by_a_kill_resume_to_the_same_samples(adaptive_run, 
   again = raft.run(c2)
   assert _strip(read_jsonl(os.path.join(out, 'cycle_1', 'samples.jsonl'))) == _strip(samples)
   assert again['cycles'][0]['prompts'] == log['cycles'][0]['prompts']
+
+
+# ------------------------------------------------------------------------------- demonstrations
+
+
+def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tmp_path):
+  """One cycle that runs programs, every task with a reference: those without a correct sample train on
+  it too, as the tokens of "```c ... ```" and eos; the references pass the real verifier."""
+  from raftjax import verify
+  from tiny import TASKS
+
+  references = {'hello': '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
+                'seven': '#include <stdio.h>\nint main(void) { puts("7"); return 0; }\n',
+                'echo': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", n); }\n',
+                'twice': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", 2 * n); }\n'}
+  tasks = [dict(t, reference=references[t['id']]) for t in TASKS]
+  rundir.write_jsonl(str(tmp_path / 'tasks.jsonl'), tasks)
+  c = tiny_config(tiny_dir, str(tmp_path / 'run'))
+  c.prompts = str(tmp_path / 'tasks.jsonl')
+  c.raft.num_cycles, c.raft.demonstrations = 1, True
+  c.cycles = [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True}]
+  log = raft.run(c)
+  samples = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'samples.jsonl'))
+  kept = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'kept.jsonl'))
+  demos = [k for k in kept if k['stage'] == 'reference']
+  solved = {s['prompt_id'] for s in samples if s['stage'] == 'correct'}
+  assert sorted(d['prompt_id'] for d in demos) == sorted(t['id'] for t in tasks if t['id'] not in solved)
+  stats = log['cycles'][0]
+  assert stats['prompts']['demonstrated'] == len(demos) and stats['kept'] == len(kept) - len(demos)
+  assert stats['trained_on'] == len(kept)
+  tokenizer = weights.load_tokenizer(c.sft_checkpoint)
+  for d in demos:
+    assert d['tokens'][-1] == tokenizer.eos_token_id
+    assert tokenizer.decode(d['tokens'][:-1]) == d['completion'] == f"```c\n{references[d['prompt_id']]}```"
+  with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
+    results = verifier.verify_batch(tasks, [f"```c\n{t['reference']}```" for t in tasks])
+  assert [r['reward'] for r in results] == [1.0] * len(tasks)
 
 
 # ------------------------------------------------------------------------------- reset, schedules
