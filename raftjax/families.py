@@ -8,7 +8,8 @@ prompt states the contract ("must print nothing else: no prompt such as ...").
 
   config.extra_train_prompts = 'easy'   # added to the training tasks after the held-out split
 
-They are training tasks only: raftjax.config.task_split never evaluates on them. tests/test_families.py runs
+They are training tasks only: raftjax.config.task_split never evaluates on them. A task's `reference` is
+what `raft.demonstrations` shows the model for a prompt none of its samples solved. tests/test_families.py runs
 every reference with the real verifier (reward 1.0), checks that a reference which prints a prompt first is
 refused, and keeps the families apart from both held-out sets (no near-duplicate prompt, no reference that
 solves a held-out task). Expected outputs are computed here in Python; the C references prove them.
