@@ -178,7 +178,7 @@ def test_first_error_groups_like_errors():
 
 def test_reward_hacking_checks_cover_the_extra_training_tasks(tmp_path):
   """Kept samples of `extra_train_prompts` tasks are audited too: a reference program is clean, the same
-  program printing a prompt first is flagged."""
+  program printing a prompt first is flagged; a demonstration (stage 'reference') is not a sample."""
   from raftjax import families, rundir
 
   easy = families.tasks()[:2]
@@ -188,5 +188,7 @@ def test_reward_hacking_checks_cover_the_extra_training_tasks(tmp_path):
   os.makedirs(tmp_path / 'cycle_1')
   rundir.write_json(str(tmp_path / 'cycle_1' / 'stats.json'), dict(cycle=1, eval={}))
   rundir.write_jsonl(str(tmp_path / 'cycle_1' / 'kept.jsonl'),
-                     [dict(prompt_id=easy[0]['id'], completion=good), dict(prompt_id=easy[1]['id'], completion=chatty)])
+                     [dict(prompt_id=easy[0]['id'], completion=good, stage='correct'),
+                      dict(prompt_id=easy[1]['id'], completion=chatty, stage='tests_failed'),
+                      dict(prompt_id=easy[1]['id'], completion=f"```c\n{easy[1]['reference']}```", stage='reference')])
   assert '| 1 | 2 | 50.0% | 0.0% |' in report.audit_table(report.load_run(str(tmp_path)))
