@@ -2,6 +2,7 @@
 
   python -m raftjax.evaluate --config=configs/raft.py --checkpoint=runs/raft/cycle_3
   python -m raftjax.evaluate --config=configs/raft.py --checkpoint=base [--split=all | --tasks=FILE]
+      [--samples=FILE]  (every sample, one JSON line each: task, completion, stage, reward, tokens, ...)
 
 `--checkpoint=base` evaluates `config.sft_checkpoint` itself; a directory evaluates a raftjax cycle
 (`cycle_N` or `cycle_N/checkpoint`). Tasks: by default the held-out tasks of the run the config describes
@@ -12,7 +13,8 @@ printed and recorded in the output.
 
 Programs are always run (the full reward ladder), whatever the curriculum used for training. Samples:
 `evaluation.samples_per_prompt` per task at `evaluation.temperature`; pass@k is the unbiased estimator
-(`selection.pass_at_k`) averaged over tasks.
+(`selection.pass_at_k`) averaged over tasks, for k = 1, 2, 4, ... up to the samples per task; `solved`
+lists the tasks with at least one correct sample.
 """
 
 import dataclasses
@@ -49,6 +51,7 @@ def main(argv) -> None:
   from raftjax import checkpoint
   from raftjax import config as config_lib
   from raftjax import mesh as mesh_lib
+  from raftjax import rundir
   from raftjax import tasks as tasks_lib
 
   if len(argv) > 1:
@@ -72,9 +75,13 @@ def main(argv) -> None:
   model, tokenizer, _ = checkpoint.load(source, mesh, None, **config_lib.model_overrides(config))
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, cycle.generation))
   with verify.Verifier(cycle.verifier) as verifier:
-    metrics, _ = evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,
-                          config.seed)
-  json.dump(dict(checkpoint=f.checkpoint, tasks=described, **metrics), sys.stdout, indent=2)
+    metrics, rows = evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,
+                             config.seed)
+  if f.samples and distributed.is_main():
+    with open(f.samples, 'wb') as out:
+      out.writelines(map(rundir.jsonl_line, rows))
+  solved = sorted({r['prompt_id'] for r in rows if r['stage'] == 'correct'})
+  json.dump(dict(checkpoint=f.checkpoint, tasks=described, **metrics, solved=solved), sys.stdout, indent=2)
   print()
 
 
@@ -89,4 +96,5 @@ if __name__ == '__main__':
   flags.DEFINE_enum('split', 'held_out', ['held_out', 'train', 'all'],
                     "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks")
   flags.DEFINE_string('tasks', '', 'a task file to evaluate instead (overrides --split)')
+  flags.DEFINE_string('samples', '', 'write every sample with its stage and reward to this JSONL file')
   app.run(main, flags_parser=config_lib.parse_flags)

@@ -210,13 +210,13 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def summarize(num_tasks: int, rows: list[dict], samples_per_prompt: int) -> dict:
-  """An evaluation: rates, stages and pass@1 / pass@n over prompt-major rows (task i, sample j at
-  i * samples_per_prompt + j)."""
+  """An evaluation: rates, stages and pass@k for k = 1, 2, 4, ... and n over prompt-major rows (task i,
+  sample j at i * samples_per_prompt + j): the curve over k shows what more samples buy."""
   n = samples_per_prompt
   correct = [r['stage'] == 'correct' for r in rows]
   per_task = [sum(correct[i * n:(i + 1) * n]) for i in range(num_tasks)]
   metrics = dict(num_tasks=num_tasks, samples_per_prompt=n, **_rates(rows),
                  stages=dict(collections.Counter(r['stage'] for r in rows)))
-  for k in sorted({1, n}):
+  for k in sorted({n} | {2**i for i in range(n.bit_length()) if 2**i <= n}):
     metrics[f'pass@{k}'] = sum(pass_at_k(n, c, k) for c in per_task) / max(1, num_tasks)
   return metrics

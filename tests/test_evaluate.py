@@ -1,5 +1,6 @@
 """Held-out evaluation: `evaluate.evaluate`, and the CLI evaluating the run's own held-out split."""
 
+import collections
 import dataclasses
 import json
 import os
@@ -38,7 +39,7 @@ def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_
                          'from helpers import tiny_config\n\n'
                          f'def get_config():\n  return tiny_config({tiny_dir!r}, {tiny_run!r})\n')
   out = subprocess.run([sys.executable, '-m', 'raftjax.evaluate', f'--config={config_file}',
-                        f'--checkpoint={tiny_run}/cycle_2'], cwd=REPO, capture_output=True, text=True, timeout=300,
+                        f'--checkpoint={tiny_run}/cycle_2', f'--samples={tmp_path}/samples.jsonl'], cwd=REPO, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, JAX_PLATFORMS='cpu'))
   assert out.returncode == 0, out.stderr
   eval_file = os.path.join(tiny_dir, 'eval.jsonl')
@@ -46,3 +47,7 @@ def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_
   metrics = json.loads(out.stdout)
   logged = rundir.read_json(os.path.join(tiny_run, rundir.TRAINING_LOG))['cycles'][1]['eval']
   assert {k: metrics[k] for k in logged} == logged  # greedy: exactly what the loop measured after cycle 2
+  rows = rundir.read_jsonl(f'{tmp_path}/samples.jsonl')  # --samples: every sample with its verdict
+  assert len(rows) == metrics['num_tasks'] * metrics['samples_per_prompt'] and all(r['completion'] for r in rows)
+  assert dict(collections.Counter(r['stage'] for r in rows)) == metrics['stages']
+  assert metrics['solved'] == sorted({r['prompt_id'] for r in rows if r['stage'] == 'correct'})
