@@ -14,6 +14,8 @@ ends with the expected answer (the expected output's whitespace-separated tokens
 stdout: "Enter a number: 10" for "10") counts c of a passed test, so partial credit is
 0.7 + 0.2 * (passed + c * answered) / total. It rewards the right answer printed after extra text (a
 prompt, a label) above a wrong answer, and still stays below 0.9 (at least one test does not match).
+With answer credit on, a `tests_failed` result also counts those tests (`answered`), so `passed +
+answered == total` marks a program with the right answers and extra text around them.
 
 A crash, a timeout, a non-zero exit or output past the cap on any run keeps the compile reward (0.3 or
 0.5): only a program that exits 0 every time gets 0.7 or more, and partial credit stays below 0.9, so
@@ -305,7 +307,8 @@ def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: 
   credit = (sum(passed) + cfg.answer_credit * answered) / len(passed)
   return _result('tests_failed', reward=round(0.7 + 0.2 * credit, 6),
                  detail=f'{sum(passed)}/{len(passed)} tests passed'
-                        + (f', {answered} more end with the answer' if answered else ''), **common)
+                        + (f', {answered} more end with the answer' if answered else ''),
+                 **({'answered': answered} if cfg.answer_credit else {}), **common)
 
 
 def _run_failure(out: sandbox.Outcome) -> tuple[str, str] | None:
@@ -632,18 +635,26 @@ def summary_table(results: list[dict]) -> str:
   lines += [f'{s:<24}{counts[s]:>7}{counts[s] / n:>9.1%}' for s in STAGES if counts[s]]
   mean = sum(r['reward'] for r in results) / n
   lines.append(f'{"total":<24}{len(results):>7}   mean reward {mean:.3f}')
+  graded = [r for r in results if 'answered' in r]
+  if graded:  # answer credit on: the wrong-output programs whose every test ends with the answer
+    answers = sum(sum(r['tests']) + r['answered'] == len(r['tests']) for r in graded)
+    lines.append(f'of the {len(graded)} tests_failed, {answers} print every answer after extra text')
   return '\n'.join(lines)
 
 
 def cli(input_path: str, output: str, tasks_path: str | None = None, run_after_compile: bool = False,
-        num_workers: int = 0, min_isolation: str = '') -> int:
+        num_workers: int = 0, min_isolation: str = '', answer_credit: float = 0.0) -> int:
   """The verify CLI's work; returns its exit status (0 done, 1 failed while running, 2 bad input or
-  output path, 130 interrupted)."""
+  output path or option, 130 interrupted)."""
+  try:
+    cfg = VerifierConfig(run_after_compile=run_after_compile, num_workers=num_workers,
+                         min_isolation=min_isolation, answer_credit=answer_credit)
+  except ValueError as e:
+    print(f'error: {e}', file=sys.stderr)
+    return 2
   old_sigterm = _exit_on_sigterm()  # SIGTERM unwinds: runs stopped, work dirs and temp output removed
   try:
-    return _cli(input_path, output, tasks_path,
-                VerifierConfig(run_after_compile=run_after_compile, num_workers=num_workers,
-                               min_isolation=min_isolation))
+    return _cli(input_path, output, tasks_path, cfg)
   except KeyboardInterrupt:  # unwound the same way
     print('error: interrupted', file=sys.stderr)
     return 130
@@ -692,7 +703,8 @@ def main(argv: Sequence[str]) -> int:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   f = flags.FLAGS
-  return cli(f.input, f.output, f.tasks or None, f.run_after_compile, f.num_workers, f.min_isolation)
+  return cli(f.input, f.output, f.tasks or None, f.run_after_compile, f.num_workers, f.min_isolation,
+             f.answer_credit)
 
 
 if __name__ == '__main__':
@@ -703,6 +715,8 @@ if __name__ == '__main__':
   flags.DEFINE_string('tasks', '', 'task JSONL (default: the built-in set)')
   flags.DEFINE_bool('run_after_compile', False, 'run the programs (the full reward ladder)')
   flags.DEFINE_integer('num_workers', 0, 'verifier processes (0: one per usable core)')
+  flags.DEFINE_float('answer_credit', 0.0, 'share of a passed test for the right answer after extra text '
+                     '(module docstring); also counts those tests per program')
   flags.DEFINE_enum('min_isolation', '', ('',) + sandbox.LEVELS,
                     "refuse to run below this sandbox level ('': the strongest this machine offers)")
   app.run(main)

@@ -545,6 +545,26 @@ def test_cli_inline_samples(tmp_path, capsys):
   assert 'correct' in table and 'no_code' in table and 'mean reward 0.500' in table
 
 
+def test_cli_answer_credit_counts_the_answers_after_extra_text(tmp_path, capsys):
+  prompted = DOUBLE.replace('int x;', 'int x; printf("Enter a number: ");')
+  samples = write_jsonl(tmp_path / 's.jsonl', [
+      {'prompt': 'double it', 'completion': fenced(c), 'tests': TESTS}
+      for c in (prompted, DOUBLE.replace('2 * x', '3 * x'), DOUBLE)])
+  out = tmp_path / 'r.jsonl'
+  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1, answer_credit=0.5) == 0
+  rows = [json.loads(line) for line in out.read_text().splitlines()]
+  assert [(r['stage'], r.get('answered')) for r in rows] == [('tests_failed', 4), ('tests_failed', 0),
+                                                             ('correct', None)]
+  assert rows[0]['reward'] == pytest.approx(0.7 + 0.2 * 0.5)
+  assert 'of the 2 tests_failed, 1 print every answer after extra text' in capsys.readouterr().out
+  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1) == 0  # off: no count, as before
+  assert all('answered' not in json.loads(line) for line in out.read_text().splitlines())
+  assert 'extra text' not in capsys.readouterr().out
+  assert V.cli(samples, str(tmp_path / 'x.jsonl'), answer_credit=1.0) == 2
+  err = capsys.readouterr().err
+  assert 'answer_credit' in err and len(err.strip().splitlines()) == 1 and not (tmp_path / 'x.jsonl').exists()
+
+
 def test_cli_with_task_file(tmp_path):
   tasks = write_jsonl(tmp_path / 't.jsonl', [{'id': 'dbl', 'prompt': 'double', 'tests': TESTS}])
   samples = write_jsonl(tmp_path / 's.jsonl', [{'prompt_id': 'dbl', 'completion': fenced(DOUBLE)},
