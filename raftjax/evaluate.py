@@ -78,8 +78,7 @@ def main(argv) -> None:
     metrics, rows = evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,
                              config.seed)
   if f.samples and distributed.is_main():
-    with open(f.samples, 'wb') as out:
-      out.writelines(map(rundir.jsonl_line, rows))
+    rundir.write_jsonl(f.samples, rows)
   solved = sorted({r['prompt_id'] for r in rows if r['stage'] == 'correct'})
   json.dump(dict(checkpoint=f.checkpoint, tasks=described, **metrics, solved=solved), sys.stdout, indent=2)
   print()

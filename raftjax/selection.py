@@ -217,6 +217,6 @@ def summarize(num_tasks: int, rows: list[dict], samples_per_prompt: int) -> dict
   per_task = [sum(correct[i * n:(i + 1) * n]) for i in range(num_tasks)]
   metrics = dict(num_tasks=num_tasks, samples_per_prompt=n, **_rates(rows),
                  stages=dict(collections.Counter(r['stage'] for r in rows)))
-  for k in sorted({n} | {2**i for i in range(n.bit_length()) if 2**i <= n}):
+  for k in sorted({n} | {2**i for i in range(n.bit_length())}):
     metrics[f'pass@{k}'] = sum(pass_at_k(n, c, k) for c in per_task) / max(1, num_tasks)
   return metrics

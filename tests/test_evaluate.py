@@ -39,7 +39,8 @@ def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_
                          'from helpers import tiny_config\n\n'
                          f'def get_config():\n  return tiny_config({tiny_dir!r}, {tiny_run!r})\n')
   out = subprocess.run([sys.executable, '-m', 'raftjax.evaluate', f'--config={config_file}',
-                        f'--checkpoint={tiny_run}/cycle_2', f'--samples={tmp_path}/samples.jsonl'], cwd=REPO, capture_output=True, text=True, timeout=300,
+                        f'--checkpoint={tiny_run}/cycle_2', f'--samples={tmp_path}/samples.jsonl'],
+                       cwd=REPO, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, JAX_PLATFORMS='cpu'))
   assert out.returncode == 0, out.stderr
   eval_file = os.path.join(tiny_dir, 'eval.jsonl')

@@ -116,7 +116,8 @@ def test_sample_stats_and_summarize():
   assert evaluation['pass@1'] == pytest.approx((0 + 0.5) / 2) and evaluation['pass@2'] == pytest.approx(0.5)
   assert evaluation['stages'] == stats['stages'] and not math.isnan(evaluation['mean_reward'])
   # 6 samples per task (task 0: 1 correct, task 1: 4): pass@k for k = 1, 2, 4 and 6, each the mean over tasks.
-  rows = [dict(reward=1.0 if c else 0.0, stage='correct' if c else 'compile_error') for c in [1] + [0] * 5 + [1] * 4 + [0] * 2]
+  rows = [dict(reward=1.0 if c else 0.0, stage='correct' if c else 'compile_error')
+          for c in [1] + [0] * 5 + [1] * 4 + [0] * 2]
   curve = {k: v for k, v in selection.summarize(2, rows, 6).items() if k.startswith('pass@')}
   assert list(curve) == ['pass@1', 'pass@2', 'pass@4', 'pass@6']
   for key, value in curve.items():
