@@ -22,7 +22,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Held-out tasks for choosing the best cycle; '' = split `eval_fraction` off `prompts`.
   c.eval_prompts = ''
   c.eval_fraction = 0.2
-  # More training tasks, never held out: '' none, 'easy' (raftjax.families: 31 generated stdin/stdout tasks
+  # More training tasks, never held out: '' none, 'easy' (raftjax.data.families: 31 generated stdin/stdout tasks
   # with reference solutions, one expression or loop each), or a task file's path.
   c.extra_train_prompts = ''
   c.seed = 0
@@ -109,7 +109,7 @@ def get_config() -> ml_collections.ConfigDict:
   # attention and the element-wise ops are recomputed), 'full' (only its input). With 'dots' this run's
   # step holds 3.1 GiB of temporaries, the unrolled step without remat held 7.4 (BENCHMARKS.md).
   c.training.remat = 'dots'
-  # The loss (raftjax/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp' (RAFT++:
+  # The loss (raftjax/train/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp' (RAFT++:
   # importance-weighted and clipped; give it several epochs) | 'reinforce_rej' (policy gradient with a
   # per-prompt baseline) | 'grpo' (group-normalised advantages).
   c.training.objective = 'sft'

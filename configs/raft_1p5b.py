@@ -10,7 +10,7 @@ Mesh (data = the rest, fsdp 1, tensor 2): 2 KV heads, so `tensor` above 2 would 
 Not run on a TPU here. What XLA:TPU says when compiling its programs for a v2-8 (compiler predictions, not
 measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
-  python -m raftjax.aot --config=configs/raft_1p5b.py --model=qwen2.5-coder-1.5b --topology=v2-8
+  python -m raftjax.tools.aot --config=configs/raft_1p5b.py --model=qwen2.5-coder-1.5b --topology=v2-8
 
   v2-8 (8 TensorCores x 8 GB), mesh (4, 1, 2); GiB per core, compile time, XLA's optimal_seconds:
     prefill  16 prompts x 256 tokens   2.05 of 7.45 GiB (weights 1.44, adapters+Adam 0.04, KV 0.44)   27 s

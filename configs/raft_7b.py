@@ -8,7 +8,7 @@ MLP 18944, vocab 152064) in bfloat16, layers scanned, remat 'dots', mesh (data =
 Not run on a TPU here. What XLA:TPU says when compiling its programs for the slice (compiler predictions,
 not measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
-  python -m raftjax.aot --config=configs/raft_7b.py --model=qwen2.5-coder-7b --topology=v5e-8
+  python -m raftjax.tools.aot --config=configs/raft_7b.py --model=qwen2.5-coder-7b --topology=v5e-8
 
   v5e-8 (8 chips x 16.0 GiB), mesh (2, 1, 4); GiB per chip, compile time, XLA's optimal_seconds:
     prefill  16 prompts x 256 tokens   4.56 GiB (weights 3.55, adapters+Adam 0.07, KV cache 0.88)   47 s

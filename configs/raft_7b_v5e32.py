@@ -10,7 +10,7 @@ packed rows of 1024 tokens per optimizer step (the rows of a micro-batch divide 
 Not run on a TPU here. The mesh is the best predicted cycle of those tried; what XLA:TPU says for each
 (compiler predictions, not measurements; libtpu 0.0.42, compiled on a 2-core AMD EPYC without a TPU):
 
-  python -m raftjax.aot --config=configs/raft_7b_v5e32.py --model=qwen2.5-coder-7b --topology=v5e-32
+  python -m raftjax.tools.aot --config=configs/raft_7b_v5e32.py --model=qwen2.5-coder-7b --topology=v5e-32
 
   mesh (data, fsdp, tensor)     GiB per chip of 16.0      decode step    train step         a cycle
                                 prefill  decode  train    (512 rows)     (16 x 1024 tok.)

@@ -1,8 +1,8 @@
 """Teaching the answer, not the prompt: configs/sweep_efficacy.py's `all` variant plus one lever that acts on
 the answers. Compare with that sweep's `all` runs (same seeds; order: seed 0 of each, then seed 1):
 
-  python -m raftjax.sweep --config=configs/raft.py --sweep=configs/sweep_answers.py --output=runs/answers
-  python -m raftjax.report --compare=runs/efficacy/all/seed_0,runs/answers/demos/seed_0,...
+  python -m raftjax.tools.sweep --config=configs/raft.py --sweep=configs/sweep_answers.py --output=runs/answers
+  python -m raftjax.tools.report --compare=runs/efficacy/all/seed_0,runs/answers/demos/seed_0,...
 
 In `all`, no sampled program that reads input was ever correct, and most kept samples of the last cycle
 (threshold 0.7) run and print the wrong thing, half of them after a prompt such as "Enter a number: ".
@@ -17,7 +17,7 @@ The variants:
 
 import os
 
-from raftjax import sweep
+from raftjax.tools import sweep
 
 
 def get_sweep():

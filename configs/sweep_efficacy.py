@@ -2,8 +2,8 @@
 one at a time and all together, two seeds each, at the default run's scale (3 cycles of 24 prompts x 4
 samples), with pass@1 / pass@4 at temperature 0.7 on the built-in held-out split after every cycle.
 
-  python -m raftjax.sweep --config=configs/raft.py --sweep=configs/sweep_efficacy.py --output=runs/efficacy
-  python -m raftjax.report --compare=runs/efficacy
+  python -m raftjax.tools.sweep --config=configs/raft.py --sweep=configs/sweep_efficacy.py --output=runs/efficacy
+  python -m raftjax.tools.report --compare=runs/efficacy
 
 The second held-out set (raftjax/data/heldout_beginner.jsonl, never trained on, never used to choose) is
 each run's transfer set: evaluated on the base model and after the last cycle, 4 samples per task at 0.7

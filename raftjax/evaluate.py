@@ -1,36 +1,24 @@
-"""Compile rate, pass rate and pass@k of a model on a task set, with the RAFT verifier.
+"""Held-out evaluation, the same for every stage (SFT epochs, RAFT cycles, `tools.evaluate`): sample,
+verify with programs run, and summarize.
 
-  python -m raftjax.evaluate --config=configs/raft.py --checkpoint=runs/raft/cycle_3
-  python -m raftjax.evaluate --config=configs/raft.py --checkpoint=base [--split=all | --tasks=FILE]
-      [--samples=FILE]  (every sample, one JSON line each: task, completion, stage, reward, tokens, ...)
-
-`--checkpoint=base` evaluates `config.sft_checkpoint` itself; a directory evaluates a raftjax cycle
-(`cycle_N` or `cycle_N/checkpoint`). Tasks: by default the held-out tasks of the run the config describes
-(`eval_prompts`, or the `eval_fraction` split of `prompts` with the same seed: the tasks the loop evaluated
-and never trained on), so the numbers compare with `training_log.json`; `--split=train` or `all` takes the
-config's training tasks or every task of `prompts`, `--tasks=FILE` another task file. What is evaluated is
-printed and recorded in the output.
-
-Programs are always run (the full reward ladder), whatever the curriculum used for training. Samples:
-`evaluation.samples_per_prompt` per task at `evaluation.temperature`; pass@k is the unbiased estimator
-(`selection.pass_at_k`) averaged over tasks, for k = 1, 2, 4, ... up to the samples per task; `solved`
-lists the tasks with at least one correct sample.
+Programs are always run (the full reward ladder), whatever the curriculum used for training. pass@k is the
+unbiased estimator (`rl.selection.pass_at_k`) averaged over tasks, for k = 1, 2, 4, ... up to the samples
+per task; `solved` lists the tasks with at least one correct sample.
 """
 
 import dataclasses
-import json
-import sys
 
-from raftjax import distributed
-from raftjax import sample as sample_lib
-from raftjax import selection
-from raftjax import verify
+from raftjax import rows as rows_lib
+from raftjax.config import VerifierConfig
+from raftjax.generate import sampler as sample_lib
+from raftjax.model import distributed
+from raftjax.rl import selection
+from raftjax.verifier.pool import Verifier
 
 
-def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, cfg: verify.VerifierConfig,
-             tasks: list[dict], samples_per_prompt: int, seed: int) -> tuple[dict, list[dict]]:
-  """(metrics, per-sample rows) of `model` on `tasks`, verified with `cfg` with programs run. A row holds the
-  sample (`sample.Sample`'s fields: tokens, per-token log-probs, entropy, ...), its reward and its stage.
+def evaluate(model, sampler: sample_lib.Sampler, verifier: Verifier, cfg: VerifierConfig,
+             tasks: list[dict], samples_per_prompt: int, seed: int) -> tuple[dict, list[rows_lib.SampleRow]]:
+  """(metrics, per-sample rows) of `model` on `tasks`, verified with `cfg` with programs run.
 
   Each process verifies the samples it holds; every process gets all rows and the same metrics.
   """
@@ -39,61 +27,6 @@ def evaluate(model, sampler: sample_lib.Sampler, verifier: verify.Verifier, cfg:
   held = [i for i, s in enumerate(samples) if s is not None]
   results = verifier.verify_batch([tasks[i // n] for i in held], [samples[i].completion for i in held],
                                   dataclasses.replace(cfg, run_after_compile=True))
-  rows = distributed.gather_rows({
-      i: dict(prompt_id=tasks[i // n]['id'], sample_index=i % n, **dataclasses.asdict(samples[i]),
-              reward=r['reward'], stage=r['stage']) for i, r in zip(held, results)})
+  rows = distributed.gather_rows({i: rows_lib.sample_row(tasks[i // n]['id'], i % n, samples[i], r)
+                                  for i, r in zip(held, results)})
   return selection.summarize(len(tasks), rows, n), rows
-
-
-def main(argv) -> None:
-  from absl import app, flags
-
-  from raftjax import checkpoint
-  from raftjax import config as config_lib
-  from raftjax import mesh as mesh_lib
-  from raftjax import rundir
-  from raftjax import tasks as tasks_lib
-
-  if len(argv) > 1:
-    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  config, f = flags.FLAGS.config, flags.FLAGS
-  config_lib.check(config)
-  if f.tasks:
-    tasks, described = tasks_lib.load_tasks(f.tasks), f.tasks
-  elif f.split == 'all':
-    tasks, described = tasks_lib.load_tasks(config.prompts or None), f'all of {config.prompts or "the built-in task set"}'
-  else:
-    train_tasks, eval_tasks, split = config_lib.task_split(config)
-    tasks = eval_tasks if f.split == 'held_out' else train_tasks
-    described = f"{f.split.replace('_', '-')} tasks of {split}"
-  if not tasks:
-    raise app.UsageError(f'no tasks to evaluate in the {described}')
-  print(f'evaluating {len(tasks)} tasks: {described}', file=sys.stderr)
-  cycle = config_lib.for_cycle(config, 1)
-  mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  source = config.sft_checkpoint if f.checkpoint == 'base' else f.checkpoint
-  model, tokenizer, _ = checkpoint.load(source, mesh, None, **config_lib.model_overrides(config))
-  sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, cycle.generation))
-  with verify.Verifier(cycle.verifier) as verifier:
-    metrics, rows = evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,
-                             config.seed)
-  if f.samples and distributed.is_main():
-    rundir.write_jsonl(f.samples, rows)
-  solved = sorted({r['prompt_id'] for r in rows if r['stage'] == 'correct'})
-  json.dump(dict(checkpoint=f.checkpoint, tasks=described, **metrics, solved=solved), sys.stdout, indent=2)
-  print()
-
-
-if __name__ == '__main__':
-  from absl import app, flags
-  from ml_collections import config_flags
-
-  from raftjax import config as config_lib
-
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
-  flags.DEFINE_string('checkpoint', 'base', "'base' (config.sft_checkpoint) or a raftjax cycle directory")
-  flags.DEFINE_enum('split', 'held_out', ['held_out', 'train', 'all'],
-                    "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks")
-  flags.DEFINE_string('tasks', '', 'a task file to evaluate instead (overrides --split)')
-  flags.DEFINE_string('samples', '', 'write every sample with its stage and reward to this JSONL file')
-  app.run(main, flags_parser=config_lib.parse_flags)

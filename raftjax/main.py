@@ -1,9 +1,9 @@
 """Runs a RAFT job: python -m raftjax.main --config=configs/raft.py [--config.raft.num_cycles=5 ...].
 
 The config file's values are the defaults; `--config.a.b=value` overrides win. Rerunning the same command
-after an interruption resumes it (see `raftjax.raft`).
+after an interruption resumes it (see `raftjax.rl.loop`).
 
-Several processes (one program over all their devices, see `raftjax.distributed` and launch/): on a Cloud
+Several processes (one program over all their devices, see `raftjax.model.distributed` and launch/): on a Cloud
 TPU VM or under SLURM nothing is added; elsewhere every process gets --coordinator_address=HOST:PORT
 --num_processes=N --process_id=I (launch/local.sh does this for N processes on one machine).
 """
@@ -14,7 +14,8 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from raftjax import config as config_lib
-from raftjax import distributed, raft
+from raftjax.model import distributed
+from raftjax.rl import loop as raft
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
 _COORDINATOR = flags.DEFINE_string('coordinator_address', '', 'HOST:PORT of process 0 in a multi-process run')

@@ -3,7 +3,7 @@
   <output_dir>/
     cycle_N/samples.jsonl     every sample of cycle N, streamed as verified (a kill may cut the last line)
     cycle_N/kept.jsonl        the samples trained on
-    cycle_N/checkpoint/       Orbax (raftjax.checkpoint)
+    cycle_N/checkpoint/       Orbax (raftjax.model.checkpoint)
     cycle_N/stats.json        written last: a cycle with stats.json is finished
     cycle_K_final/            a copy of the best cycle (`best_cycle`)
     training_log.json         config, base-model evaluation, every finished cycle's stats, best cycle, stop reason
@@ -174,7 +174,7 @@ def write_json(path: str, obj) -> None:
 
 @dataclasses.dataclass
 class Run:
-  """A run as its files show it, finished or still running (what `raftjax.report` and the notebook read)."""
+  """A run as its files show it, finished or still running (what `raftjax.tools.report` and the notebook read)."""
   workdir: str
   log: dict  # training_log.json ({} if not written yet)
   cycles: list[dict]  # stats.json of every finished cycle, by cycle number

@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 import helpers  # noqa: E402
 import tiny  # noqa: E402
-from raftjax import mesh as mesh_lib  # noqa: E402
+from raftjax.model import mesh as mesh_lib  # noqa: E402
 
 
 @pytest.fixture(scope='session')
@@ -39,7 +39,7 @@ def tiny_dir(tmp_path_factory) -> str:
 @pytest.fixture(scope='session')
 def tiny_run(tiny_dir, tmp_path_factory) -> str:
   """The output_dir of a finished two-cycle RAFT run of the tiny model (about a minute)."""
-  from raftjax import raft
+  from raftjax.rl import loop as raft
 
   out = str(tmp_path_factory.mktemp('tinyrun') / 'run')
   raft.run(helpers.tiny_config(tiny_dir, out))

@@ -71,7 +71,7 @@ def saved_params(directory: str) -> dict:
   """The saved trainable params of an Orbax cycle checkpoint as numpy arrays, whoever wrote them."""
   import orbax.checkpoint as ocp
 
-  from raftjax import checkpoint as ckpt
+  from raftjax.model import checkpoint as ckpt
 
   path = os.path.join(directory, str(ckpt.finished_step(directory)), 'params')
   checkpointer = ocp.PyTreeCheckpointer()
@@ -84,7 +84,7 @@ def misjudged_references(tasks: list[dict], solutions) -> tuple[list, list]:
   """Verifies each task's reference solution `solutions/<id>.c` and wrong variant `<id>.wrong.c` (where there
   is one) in one batch with the real verifier. Returns the references that did not get reward 1.0 and the
   wrong variants that did not compile, exit 0 and fail a test, as (id, reward, stage, detail) rows."""
-  from raftjax import verify
+  from raftjax.verifier import program as verify
 
   batch, completions, labels = [], [], []
   for task in tasks:

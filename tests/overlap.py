@@ -1,5 +1,5 @@
 """Whether two task sets overlap, for keeping training tasks apart from held-out ones
-(test_heldout_set.py: the built-in set vs heldout_beginner; test_families.py: raftjax.families vs both).
+(test_heldout_set.py: the built-in set vs heldout_beginner; test_families.py: raftjax.data.families vs both).
 
 Prompt similarity: Jaccard similarity of the sets of words (lowercase letters and digits) that name the
 problem. Words found in at least a quarter of either set's prompts are the shared template ("write a
@@ -54,7 +54,7 @@ def closest_pairs(heldout, training, n=10):
 
 def _contained(a: dict, b: dict) -> bool:
   """Whether every test of task `a` is a test of task `b` (outputs compared as the verifier does)."""
-  from raftjax import verify  # pylint: disable=g-import-not-at-top
+  from raftjax.verifier import program as verify  # pylint: disable=g-import-not-at-top
 
   return all(any(x['stdin'] == y['stdin'] and verify.outputs_match(y['stdout'].encode(), x['stdout'])
                  for y in b['tests']) for x in a['tests'])
@@ -79,7 +79,7 @@ def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
 
 def _passes(exe: pathlib.Path, task: dict) -> bool:
   """Whether `exe` passes every test of `task` (as the verifier compares outputs)."""
-  from raftjax import verify  # pylint: disable=g-import-not-at-top
+  from raftjax.verifier import program as verify  # pylint: disable=g-import-not-at-top
 
   for test in task['tests']:
     try:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from raftjax import sandbox
+from raftjax.verifier import sandbox
 
 ROOT = os.geteuid() == 0
 BEST = sandbox.best_isolation()

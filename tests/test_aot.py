@@ -1,4 +1,4 @@
-"""raftjax.aot against the TPU compiler itself: libtpu compiles the tiny model's cycle for a v5e slice
+"""raftjax.tools.aot against the TPU compiler itself: libtpu compiles the tiny model's cycle for a v5e slice
 described by `jax.experimental.topologies` (no TPU needed), on the mesh the tests use (data 4 x tensor 2)."""
 
 import dataclasses
@@ -9,11 +9,11 @@ import sys
 import pytest
 
 from helpers import REPO, tiny_config
-from raftjax import aot
-from raftjax import mesh as mesh_lib
-from raftjax import raft
-from raftjax import sample as sample_lib
-from raftjax.model import cache_bytes
+from raftjax.tools import aot
+from raftjax.model import mesh as mesh_lib
+from raftjax.rl import loop as raft
+from raftjax.generate import sampler as sample_lib
+from raftjax.model.llama import cache_bytes
 
 # libtpu ships for x86_64 Linux only (the `tpu` extra installs it there); CI is such a machine.
 pytest.importorskip('libtpu', reason='libtpu (the tpu extra) is not installed on this platform')
@@ -124,7 +124,7 @@ def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
   config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\nimport helpers\n\n'
                          f'def get_config():\n  c = helpers.tiny_config({tiny_dir!r}, "unused")\n'
                          '  c.mesh.shape = (4, 1, 2)\n  return c\n')
-  out = subprocess.run([sys.executable, '-m', 'raftjax.aot', f'--config={config_file}', '--topology=v5e-8',
+  out = subprocess.run([sys.executable, '-m', 'raftjax.tools.aot', f'--config={config_file}', '--topology=v5e-8',
                         '--config.generation.batch_size=150000', '--config.generation.max_new_tokens=400'],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
   assert out.returncode == 1, out.stderr[-2000:]

@@ -1,12 +1,12 @@
-"""The reward-hacking checks (raftjax.audit): no false alarm on the reference solutions of both task sets,
+"""The reward-hacking checks (raftjax.tools.audit): no false alarm on the reference solutions of both task sets,
 the prompt-printing wrong variant caught, and each check on programs written to trip it or not."""
 
 import pathlib
 
 import pytest
 
-from raftjax import audit
-from raftjax import tasks as tasks_lib
+from raftjax.tools import audit
+from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETS = [(None, ROOT / 'tests' / 'data' / 'solutions'),

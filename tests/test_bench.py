@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from helpers import REPO
-from raftjax import bench
+from raftjax.bench import __main__ as bench
 
 
 @pytest.fixture(scope='module')

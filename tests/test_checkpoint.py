@@ -8,9 +8,9 @@ import pytest
 from flax import nnx
 
 from helpers import saved_params
-from raftjax import checkpoint as ckpt
-from raftjax import weights
-from raftjax.model import add_lora
+from raftjax.model import checkpoint as ckpt
+from raftjax.model import weights
+from raftjax.model.lora import add_lora
 
 LORA = dict(rank=4, alpha=8.0, targets=['q_proj', 'down_proj'])
 

@@ -15,8 +15,8 @@ from configs import raft as raft_config
 from configs import raft_7b
 from helpers import REPO
 from raftjax import config as config_lib
-from raftjax import verify
-from raftjax.model import Linear, Llama, ModelConfig
+from raftjax.verifier import program as verify
+from raftjax.model.llama import Linear, Llama, ModelConfig
 
 
 def _main(*flags):

@@ -9,12 +9,12 @@ import sys
 
 import tiny
 from helpers import REPO, tiny_config
-from raftjax import checkpoint as ckpt
+from raftjax.model import checkpoint as ckpt
 from raftjax import config as config_lib
 from raftjax import evaluate
 from raftjax import rundir
-from raftjax import sample as sample_lib
-from raftjax import verify
+from raftjax.generate import sampler as sample_lib
+from raftjax.verifier import program as verify
 
 
 def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp_path):
@@ -38,7 +38,7 @@ def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_
   config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
                          'from helpers import tiny_config\n\n'
                          f'def get_config():\n  return tiny_config({tiny_dir!r}, {tiny_run!r})\n')
-  out = subprocess.run([sys.executable, '-m', 'raftjax.evaluate', f'--config={config_file}',
+  out = subprocess.run([sys.executable, '-m', 'raftjax.tools.evaluate', f'--config={config_file}',
                         f'--checkpoint={tiny_run}/cycle_2', f'--samples={tmp_path}/samples.jsonl'],
                        cwd=REPO, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, JAX_PLATFORMS='cpu'))

@@ -13,10 +13,10 @@ import torch
 import transformers
 from flax import nnx
 
-from raftjax import checkpoint as ckpt
-from raftjax import export
-from raftjax.model import add_lora
-from raftjax import weights
+from raftjax.model import checkpoint as ckpt
+from raftjax.tools import export
+from raftjax.model.lora import add_lora
+from raftjax.model import weights
 from helpers import TINY_HF, save_random_hf_model
 
 PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
@@ -160,7 +160,7 @@ def test_adapter_export_loads_in_peft(lora_cycle, tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-  return subprocess.run([sys.executable, '-m', 'raftjax.export', *args], capture_output=True, text=True,
+  return subprocess.run([sys.executable, '-m', 'raftjax.tools.export', *args], capture_output=True, text=True,
                         env=dict(os.environ, JAX_PLATFORMS='cpu'), timeout=300)
 
 

@@ -1,4 +1,4 @@
-"""The generated easy training tasks (raftjax.families): every reference solution proves its task's tests
+"""The generated easy training tasks (raftjax.data.families): every reference solution proves its task's tests
 with the real verifier, a reference that prints a prompt first is refused, and no family task comes near a
 held-out task (built-in split or heldout_beginner; tests/overlap.py)."""
 
@@ -12,8 +12,8 @@ import pytest
 import overlap
 from configs import raft as raft_config
 from raftjax import config as config_lib
-from raftjax import families
-from raftjax import tasks as tasks_lib
+from raftjax.data import families
+from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 needs_gcc = pytest.mark.skipif(shutil.which('gcc') is None, reason='needs gcc')
@@ -56,7 +56,7 @@ def test_references_compile_without_warnings(easy, tmp_path):
 
 @needs_gcc
 def test_references_get_1_and_a_printed_prompt_fails(easy):
-  from raftjax import verify
+  from raftjax.verifier import program as verify
 
   def with_prompt(code):  # the failure the contract sentence is about: a prompt before reading
     return code.replace('  if (scanf(', '  printf("Enter a value: ");\n  if (scanf(', 1)

@@ -1,5 +1,5 @@
 """Which prompts a cycle drops and refills from, the advantages of the policy-gradient objectives, the
-signals of a cycle's samples (raftjax.selection), and the config keys of the variants (raftjax.config)."""
+signals of a cycle's samples (raftjax.rl.selection), and the config keys of the variants (raftjax.config)."""
 
 import dataclasses
 
@@ -8,7 +8,7 @@ import pytest
 
 from configs import raft as raft_config
 from raftjax import config as config_lib
-from raftjax import selection
+from raftjax.rl import selection
 from raftjax.config import RaftConfig
 
 

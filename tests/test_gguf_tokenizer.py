@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-from raftjax import gguf_tokenizer, weights
+from raftjax.model import tokenizer as gguf_tokenizer
+from raftjax.model import weights
 
 TEXTS = [
     '#include <stdio.h>\n\nint main(void) {\n    printf("Hello, World!\\n");\n    return 0;\n}\n',

@@ -20,7 +20,7 @@ import pytest
 
 import overlap
 from helpers import misjudged_references
-from raftjax import tasks as tasks_lib
+from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl'
@@ -75,7 +75,7 @@ def test_no_config_trains_or_selects_on_the_heldout_set():
   import importlib.util
 
   from configs import raft as raft_config
-  from raftjax import sweep
+  from raftjax.tools import sweep
 
   configs = []
   for path in sorted((ROOT / 'configs').glob('*.py')):

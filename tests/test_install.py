@@ -78,26 +78,26 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
 
   # raftjax.evaluate evaluates the run's held-out split by default: the numbers of training_log.json.
   cycle = os.path.join(out_dir, 'cycle_1')
-  evaluated = _shell(f'python -m raftjax.evaluate --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env)
+  evaluated = _shell(f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env)
   assert 'evaluating 7 tasks: held-out tasks of the built-in task set split by eval_fraction 0.05, seed 0' \
       in evaluated.stderr
   metrics = json.loads(evaluated.stdout[evaluated.stdout.index('{'):])
   for key in ('num_tasks', 'compile_rate', 'pass_rate', 'mean_reward', 'stages'):
     assert metrics[key] == log['cycles'][0]['eval'][key], key
-  everything = _shell(f'python -m raftjax.evaluate --config=configs/raft.py {overrides} --checkpoint=base --split=all '
+  everything = _shell(f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint=base --split=all '
                       '--config.generation.max_new_tokens=8', repo, env)
   assert 'evaluating 137 tasks: all of the built-in task set' in everything.stderr
 
   # The other user commands, on this run, without torch.
-  _shell(f'python -m raftjax.export --checkpoint={cycle}_final --output={tmp_path}/adapter', repo, env)
+  _shell(f'python -m raftjax.tools.export --checkpoint={cycle}_final --output={tmp_path}/adapter', repo, env)
   assert os.path.isfile(os.path.join(tmp_path, 'adapter', 'adapter_model.safetensors'))
-  _shell(f'python -m raftjax.report --workdir={out_dir}', repo, env)
+  _shell(f'python -m raftjax.tools.report --workdir={out_dir}', repo, env)
   assert os.path.isfile(os.path.join(out_dir, 'report', 'report.md'))
-  _shell(f'python -m raftjax.verify --input={cycle}/samples.jsonl --output={tmp_path}/rewards.jsonl '
+  _shell(f'python -m raftjax.tools.verify --input={cycle}/samples.jsonl --output={tmp_path}/rewards.jsonl '
          '--run_after_compile', repo, env)
   with open(tmp_path / 'tasks.jsonl', 'w') as f:
     f.write(json.dumps({'id': 'hi', 'prompt': 'Write a C program that prints hi.'}) + '\n')
-  _shell(f'python -m raftjax.sample --config=configs/raft.py --config.prompts={tmp_path}/tasks.jsonl '
+  _shell(f'python -m raftjax.tools.sample --config=configs/raft.py --config.prompts={tmp_path}/tasks.jsonl '
          f'--config.generation.max_new_tokens=16 --output={tmp_path}/sampled.jsonl', repo, env)
   with open(tmp_path / 'sampled.jsonl') as f:
     assert len(f.readlines()) == 4  # samples_per_prompt of the config file

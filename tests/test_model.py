@@ -16,8 +16,9 @@ import transformers
 from flax import nnx
 
 from raftjax import config as config_lib
-from raftjax import weights
-from raftjax.model import REMAT_POLICIES, add_lora, init_cache
+from raftjax.model import weights
+from raftjax.model.llama import REMAT_POLICIES, init_cache
+from raftjax.model.lora import add_lora
 from helpers import TINY_HF, save_random_hf_model
 
 CASES = {
@@ -174,7 +175,7 @@ def test_smollm2_load_holds_one_copy_plus_one_tensor(scan):
   also when each layer's tensor is written into its slice of a scanned stack."""
   script = textwrap.dedent(r'''
       import json, os, re, sys, jax
-      from raftjax import weights
+      from raftjax.model import weights
       from gguf import GGUFReader
       path = weights.resolve(weights.SMOLLM2)
       reader = GGUFReader(path)

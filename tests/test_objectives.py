@@ -1,6 +1,6 @@
-"""The training objectives (raftjax.objectives): each loss and its gradient against NumPy, sft unchanged,
+"""The training objectives (raftjax.train.objectives): each loss and its gradient against NumPy, sft unchanged,
 which policy's log-probabilities the sampler records, and the entropy and KL estimators against exact
-values on a tiny model (raftjax.signals)."""
+values on a tiny model (raftjax.rl.diagnostics)."""
 
 import itertools
 
@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax import mesh as mesh_lib
-from raftjax import objectives
-from raftjax import sample as sample_lib
-from raftjax import signals
-from raftjax import train
+from raftjax.model import mesh as mesh_lib
+from raftjax.train import objectives
+from raftjax.generate import sampler as sample_lib
+from raftjax.rl import diagnostics as signals
+from raftjax.train import trainer as train
 from raftjax.config import SamplingConfig, TrainConfig
-from raftjax.model import LoRA, Llama, ModelConfig, add_lora
+from raftjax.model.llama import Llama, ModelConfig
+from raftjax.model.lora import LoRA, add_lora
 
 TINY = ModelConfig(vocab_size=48, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=4, num_kv_heads=2,
                    head_dim=8, max_position_embeddings=64)
@@ -182,7 +183,7 @@ def test_a_policy_gradient_step_compiles_once_per_run(mesh1, monkeypatch):
 
 
 def _todays_train_step(model, optimizer, micro, learning_rate):
-  """raftjax.train.train_step as of commit ccc4923 (before the objectives), verbatim but for the name."""
+  """raftjax.train.trainer.train_step as of commit ccc4923 (before the objectives), verbatim but for the name."""
   graphdef, params, rngs, rest = nnx.split(model, optimizer.wrt, nnx.RngState, ...)
 
   def loss_fn(params, rngs, mb):
@@ -257,7 +258,7 @@ def test_sampler_records_the_temperature_1_policy_not_the_sampling_distribution(
 
 def test_kl_and_entropy_estimators_are_exact_in_expectation(mesh1):
   """On a 6-token vocabulary, every 3-token completion is enumerated: the expectation under the policy of
-  the k3 sum (raftjax.signals) is the exact sequence KL(policy || base), the expectation of the per-position
+  the k3 sum (raftjax.rl.diagnostics) is the exact sequence KL(policy || base), the expectation of the per-position
   entropies (sample.entropy) is the exact sequence entropy, and the base log-probs are those of the model
   without adapters."""
   vocab, length, prompt = 6, 3, [1, 4]

@@ -14,8 +14,9 @@ from flax import nnx
 
 import tiny
 from helpers import REPO, read_jsonl, saved_params, tiny_config
-from raftjax import checkpoint as ckpt
-from raftjax import raft, weights
+from raftjax.model import checkpoint as ckpt
+from raftjax.rl import loop as raft
+from raftjax.model import weights
 
 
 def _load_cycle(cycle_dir: str):

@@ -12,7 +12,7 @@ from PIL import Image
 from tensorboardX.proto import event_pb2
 
 from helpers import REPO
-from raftjax import report
+from raftjax.tools import report
 from raftjax.metrics import MetricsWriter
 
 
@@ -111,7 +111,7 @@ def test_metrics_disabled_writes_nothing(tmp_path):
 
 def test_report_on_a_finished_run(run_dir, tmp_path):
   out = tmp_path / 'report'
-  proc = subprocess.run([sys.executable, '-m', 'raftjax.report', f'--workdir={run_dir}', f'--output={out}'],
+  proc = subprocess.run([sys.executable, '-m', 'raftjax.tools.report', f'--workdir={run_dir}', f'--output={out}'],
                         cwd=REPO, capture_output=True, text=True, timeout=120)
   assert proc.returncode == 0, proc.stderr
   with open(os.path.join(run_dir, 'training_log.json')) as f:
@@ -159,7 +159,7 @@ def test_report_of_a_run_in_progress_leaves_out_unfinished_cycles(run_dir, tmp_p
 def test_report_without_a_run_names_the_directory(tmp_path):
   with pytest.raises(FileNotFoundError, match=str(tmp_path)):
     report.load_run(str(tmp_path))
-  proc = subprocess.run([sys.executable, '-m', 'raftjax.report', f'--workdir={tmp_path}/nothing'], cwd=REPO,
+  proc = subprocess.run([sys.executable, '-m', 'raftjax.tools.report', f'--workdir={tmp_path}/nothing'], cwd=REPO,
                         capture_output=True, text=True, timeout=120)
   assert proc.returncode != 0 and f'{tmp_path}/nothing: no raftjax run here' in proc.stderr
   assert 'Traceback' not in proc.stderr
@@ -179,7 +179,8 @@ def test_first_error_groups_like_errors():
 def test_reward_hacking_checks_cover_the_extra_training_tasks(tmp_path):
   """Kept samples of `extra_train_prompts` tasks are audited too: a reference program is clean, the same
   program printing a prompt first is flagged; a demonstration (stage 'reference') is not a sample."""
-  from raftjax import families, rundir
+  from raftjax.data import families
+  from raftjax import rundir
 
   easy = families.tasks()[:2]
   chatty = easy[1]['reference'].replace('int main(void) {', 'int main(void) {\n  printf("Enter: ");')

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax import mesh as mesh_lib
-from raftjax import sample as sample_lib
-from raftjax.model import Llama, ModelConfig
-from raftjax.sample import Sampler, SamplingConfig, format_prompt, sample_logits
+from raftjax.model import mesh as mesh_lib
+from raftjax.generate import sampler as sample_lib
+from raftjax.model.llama import Llama, ModelConfig
+from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
 
 TINY = ModelConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=4, num_kv_heads=2,
                    head_dim=8, rope_theta=10_000.0)

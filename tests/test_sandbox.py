@@ -26,8 +26,8 @@ import pytest
 
 from procs import BEST, LEVELS, NS, ROOT, alive, assert_nothing_left, cmdline, descendants
 from procs import level_for_verify  # noqa: F401 (a fixture)
-from raftjax import sandbox
-from raftjax import verify as V
+from raftjax.verifier import sandbox
+from raftjax.verifier import program as V
 
 ENV = {'PATH': '/usr/bin:/bin'}
 LIMITS = sandbox.Limits(wall_s=1.0)

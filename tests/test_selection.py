@@ -1,4 +1,4 @@
-"""Step 3 and the loop's other decisions (raftjax.selection): what trains, which prompts a cycle samples,
+"""Step 3 and the loop's other decisions (raftjax.rl.selection): what trains, which prompts a cycle samples,
 when to stop, and the statistics they are made from."""
 
 import math
@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from raftjax import selection, verify
+from raftjax.rl import selection
+from raftjax.verifier import program as verify
 from raftjax.config import RaftConfig
 
 

@@ -1,4 +1,4 @@
-"""The ablation runner (raftjax.sweep) and the comparison of variants (raftjax.compare): the grid, the
+"""The ablation runner (raftjax.tools.sweep) and the comparison of variants (raftjax.tools.compare): the grid, the
 runs' configs, a kill and a resume, and `report --compare` on unfinished and finished sweeps."""
 
 import json
@@ -11,7 +11,9 @@ import time
 import pytest
 
 from helpers import REPO, tiny_config
-from raftjax import compare, rundir, sweep
+from raftjax.tools import compare
+from raftjax import rundir
+from raftjax.tools import sweep
 
 
 def test_grid_is_every_combination_seed_major():
@@ -85,7 +87,7 @@ def test_runs_that_evaluate_the_base_alike_share_its_evaluation(tiny_dir, tmp_pa
 
 
 def _sweep(config_file, sweep_file, out) -> subprocess.Popen:
-  return subprocess.Popen([sys.executable, '-m', 'raftjax.sweep', f'--config={config_file}', f'--sweep={sweep_file}',
+  return subprocess.Popen([sys.executable, '-m', 'raftjax.tools.sweep', f'--config={config_file}', f'--sweep={sweep_file}',
                            f'--output={out}'], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           env=dict(os.environ, JAX_PLATFORMS='cpu'))
 
@@ -105,7 +107,7 @@ def _run_pids(directory: str) -> list[int]:
 
 
 def _report(*args) -> subprocess.CompletedProcess:
-  return subprocess.run([sys.executable, '-m', 'raftjax.report', *args], cwd=REPO, capture_output=True, text=True,
+  return subprocess.run([sys.executable, '-m', 'raftjax.tools.report', *args], cwd=REPO, capture_output=True, text=True,
                         timeout=300)
 
 

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from helpers import misjudged_references
-from raftjax import tasks as tasks_lib
+from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / 'tests' / 'data' / 'solutions'

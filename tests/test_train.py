@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax import train, weights
+from raftjax.train import trainer as train
+from raftjax.model import weights
 from raftjax.config import TrainConfig
-from raftjax.model import add_lora
+from raftjax.model.lora import add_lora
 
 
 def test_lora_training_moves_only_adapters_and_lowers_loss(tiny_dir, mesh1):

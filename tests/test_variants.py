@@ -10,10 +10,14 @@ import pytest
 from flax import nnx
 
 from helpers import read_jsonl, tiny_config
-from raftjax import checkpoint as ckpt
+from raftjax.model import checkpoint as ckpt
 from raftjax import config as config_lib
-from raftjax import raft, rundir, selection, train, weights
-from raftjax import sample as sample_lib
+from raftjax.rl import loop as raft
+from raftjax import rundir
+from raftjax.rl import selection
+from raftjax.train import trainer as train
+from raftjax.model import weights
+from raftjax.generate import sampler as sample_lib
 from raftjax.config import TrainConfig
 
 
@@ -175,7 +179,7 @@ def test_adaptive_rounds_cut_by_a_kill_resume_to_the_same_samples(adaptive_run, 
 def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tmp_path):
   """One cycle that runs programs, every task with a reference: those without a correct sample train on
   it too, as the tokens of "```c ... ```" and eos; the references pass the real verifier."""
-  from raftjax import verify
+  from raftjax.verifier import program as verify
   from tiny import TASKS
 
   references = {'hello': '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',

@@ -18,8 +18,8 @@ import time
 import pytest
 
 from raftjax import rundir
-from raftjax import sandbox
-from raftjax import verify as V
+from raftjax.verifier import sandbox
+from raftjax.verifier import program as V
 import procs
 from procs import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
 
@@ -627,7 +627,7 @@ def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, ou
 
 
 def _cli(*args, **kw):
-  return subprocess.Popen([sys.executable, '-m', 'raftjax.verify', *args], cwd=REPO, stdout=subprocess.PIPE,
+  return subprocess.Popen([sys.executable, '-m', 'raftjax.tools.verify', *args], cwd=REPO, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -638,7 +638,7 @@ def test_cli_full_disk_is_one_line_and_leaves_nothing(tmp_path):
                              for i in range(100)))
   disk = tmp_path / 'disk'
   disk.mkdir()
-  script = (f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.verify --input {samples} '
+  script = (f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.tools.verify --input {samples} '
             f'--output {disk}/r.jsonl --num_workers 1; echo "rc=$?"; ls -A {disk}')
   proc = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], cwd=REPO,
                         capture_output=True, text=True, timeout=120)
@@ -742,7 +742,7 @@ def test_below_min_isolation_nothing_runs_and_the_error_says_how_to_opt_in(weake
 
 
 def test_the_level_is_logged_kept_and_used_by_every_worker(weaker_machine, caplog, tmp_path):
-  with caplog.at_level(logging.INFO, logger='raftjax.verify'):
+  with caplog.at_level(logging.INFO, logger='raftjax.verifier'):
     with V.Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
       assert v.isolation == weaker_machine
       code = '#include <stdio.h>\nint main(void) { puts(getenv("TMPDIR") ? "6" : "no"); return 0; }\n'

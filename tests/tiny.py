@@ -11,7 +11,7 @@ import os
 import torch
 import transformers
 
-from raftjax import weights
+from raftjax.model import weights
 
 TASKS = [
     dict(id='hello', prompt='Print hello.', tests=[dict(stdin='', stdout='hello\n')]),

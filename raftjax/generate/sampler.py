@@ -1,0 +1,354 @@
+"""Sampling completions from a raftjax model, on the device mesh.
+
+  sampler = Sampler(model, tokenizer, mesh, SamplingConfig(max_new_tokens=256, temperature=0.7, top_p=0.95))
+  prompts = [format_prompt(tokenizer, task['prompt']) for task in tasks]
+  samples = sampler.generate(model, prompts, samples_per_prompt=4, seed=0)   # prompt i sample j at i*4 + j
+
+How one call runs (per chunk of `batch_size` prompts):
+  1. prefill: every prompt is run ONCE, right-padded to a bucketed length; pad tokens get an
+     out-of-range position so their keys/values are never written. The prompt caches and last logits are
+     then repeated `samples_per_prompt` times along the batch axis and the cache padded to its full length.
+  2. decode: one jitted `lax.while_loop` samples a token per row and step, and runs the model on it at the
+     row's own position. It exits as soon as every row has finished (eos, a stop string, or
+     `max_new_tokens`). A finished row stops consuming: its later tokens are `pad`, its log-probs 0, and its
+     position is moved past the cache, so its cache writes are dropped.
+  3. host: tokens are detokenised; a stop string cuts the completion text (see `Sample`).
+
+Weights are a jit argument (`nnx.split` state), never a closure constant: updated LoRA weights each RAFT
+cycle reuse the compiled functions. Recompiles are bounded by bucketing: the prompt length is rounded up
+to a power of two (>= `min_prompt_bucket`), the cache length is that plus `max_new_tokens`, and the number
+of prompts in a chunk to a power of two (<= `batch_size`). `Sampler.compiles` counts traces.
+
+Randomness: sample j of prompt i (in the order of one `generate` call) draws from
+`fold_in(key(seed), i * samples_per_prompt + j)`, folded with the step number. A sample therefore does not
+depend on `batch_size`, on the other prompts of its chunk, or on how rows are spread over devices, except
+through floating point: XLA may sum a product of another shape in another order, and once a logit moves
+in its last bits a draw near a boundary can pick another token (SmolLM2's samples change when
+`batch_size` does; the tests check exact equality on a tiny model).
+"""
+
+import collections
+import logging
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+from jax.sharding import Mesh
+
+from raftjax.config import SamplingConfig
+from raftjax.generate.sampling import entropy, sample_logits, token_logprobs
+from raftjax.model import mesh as mesh_lib
+from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_bytes, cache_shape, init_cache
+from raftjax.model.tokenizer import format_prompt
+from raftjax.rows import Sample
+
+FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
+_EOS, _STOP, _LENGTH = 1, 2, 3
+
+
+class Decoded(NamedTuple):
+  """Device output of one decode call, rows [R] (pad rows included), M = max_new_tokens."""
+  tokens: jax.Array  # [R, M] int32, pad after a row's end
+  logprobs: jax.Array  # [R, M] float32, 0 after a row's end
+  entropies: jax.Array  # [R, M] float32: entropy of the temperature-1 distribution each token was drawn at
+  num_tokens: jax.Array  # [R] int32
+  finish: jax.Array  # [R] int32, index into FINISH_REASONS
+  steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
+  cache: tuple  # the final KV cache (returned so that the donated input buffer is reused in place)
+
+
+def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
+  """Logs the KV cache size of a call and raises MemoryError, with the numbers, if it cannot fit."""
+  total = cache_bytes(cfg, rows, length)
+  shape = cache_shape(cfg, rows, length)
+  shard = mesh_lib.array_sharding(shape, CACHE_AXES, mesh).shard_shape(shape)
+  device = mesh.devices.flat[0]
+  # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
+  need = total if device.platform == 'cpu' else total * math.prod(shard) // math.prod(shape)
+  free, source = mesh_lib.available_bytes(device)
+  logging.info('KV cache: %d rows x %d slots = %.3f GiB (%.3f GiB per device); %.3f GiB free (%s)', rows,
+               length, total / 2**30, need / 2**30, free / 2**30, source)
+  if need > free:
+    raise MemoryError(
+        f'KV cache for {rows} rows x {length} slots needs {need / 2**30:.3f} GiB ({need} bytes) per device '
+        f'but only {free / 2**30:.3f} GiB ({free} bytes) is free ({source}). Lower generation.batch_size, '
+        f'raft.samples_per_prompt or generation.max_new_tokens, or add devices to the data axes.')
+  return total
+
+
+# -------------------------------------------------------------------------------------------- sampler
+
+
+def prompt_bucket(length: int, minimum: int) -> int:
+  return max(minimum, 1 << max(length - 1, 0).bit_length())
+
+
+class _Loop(NamedTuple):
+  step: jax.Array  # [] tokens sampled so far per running row
+  token: jax.Array  # [R] last sampled token
+  done: jax.Array  # [R] bool
+  num: jax.Array  # [R] tokens generated
+  finish: jax.Array  # [R]
+  recent: jax.Array  # [R, L] last L tokens, to match stop token sequences on device
+  tokens: jax.Array  # [R, M]
+  logprobs: jax.Array  # [R, M]
+  entropies: jax.Array  # [R, M]
+  cache: tuple  # (k, v), each [layers, R, K, S, D]
+
+
+class Sampler:
+  """Generates samples from a `Llama` on `mesh`; see the module docstring."""
+
+  def __init__(self, model: Llama, tokenizer, mesh: Mesh, config: SamplingConfig,
+               eos_ids: Sequence[int] | None = None):
+    """`eos_ids` default to the tokenizer's eos token; () never stops on eos (benchmarks)."""
+    self.model_cfg: ModelConfig = model.cfg
+    self.graphdef = nnx.split(model)[0]
+    self.tokenizer = tokenizer
+    self.mesh = mesh
+    self.config = config
+    self.eos_ids = tuple(int(i) for i in ([tokenizer.eos_token_id] if eos_ids is None else eos_ids))
+    pad = tokenizer.pad_token_id
+    self.pad_id = int(pad if pad is not None else self.eos_ids[0] if self.eos_ids else 0)
+    # Rows are split over the data axes: their number is padded to a multiple of this.
+    self.data_size = math.prod(mesh.shape.get(a, 1) for a in mesh_lib.RULES['batch'])
+    # Stop strings are checked on the text after decoding (the authority), and on device as their
+    # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
+    seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
+    width = max((len(s) for s in seqs), default=0)
+    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(
+        len(seqs), width)
+    self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
+    self._prefill = jax.jit(self._prefill_fn, static_argnums=(0, 4, 5))
+    self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
+
+  # -------------------------------------------------------------------------------------- public API
+
+  def prompt_ids(self, prompt: str) -> list[int]:
+    """`format_prompt` with this sampler's tokenizer and system prompt."""
+    return format_prompt(self.tokenizer, prompt, self.config.system_prompt)
+
+  def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
+               seed: int) -> list[Sample | None]:
+    """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major.
+
+    In a multi-process run a sample is returned only by the process whose devices hold its row; the
+    others get None in its place (`raftjax.model.distributed.gather_rows` merges what every process made of
+    its own rows). In a single-process run nothing is None.
+    """
+    graphdef, state = self._split(model_or_state)
+    out, size = [], self.config.batch_size
+    for start in range(0, len(prompts), size):
+      chunk = prompts[start:start + size]
+      decoded = self._decode_chunk(graphdef, state, chunk, samples_per_prompt, seed, start * samples_per_prompt)
+      out.extend(self._finish(decoded, len(chunk) * samples_per_prompt))
+    return out
+
+  def decode(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
+             first_sample: int = 0) -> Decoded:
+    """Device-level generation for one chunk of prompts, all in one call; rows beyond len(prompts) * N are
+    padding. Sample j of prompt i draws from the key of sample first_sample + i * N + j."""
+    return self._decode_chunk(*self._split(model_or_state), prompts, samples_per_prompt, seed, first_sample)
+
+  @property
+  def num_compiles(self) -> int:
+    return sum(self.compiles.values())
+
+  # ---------------------------------------------------------------------------------------- jitted
+
+  def _decode_chunk(self, graphdef, state, prompts, samples_per_prompt, seed, first_sample) -> Decoded:
+    c, n = self.config, samples_per_prompt
+    lengths = [len(p) for p in prompts]
+    if not prompts or min(lengths) == 0:
+      raise ValueError('generate needs at least one prompt, and no prompt may be empty')
+    if max(lengths) + c.max_new_tokens > self.model_cfg.max_position_embeddings:
+      raise ValueError(f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
+                       f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}")
+    num_prompts, t, cache_len = self.call_shape(len(prompts), max(lengths))
+    rows = num_prompts * n
+    check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
+
+    tokens = np.full((num_prompts, t), self.pad_id, np.int32)
+    for i, p in enumerate(prompts):
+      tokens[i, :len(p)] = p
+    prompt_lengths = np.ones(num_prompts, np.int32)
+    prompt_lengths[:len(prompts)] = lengths
+    live = np.arange(rows) < len(prompts) * n
+    sample_ids = first_sample + np.arange(rows, dtype=np.int32)
+    put = lambda x: jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1),
+                                                              self.mesh))
+    cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
+    return self._decode(graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live),
+                        put(sample_ids), jnp.uint32(seed))
+
+  def call_shape(self, num_prompts: int, longest: int) -> tuple[int, int, int]:
+    """(prompts, prompt bucket, cache slots) of the device call for `num_prompts` prompts, the longest of
+    `longest` tokens: prompts padded to a power of two (<= batch_size) and a multiple of the data axes."""
+    c = self.config
+    padded = -(-min(prompt_bucket(num_prompts, 1), max(c.batch_size, num_prompts)) // self.data_size) * self.data_size
+    t = prompt_bucket(longest, c.min_prompt_bucket)
+    return padded, t, t + c.max_new_tokens
+
+  def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
+    """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
+    shape = cache_shape(self.model_cfg, rows, cache_len)
+    return jax.ShapeDtypeStruct(shape, jnp.dtype(self.model_cfg.dtype),
+                                sharding=mesh_lib.array_sharding(shape, CACHE_AXES, self.mesh))
+
+  def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
+    """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
+    (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have."""
+    p, t, cache_len = self.call_shape(num_prompts, longest)
+    rows = p * samples_per_prompt
+
+    def spec(shape, dtype, axes=None):
+      axes = axes or ('batch',) + (None,) * (len(shape) - 1)
+      return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, axes, self.mesh))
+
+    i32 = jnp.int32
+    prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt,
+                                  cache_len)
+    cache = (self.cache_spec(rows, cache_len),) * 2
+    decode = self._decode.lower(self.graphdef, state, cache, spec((rows, self.model_cfg.vocab_size), jnp.float32),
+                                spec((rows,), i32), spec((rows,), bool), spec((rows,), i32),
+                                jax.ShapeDtypeStruct((), jnp.uint32))
+    return prefill, decode
+
+  def _split(self, model_or_state):
+    if isinstance(model_or_state, nnx.Module):
+      return nnx.split(model_or_state)
+    return self.graphdef, model_or_state
+
+  def _model(self, graphdef, state) -> Llama:
+    model = nnx.merge(graphdef, state)
+    model.eval()  # no dropout while sampling, whatever mode the trainer left the model in
+    return model
+
+  def _constrain(self, x, axes):
+    return jax.lax.with_sharding_constraint(x, mesh_lib.array_sharding(x.shape, axes, self.mesh))
+
+  def _constrain_cache(self, cache):
+    return tuple(self._constrain(a, CACHE_AXES) for a in cache)
+
+  def _prefill_fn(self, graphdef, state, tokens, lengths, samples: int, cache_len: int):
+    """tokens[P, T], lengths[P] -> cache [layers, P * samples, K, cache_len, D], last logits [P * samples, V]."""
+    self.compiles['prefill'] += 1
+    p, t = tokens.shape
+    # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
+    positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
+    cache = self._constrain_cache(init_cache(self.model_cfg, p, t))
+    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
+    last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
+    # Each prompt was run once; its samples share copies of its cache.
+    grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=1), ((0, 0), (0, 0), (0, 0), (0, cache_len - t), (0, 0)))
+    cache = self._constrain_cache(tuple(map(grow, cache)))
+    return cache, self._constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
+
+  def _decode_fn(self, graphdef, state, cache, logits, lengths, live, sample_ids, seed) -> Decoded:
+    """Samples until every row is done. cache [layers, R, K, S, D] (donated), logits[R, V], lengths/live/ids [R]."""
+    self.compiles['decode'] += 1
+    c = self.config
+    rows, cache_len = lengths.shape[0], cache[0].shape[3]
+    model = self._model(graphdef, state)
+    keys = jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
+    stop_seqs = jnp.asarray(self.stop_seqs)
+
+    def advance(loop: _Loop, logits) -> _Loop:
+      """Samples the next token of every running row from logits[R, V] and records it."""
+      running = ~loop.done
+      step_keys = jax.vmap(jax.random.fold_in, (0, None))(keys, loop.step)
+      uniforms = jax.vmap(jax.random.uniform)(step_keys)
+      logits = self._constrain(logits, ('batch', None))
+      token = sample_logits(logits, uniforms, temperature=c.temperature, top_p=c.top_p, top_k=c.top_k,
+                            candidates=c.top_p_candidates)
+      token = jnp.where(running, token, self.pad_id)
+      logprob = jnp.where(running, token_logprobs(logits, token), 0.0)
+      h = jnp.where(running, entropy(logits), 0.0)
+      num = loop.num + running
+      recent = jnp.concatenate([loop.recent[:, 1:], token[:, None]], axis=1)
+      eos = running & jnp.isin(token, jnp.asarray(self.eos_ids, jnp.int32).reshape(-1))
+      stop = running & ~eos & _ends_with_any(recent, stop_seqs)
+      length = running & (num >= c.max_new_tokens)
+      finish = jnp.where(eos, _EOS, jnp.where(stop, _STOP, jnp.where(length, _LENGTH, loop.finish)))
+      return loop._replace(
+          step=loop.step + 1, token=token, done=loop.done | eos | stop | length, num=num, finish=finish,
+          recent=recent, tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
+          logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1),
+          entropies=jax.lax.dynamic_update_slice_in_dim(loop.entropies, h[:, None], loop.step, 1))
+
+    def body(loop: _Loop) -> _Loop:
+      # The last sampled token goes in at its row's next position; finished rows write past the cache.
+      positions = jnp.where(loop.done, cache_len, lengths + loop.num - 1)[:, None]
+      logits, cache = model(loop.token[:, None], positions, cache=loop.cache)
+      return advance(loop._replace(cache=self._constrain_cache(cache)), logits[:, 0])
+
+    def running(loop: _Loop):
+      return ~jnp.all(loop.done)
+
+    m = c.max_new_tokens
+    loop = _Loop(step=jnp.int32(0), token=jnp.zeros(rows, jnp.int32), done=~live, num=jnp.zeros(rows, jnp.int32),
+                 finish=jnp.zeros(rows, jnp.int32), recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
+                 tokens=jnp.full((rows, m), self.pad_id, jnp.int32), logprobs=jnp.zeros((rows, m), jnp.float32),
+                 entropies=jnp.zeros((rows, m), jnp.float32),
+                 cache=cache)
+    loop = jax.lax.while_loop(running, body, advance(loop, logits))
+    return Decoded(loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish, loop.step, loop.cache)
+
+  # ------------------------------------------------------------------------------------------ host
+
+  def _finish(self, d: Decoded, rows: int) -> list[Sample | None]:
+    """Samples of the first `rows` rows that this process holds (None for the others)."""
+    held, (tokens, logprobs, entropies, num, finish) = local_rows(d.tokens, d.logprobs, d.entropies, d.num_tokens,
+                                                                  d.finish)
+    out: list[Sample | None] = [None] * rows
+    for i, r in enumerate(held):
+      if r < rows:
+        out[r] = self._sample(tokens[i, :num[i]], logprobs[i], entropies[i], FINISH_REASONS[finish[i]])
+    return out
+
+  def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, entropies: np.ndarray, reason: str) -> Sample:
+    decode = lambda ids: self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=True)
+    text = decode(tokens)
+    cut = min((i for i in (text.find(s) for s in self.config.stop_strings) if i >= 0), default=-1)
+    if cut >= 0:
+      text = text[:cut]
+      # Keep the fewest tokens whose text contains a stop string: texts of prefixes only grow.
+      lo, hi = 1, len(tokens)
+      while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if any(s in decode(tokens[:mid]) for s in self.config.stop_strings) else (mid + 1, hi)
+      tokens, reason = tokens[:hi], 'stop'
+    n = len(tokens)
+    return Sample(tokens=[int(i) for i in tokens], num_tokens=n, finish_reason=reason,
+                  logprob=float(np.sum(logprobs[:n], dtype=np.float64)),
+                  token_logprobs=[float(x) for x in logprobs[:n]],
+                  entropy=float(np.sum(entropies[:n], dtype=np.float64)), completion=text)
+
+
+def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:
+  """(row ids, host copies) of the rows of arrays[R, ...] (sharded alike) held by this process's devices.
+
+  A row replicated on several local devices (e.g. over the tensor axis) is copied once.
+  """
+  first = arrays[0]
+  if first.is_fully_addressable:
+    return np.arange(first.shape[0]), [np.asarray(a) for a in arrays]
+  starts = sorted({s.index[0].indices(first.shape[0])[:2] for s in first.addressable_shards})
+  ids = np.concatenate([np.arange(lo, hi) for lo, hi in starts])
+  parts = []
+  for a in arrays:
+    by_start = {s.index[0].indices(a.shape[0])[:2]: s for s in a.addressable_shards}
+    parts.append(np.concatenate([np.asarray(by_start[k].data) for k in starts]))
+  return ids, parts
+
+
+def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:
+  """recent[R, L] ends with one of seqs[N, L] (right-aligned, -1 = any token) -> [R] bool."""
+  if seqs.shape[0] == 0:
+    return jnp.zeros(recent.shape[0], bool)
+  match = (recent[:, None, :] == seqs[None]) | (seqs[None] == -1)
+  return jnp.any(jnp.all(match, axis=-1), axis=-1)

@@ -1,0 +1,400 @@
+"""Plots and a Markdown summary of a raftjax run, finished or still running.
+
+  python -m raftjax.tools.report --workdir=runs/raft [--output=DIR]
+  python -m raftjax.tools.report --compare=DIR[,DIR...] [--output=DIR]     variants side by side (raftjax.tools.compare)
+
+Writes into `--output` (default WORKDIR/report): rates.png (compile and pass rate per cycle, training
+samples and held-out evaluation, the base model as cycle 0), levels.png (the reward ladder of the
+training samples), kept.png (kept vs all samples), seconds.png (time per phase), loss.png (training loss
+per optimizer step), signals.png (the policy's entropy, KL to the base, distinct and truncated samples,
+all-pass / all-fail / mixed prompts) and report.md (a table per cycle, best cycle, stop reason, the plots,
+a table of the signals, reward-hacking checks of the kept samples (raftjax.tools.audit), kept samples of the
+best cycle, the most common compiler errors). Cycles without stats.json (not finished) are left out.
+
+The notebook (notebooks/raft_run.ipynb) uses the same functions: `load_run`, the `plot_*` functions (each
+draws on a matplotlib Axes it is given), `compiler_errors` and `by_level`.
+"""
+
+import collections
+import os
+import re
+import sys
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from raftjax.tools import audit
+from raftjax import config as config_lib
+from raftjax.data import tasks as tasks_lib
+from raftjax.verifier.extract import extract_code
+from raftjax.rundir import Run, load_run
+from raftjax.verifier.reward import LEVELS, level_of
+
+LEVEL_NAMES = {'0.0': 'does not compile', '0.3': 'compiles with warnings', '0.5': 'compiles clean',
+               '0.7': 'runs (exit 0)', '1.0': 'correct output'}
+_LEVEL_COLORS = ('#c0392b', '#e67e22', '#f1c40f', '#7fbf3f', '#1e8449')
+PHASES = {'generate_s': 'generate', 'verify_wait_s': 'verify (wait)', 'train_s': 'train', 'eval_s': 'held-out eval',
+          'save_s': 'save'}
+STOP_REASONS = {'num_cycles': 'all configured cycles ran',
+                'plateau': 'the held-out mean reward stopped gaining',
+                'degradation': 'the held-out mean reward fell'}
+
+
+def by_level(rows: list[dict]) -> dict[str, list[dict]]:
+  """Samples grouped by ladder level, every level present (maybe empty)."""
+  groups = {lv: [] for lv in LEVELS}
+  for r in rows:
+    groups[level_of(r['reward'])].append(r)
+  return groups
+
+
+_ERROR = re.compile(r'(?:error: |(?=undefined reference to ))(.*)')
+_NAME = re.compile(r"[`'‘][A-Za-z_]\w*['’]")
+
+
+def first_error(compiler_output: str) -> str | None:
+  """The first error of a compile (the one that broke it), names replaced by '…' so that like errors group."""
+  for line in compiler_output.splitlines():
+    m = _ERROR.search(line)
+    if m:
+      return _NAME.sub("'…'", m.group(1).strip())
+  return None
+
+
+def compiler_errors(rows: list[dict], top: int = 10) -> list[tuple[str, int]]:
+  """(error, number of samples) of the most common first errors among samples that did not compile."""
+  errors = (first_error(r.get('compiler_output', '')) for r in rows if r['stage'] == 'compile_error')
+  return collections.Counter(e for e in errors if e).most_common(top)
+
+
+# ------------------------------------------------------------------------------------------ plots
+
+
+def _cycle_axis(ax, cycles: list[int], with_base: bool) -> None:
+  ticks = ([0] if with_base else []) + cycles
+  ax.set_xticks(ticks, ['base' if c == 0 else str(c) for c in ticks])
+  ax.set_xlabel('cycle')
+
+
+def plot_rates(run: Run, ax) -> None:
+  """Compile and pass rate per cycle: held-out evaluation (the base model at 0) and training samples.
+
+  The training samples' pass rate is drawn only for cycles that ran the programs (curriculum)."""
+  cycles = [s['cycle'] for s in run.cycles]
+  evals = ([(0, run.base)] if run.base else []) + [(s['cycle'], s['eval']) for s in run.cycles if s['eval']]
+  ran = [s for s in run.cycles if run.setting(s, 'verifier.run_after_compile') is not False]
+  for key, color, name in (('compile_rate', 'tab:blue', 'compile'), ('pass_rate', 'tab:green', 'pass')):
+    ax.plot([c for c, _ in evals], [e[key] for _, e in evals], 'o-', color=color, label=f'held-out: {name}')
+    train = run.cycles if key == 'compile_rate' else ran
+    ax.plot([s['cycle'] for s in train], [s['train'][key] for s in train], 's--', color=color, alpha=0.6,
+            label=f'training samples: {name}' + ('' if key == 'compile_rate' else '\n(cycles that ran programs)'))
+  _cycle_axis(ax, cycles, bool(run.base))
+  ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+  ax.set_ylim(0, 1.05)
+  ax.set_ylabel('share of samples')
+  ax.set_title('Compile and pass rate per cycle')
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize='small', loc='upper left', bbox_to_anchor=(1.01, 1))
+
+
+def plot_levels(run: Run, ax) -> None:
+  """Share of the training samples at each reward-ladder level, stacked, per cycle."""
+  cycles = [s['cycle'] for s in run.cycles]
+  bottom = [0.0] * len(cycles)
+  for level, color in zip(LEVELS, _LEVEL_COLORS):
+    share = [s['train']['levels'].get(level, 0) / max(1, s['train']['total']) for s in run.cycles]
+    ax.bar(cycles, share, bottom=bottom, color=color, width=0.6, label=f'{level}  {LEVEL_NAMES[level]}')
+    bottom = [b + v for b, v in zip(bottom, share)]
+  _cycle_axis(ax, cycles, False)
+  ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+  ax.set_ylim(0, 1)
+  ax.set_ylabel('share of training samples')
+  ax.set_title('Reward ladder of the training samples')
+  ax.legend(title='reward', fontsize='small', loc='upper left', bbox_to_anchor=(1.01, 1))
+
+
+def plot_kept(run: Run, ax) -> None:
+  """Samples generated and kept for training per cycle, with the kept share and threshold above the bars."""
+  cycles = [s['cycle'] for s in run.cycles]
+  ax.bar([c - 0.2 for c in cycles], [s['total'] for s in run.cycles], width=0.4, color='0.7', label='generated')
+  ax.bar([c + 0.2 for c in cycles], [s['kept'] for s in run.cycles], width=0.4, color='tab:green', label='kept')
+  for s in run.cycles:
+    ax.annotate(f"{s['kept'] / max(1, s['total']):.0%} kept\n(reward ≥ {run.setting(s, 'raft.reward_threshold')})",
+                (s['cycle'] + 0.2, s['kept']), ha='center', va='bottom', fontsize='small')
+  _cycle_axis(ax, cycles, False)
+  ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+  ax.set_ylim(0, max([s['total'] for s in run.cycles], default=1) * 1.15)
+  ax.set_ylabel('samples')
+  ax.set_title('Kept vs generated samples per cycle')
+  ax.legend(fontsize='small', loc='upper left')
+
+
+def plot_seconds(run: Run, ax) -> None:
+  """Wall time per phase per cycle, stacked (minutes when a cycle takes over 2 minutes)."""
+  cycles = [s['cycle'] for s in run.cycles]
+  longest = max((sum(s['seconds'].get(p, 0) for p in PHASES) for s in run.cycles), default=0)
+  unit, scale = ('minutes', 60) if longest > 120 else ('seconds', 1)
+  bottom = [0.0] * len(cycles)
+  for phase, name in PHASES.items():
+    values = [s['seconds'].get(phase, 0) / scale for s in run.cycles]
+    ax.bar(cycles, values, bottom=bottom, width=0.6, label=name)
+    bottom = [b + v for b, v in zip(bottom, values)]
+  for c, total in zip(cycles, bottom):
+    ax.annotate(f'{total:.1f}', (c, total), ha='center', va='bottom', fontsize='small')
+  _cycle_axis(ax, cycles, False)
+  ax.set_ylim(0, max(bottom, default=1) * 1.1)
+  ax.set_ylabel(unit)
+  ax.set_title('Wall time per phase')
+  ax.legend(fontsize='small', loc='upper left', bbox_to_anchor=(1.01, 1))
+
+
+def plot_loss(run: Run, ax) -> None:
+  """Training loss of every optimizer step, cycles one after another."""
+  start = 0
+  for s in run.cycles:
+    losses = s.get('losses') or []
+    ax.plot(range(start + 1, start + len(losses) + 1), losses, '.-', label=f'cycle {s["cycle"]}')
+    start += len(losses)
+  ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+  ax.set_xlabel('optimizer step (all cycles)')
+  ax.set_ylabel('loss (completion tokens)')
+  ax.set_title('Training loss')
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize='small')
+
+
+def _points(pairs) -> tuple[list, list]:
+  """(xs, ys) of the (x, y) pairs whose y is known."""
+  known = [(x, y) for x, y in pairs if y is not None]
+  return [x for x, _ in known], [y for _, y in known]
+
+
+def plot_signals(run: Run, ax) -> None:
+  """Per cycle, shares of the training samples and prompts (left axis) and, in nats per token (right), the
+  policy's token entropy on its training samples and, with a sampled held-out evaluation, its entropy and
+  KL to the base there (the base model at 0)."""
+  cycles = [s['cycle'] for s in run.cycles]
+  signals = [(s['cycle'], s.get('signals', {})) for s in run.cycles]
+  for key, name, style in (('unique_ratio', 'distinct completions', 'o-'),
+                           ('truncated', 'cut by max_new_tokens', 's-'),
+                           ('all_pass_share', 'prompts: all pass', '^--'),
+                           ('all_fail_share', 'prompts: all fail', 'v--'),
+                           ('mixed_share', 'prompts: mixed', 'd--')):
+    ax.plot(*_points((c, x.get(key)) for c, x in signals), style, label=name)
+  ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+  ax.set_ylim(0, 1.05)
+  ax.set_ylabel('share')
+  nats = ax.twinx()
+  sampled = ([(0, run.base.get('sampled', {}))] if run.base else []) + [
+      (s['cycle'], s['eval'].get('sampled', {})) for s in run.cycles]
+  nats.plot(*_points((c, x.get('token_entropy')) for c, x in signals), 'k*-', label='entropy, training samples')
+  nats.plot(*_points((c, x.get('token_entropy')) for c, x in sampled), 'kx:', label='entropy, held-out samples')
+  nats.plot(*_points((c, x.get('kl_per_token')) for c, x in sampled), 'P-', color='tab:brown',
+            label='KL to base, held-out samples')
+  nats.set_ylabel('nats per token')
+  nats.set_ylim(bottom=0)
+  _cycle_axis(ax, cycles, bool(run.base.get('sampled')))
+  ax.set_title('What the samples say about the policy')
+  ax.grid(alpha=0.3)
+  lines = ax.get_legend_handles_labels()
+  more = nats.get_legend_handles_labels()
+  ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize='small', loc='upper left', bbox_to_anchor=(1.12, 1))
+
+
+PLOTS = {'rates.png': plot_rates, 'levels.png': plot_levels, 'kept.png': plot_kept, 'seconds.png': plot_seconds,
+         'loss.png': plot_loss, 'signals.png': plot_signals}  # file name -> plot; the name is also its alt text
+
+
+def save_plot(plot, run: Run, path: str) -> None:
+  fig = Figure(figsize=(7.5, 4.2), layout='constrained')
+  FigureCanvasAgg(fig)  # Agg directly: no pyplot state, no display needed
+  plot(run, fig.subplots())
+  fig.savefig(path, dpi=110)
+
+
+# ----------------------------------------------------------------------------------------- report
+
+
+def _pct(x) -> str:
+  return '–' if x is None else f'{100 * x:.1f}%'
+
+
+def _num(x, fmt='.3f') -> str:
+  return '–' if x is None else format(x, fmt)
+
+
+def cycle_table(run: Run) -> str:
+  best = run.best_cycle()
+  rows = ['| cycle | keep reward ≥ | programs run | samples: compile | samples: pass | kept / total | '
+          'loss first → last | held-out: compile | held-out: pass | held-out: mean reward | minutes |',
+          '|---|---|---|---|---|---|---|---|---|---|---|']
+  if run.base:
+    b = run.base
+    rows.append(f"| base | | | | | | | {_pct(b['compile_rate'])} | {_pct(b['pass_rate'])} | "
+                f"{_num(b['mean_reward'])} | {_num(b.get('seconds', 0) / 60, '.1f')} |")
+  for s in run.cycles:
+    ran = run.setting(s, 'verifier.run_after_compile') is not False
+    e, t = s['eval'], s['train']
+    loss = f"{s['loss_first']:.3f} → {s['loss_last']:.3f}" if s.get('losses') else 'not trained'
+    cycle = f"**{s['cycle']}** (best)" if s['cycle'] == best else str(s['cycle'])
+    minutes = sum(s['seconds'].get(p, 0) for p in PHASES) / 60
+    rows.append(f"| {cycle} | {run.setting(s, 'raft.reward_threshold')} | {'yes' if ran else 'no'} | "
+                f"{_pct(t['compile_rate'])} | {_pct(t['pass_rate'] if ran else None)} | {s['kept']}/{s['total']} | "
+                f"{loss} | {_pct(e.get('compile_rate'))} | {_pct(e.get('pass_rate'))} | "
+                f"{_num(e.get('mean_reward'))} | {minutes:.1f} |")
+  return '\n'.join(rows)
+
+
+def signals_table(run: Run) -> str:
+  """Per cycle: the signals of the training samples and prompts, and of the sampled held-out evaluation."""
+  rows = ['| cycle | entropy (nats/token) | distinct | mean tokens | cut by max_new_tokens | prompts all pass / '
+          'all fail / mixed | dropped / refill rounds | adaptive rounds (prompts) | held-out sampled: pass@1 | '
+          'pass@k | entropy | KL to base (nats/sample) |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
+  evals = ([('base', {}, {}, run.base.get('sampled'))] if run.base else []) + [
+      (str(s['cycle']), s.get('signals', {}), s.get('prompts', {}), s['eval'].get('sampled')) for s in run.cycles]
+  for cycle, sig, prompts, sampled in evals:
+    sampled = sampled or {}
+    k = sampled.get('samples_per_prompt')
+    shares = ' / '.join(_pct(sig.get(f'{o}_share')) for o in ('all_pass', 'all_fail', 'mixed')) if sig else ''
+    rows.append(f"| {cycle} | {_num(sig.get('token_entropy'))} | {_pct(sig.get('unique_ratio'))} | "
+                f"{_num(sig.get('mean_tokens'), '.1f')} | {_pct(sig.get('truncated'))} | {shares} | "
+                f"{prompts.get('dropped', '–')} / {prompts.get('refill_rounds', '–')} | "
+                f"{prompts.get('adaptive_rounds', '–')} ({prompts.get('resampled', '–')}) | "
+                f"{_pct(sampled.get('pass@1'))} | {_pct(sampled.get(f'pass@{k}'))}{f' (k={k})' if k else ''} | "
+                f"{_num(sampled.get('token_entropy'))} | {_num(sampled.get('kl_to_base'))} |")
+  return '\n'.join(rows)
+
+
+def summary(run: Run) -> str:
+  """Status, best cycle and stop reason as Markdown lines."""
+  planned = run.log.get('config', {}).get('raft', {}).get('num_cycles')
+  lines = [f"- Model: `{run.log.get('config', {}).get('sft_checkpoint', '?')}`"]
+  if run.finished:
+    reason = run.log.get('stop_reason')
+    lines.append(f'- Finished after {len(run.cycles)} of {planned} cycles; stopped: **{reason}** '
+                 f'({STOP_REASONS.get(reason, reason)}).')
+  else:
+    lines.append(f'- In progress: {len(run.cycles)} of {planned} cycles finished.')
+  best = run.best_cycle()
+  if best is not None:
+    e = run.stats(best)['eval']
+    where = f', copied to `cycle_{best}_final/`' if run.finished else ' so far'
+    lines.append(f"- Best cycle: **{best}** (held-out mean reward {_num(e.get('mean_reward'))}, "
+                 f"compile {_pct(e.get('compile_rate'))}, pass {_pct(e.get('pass_rate'))}){where}.")
+  return '\n'.join(lines)
+
+
+def sampled_kept(run: Run, cycle: int) -> list[dict]:
+  """The kept samples the model wrote (kept.jsonl less `raft.demonstrations`' references)."""
+  return [r for r in run.samples(cycle, 'kept.jsonl') if r['stage'] != 'reference']
+
+
+def audit_table(run: Run) -> str:
+  """Per cycle: the share of kept samples flagged by each reward-hacking check (raftjax.tools.audit)."""
+  config = run.log.get('config', {})
+  try:  # the training side: `prompts` and `extra_train_prompts`
+    task_list = tasks_lib.load_tasks(config.get('prompts') or None)
+    if config.get('extra_train_prompts'):
+      task_list += tasks_lib.extra_train_tasks(config['extra_train_prompts'])
+  except tasks_lib.TaskFileError as e:
+    return f'_Not checked: {e}_'
+  by_id = {t['id']: t for t in task_list}
+  rows = ['| cycle | kept samples | print extra text | hard-code answers | near-duplicate across prompts |',
+          '|---|---|---|---|---|']
+  for s in run.cycles:
+    a = audit.audit(sampled_kept(run, s['cycle']), by_id)
+    rows.append(f"| {s['cycle']} | {a['samples']} | {_pct(a['extra_text'])} | {_pct(a['hard_coded'])} | "
+                f"{_pct(a['near_duplicate'])} |")
+  return '\n'.join(rows)
+
+
+def sample_markdown(row: dict) -> str:
+  """A sample's prompt id, reward and stage, and the code gcc saw (the whole completion if none was found)."""
+  code = extract_code(row['completion']) or row['completion']
+  fence = '`' * max(3, 1 + max(map(len, re.findall('`+', code)), default=0))  # longer than any inside
+  return f"**{row['prompt_id']}**: reward {row['reward']:.2f} ({row['stage']})\n\n{fence}c\n{code.rstrip()}\n{fence}"
+
+
+def kept_examples(run: Run, cycle: int, count: int = 3) -> str:
+  """The best-rewarded kept samples of `cycle`, one per prompt, as Markdown with the code in fences."""
+  kept = sorted(sampled_kept(run, cycle), key=lambda r: -r['reward'])  # stable: file order in ties
+  parts, seen = [], set()
+  for r in kept:
+    if r['prompt_id'] in seen:
+      continue
+    seen.add(r['prompt_id'])
+    parts.append(sample_markdown(r))
+    if len(parts) == count:
+      break
+  return '\n\n'.join(parts) or '_Nothing was kept._'
+
+
+def error_table(errors: list[tuple[str, int]], total: int) -> str:
+  rows = ['| samples | share of compile errors | first error |', '|---|---|---|']
+  for message, n in errors:
+    cell = message.replace('`', "'").replace('|', '\\|')
+    rows.append(f'| {n} | {n / max(1, total):.0%} | `{cell}` |')
+  return '\n'.join(rows)
+
+
+def write_report(workdir: str, output: str | None = None) -> str:
+  """Writes the PNGs and report.md into `output` (default WORKDIR/report); returns report.md's path."""
+  run = load_run(workdir)
+  output = output or os.path.join(workdir, 'report')
+  os.makedirs(output, exist_ok=True)
+  for name, plot in PLOTS.items():
+    save_plot(plot, run, os.path.join(output, name))
+  rows = run.all_samples()
+  failed = sum(r['stage'] == 'compile_error' for r in rows)
+  best = run.best_cycle()
+  md = [f'# raftjax run `{os.path.abspath(workdir)}`', summary(run), '## Per cycle',
+        'Samples: the cycle\'s training samples (pass rate only where the programs ran). Held-out: greedy '
+        'evaluation on the held-out tasks after the cycle, programs always run.', cycle_table(run), '## Plots']
+  md += [f'![{name[:-4]}]({name})' for name in PLOTS]
+  md += ['## Signals', 'Training samples (drawn at the cycle\'s temperature and top-p): the policy\'s token entropy '
+         'at temperature 1 along them, the share of distinct completions, the mean length, the share cut by '
+         'max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle\'s threshold, '
+         'prompts dropped by the filter and refill rounds, adaptive rounds and the prompts they sampled again. '
+         'Held-out sampled: evaluation.pass_at_k samples per task from the policy itself (raftjax.rl.diagnostics).', signals_table(run)]
+  md += ['## Reward-hacking checks', 'Static checks of every kept program against its task (raftjax.tools.audit): '
+         'it prints text that no expected output contains (prompts such as "Enter a number: "), it ignores the '
+         "input its tests give or writes a test's numeric answer in a string, it is nearly the same program as "
+         "one kept for another prompt.", audit_table(run)]
+  if best is not None:
+    md += [f'## Kept samples of cycle {best}', kept_examples(run, best)]
+  md += ['## Most common compiler errors',
+         f'First error of each of the {failed} training samples that did not compile (all cycles).',
+         error_table(compiler_errors(rows), failed) if failed else '_No compile errors._']
+  path = os.path.join(output, 'report.md')
+  with open(path, 'w') as f:
+    f.write('\n\n'.join(md) + '\n')
+  return path
+
+
+def main(argv) -> None:
+  from absl import app, flags
+
+  from raftjax.tools import compare
+
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  f = flags.FLAGS
+  if bool(f.workdir) == bool(f.compare):
+    raise app.UsageError('give either --workdir=RUN or --compare=DIR[,DIR...]')
+  try:
+    print(compare.write(f.compare, f.output or None) if f.compare else write_report(f.workdir, f.output or None))
+  except FileNotFoundError as e:
+    sys.exit(f'raftjax.tools.report: {e}')
+
+
+if __name__ == '__main__':
+  from absl import app, flags
+
+  from raftjax import config as config_lib
+
+  flags.DEFINE_string('workdir', None, 'output_dir of a raftjax run')
+  flags.DEFINE_list('compare', [], 'sweep directories or run directories to compare (raftjax.tools.compare)')
+  flags.DEFINE_string('output', '', 'directory for the plots and report.md (default WORKDIR/report, '
+                      'or the first --compare directory\'s compare/)')
+  app.run(main, flags_parser=config_lib.parse_flags)
