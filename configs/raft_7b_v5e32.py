@@ -32,7 +32,7 @@ from configs import raft_7b
 def get_config():
   c = raft_7b.get_config()
   c.output_dir = 'runs/raft_7b_v5e32'  # on every host at the same path: a shared file system
-  c.mesh.shape = (-1, 1, 4)  # (8, 1, 4) on 32 chips: tensor within a host's 4 chips, data across hosts
+  # raft_7b's mesh (-1, 1, 4) is (8, 1, 4) on 32 chips: tensor within a host's 4 chips, data across hosts
   c.generation.batch_size = 64
   c.training.batch_size = 8
   c.training.gradient_accumulation_steps = 2  # 16 packed rows of 1024 tokens per optimizer step

@@ -9,7 +9,7 @@ per task; `solved` lists the tasks with at least one correct sample.
 import dataclasses
 
 from raftjax import rows as rows_lib
-from raftjax.config import VerifierConfig
+from raftjax.sections import VerifierConfig
 from raftjax.generate import sampler as sample_lib
 from raftjax.model import distributed
 from raftjax.rl import selection
@@ -30,3 +30,15 @@ def evaluate(model, sampler: sample_lib.Sampler, verifier: Verifier, cfg: Verifi
   rows = distributed.gather_rows({i: rows_lib.sample_row(tasks[i // n]['id'], i % n, samples[i], r)
                                   for i, r in zip(held, results)})
   return selection.summarize(len(tasks), rows, n), rows
+
+
+def describe(metrics: dict) -> str:
+  """One line of an evaluation's numbers, for the log."""
+  if not metrics:
+    return 'no held-out tasks'
+  sampled = metrics.get('sampled')
+  k = sampled and sampled['samples_per_prompt']
+  return (f"{100 * metrics['compile_rate']:.1f}% compile, {100 * metrics['pass_rate']:.1f}% pass, "
+          f"mean reward {metrics['mean_reward']:.3f}"
+          + (f"; sampled: pass@1 {sampled['pass@1']:.3f}, pass@{k} {sampled[f'pass@{k}']:.3f}, "
+             f"KL to base {sampled.get('kl_to_base', float('nan')):.3f}" if sampled else ''))

@@ -35,6 +35,7 @@ from raftjax.model.llama import Llama, ModelConfig
 from raftjax.model.lora import add_lora
 from raftjax.model.tokenizer import format_prompt
 from raftjax.train import trainer
+from raftjax.sections import TrainConfig
 
 log = logging.getLogger('raftjax')
 DEFAULT_PROMPT_TOKENS = 256  # when the tokenizer is not at hand to measure the config's prompts
@@ -67,13 +68,12 @@ def local_slice(devices=None) -> Slice:
 
 
 def _base(source: str) -> tuple[str, dict]:
-  """(the checkpoint the model's shapes come from, ModelConfig fields it fixes): a raftjax cycle's base and
-  the layers' layout it was saved in, or the source itself."""
+  """(the checkpoint the model's shapes come from, ModelConfig fields it fixes): a raftjax checkpoint's root
+  base and the layers' layout it was saved in, or the source itself."""
   directory = None if source in presets.PRESETS else checkpoint.find(source)
   if directory is None:
     return source, {}
-  meta = checkpoint.read_meta(directory)
-  return meta['base'], checkpoint.saved_layout(meta)
+  return checkpoint.root_base(source), checkpoint.saved_layout(checkpoint.read_meta(directory))
 
 
 def model_config(source: str, config) -> ModelConfig:
@@ -107,7 +107,7 @@ class _NoTokenizer:
     return [0] * len(text.encode())
 
 
-def abstract_model(cfg: ModelConfig, tcfg: config_lib.TrainConfig, mesh, optimizer: bool):
+def abstract_model(cfg: ModelConfig, tcfg: TrainConfig, mesh, optimizer: bool):
   """(model, optimizer or None) as ShapeDtypeStructs on `mesh`'s shardings: nothing is allocated."""
 
   def build():

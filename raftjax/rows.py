@@ -3,7 +3,7 @@
 A sample row is one line of a cycle's samples.jsonl (and of `tools.evaluate --samples`): which task and
 which sample, what the sampler generated (`Sample`) and what the verifier said of it (`Verdict`). A kept
 row (kept.jsonl, what a cycle trains on) is a sample row with its `advantage`; a demonstration or a hinted
-sample says so in `stage` / `hint_tokens`. Every writer builds rows with `sample_row`, every reader takes
+sample says so in `stage` / `hint`. Every writer builds rows with `sample_row`, every reader takes
 `SampleRow`. Host-side: no JAX.
 """
 
@@ -26,8 +26,8 @@ class Sample:
     each context the sample passed through (the policy's token entropy along its own samples).
   completion: the text of `tokens` without special tokens, cut before the first stop string; with a hint,
     the hint's text first (what the verifier grades).
-  hint_tokens: how many of `tokens` were a hint (the start of a reference program, forced, not sampled;
-    `raft.hints`): they carry no log-prob and are never trained on.
+  hint: the start of the task's reference program the sampler was given after the prompt (`raft.hint_share`,
+    raftjax.rl.hints): context, not sampled; `tokens` and their log-probs are the model's continuation only.
   """
   tokens: list[int]
   num_tokens: int
@@ -36,7 +36,7 @@ class Sample:
   token_logprobs: list[float]
   entropy: float
   completion: str
-  hint_tokens: int = 0
+  hint: str = ''
 
 
 class Verdict(TypedDict):
@@ -65,13 +65,13 @@ class SampleRow(Verdict):
   token_logprobs: list[float]
   entropy: float
   completion: str
-  hint_tokens: NotRequired[int]
+  hint: NotRequired[str]  # the hint the sample continued (`Sample.hint`)
   advantage: NotRequired[float]  # kept.jsonl: the weight of the sample in the loss (1 for sft)
 
 
 def sample_row(prompt_id: str, sample_index: int, sample: Sample, verdict: Verdict) -> SampleRow:
-  """The row of one verified sample; the hint count only where there was a hint."""
+  """The row of one verified sample; `hint` only where there was one."""
   fields = dataclasses.asdict(sample)
-  if not fields['hint_tokens']:
-    del fields['hint_tokens']
+  if not fields['hint']:
+    del fields['hint']
   return SampleRow(prompt_id=prompt_id, sample_index=sample_index, **fields, **verdict)

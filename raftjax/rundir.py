@@ -1,6 +1,8 @@
 """The run directory: where every file of a run lives, how it is written and read. No JAX.
 
   <output_dir>/
+    sft/                      the SFT stage (raftjax.sft.stage): epoch_N/{checkpoint/, stats.json}, final/ (a
+                              copy of the best epoch: where RAFT starts), sft_log.json, metrics.jsonl, tensorboard/
     cycle_N/samples.jsonl     every sample of cycle N, streamed as verified (a kill may cut the last line)
     cycle_N/kept.jsonl        the samples trained on
     cycle_N/checkpoint/       Orbax (raftjax.model.checkpoint)
@@ -22,10 +24,13 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 
 TRAINING_LOG = 'training_log.json'
+SFT_LOG = 'sft_log.json'
 _CYCLE = re.compile(r'cycle_(\d+)')
+
 
 def cycle_dir(output_dir: str, cycle: int) -> str:
   return os.path.join(output_dir, f'cycle_{cycle}')
@@ -33,6 +38,19 @@ def cycle_dir(output_dir: str, cycle: int) -> str:
 
 def final_dir(output_dir: str, cycle: int) -> str:
   return os.path.join(output_dir, f'cycle_{cycle}_final')
+
+
+def sft_dir(output_dir: str) -> str:
+  return os.path.join(output_dir, 'sft')
+
+
+def epoch_dir(output_dir: str, epoch: int) -> str:
+  return os.path.join(sft_dir(output_dir), f'epoch_{epoch}')
+
+
+def sft_final(output_dir: str) -> str:
+  """The SFT stage's result: a copy of its best epoch, the checkpoint RAFT starts from."""
+  return os.path.join(sft_dir(output_dir), 'final')
 
 
 def cycle_numbers(output_dir: str) -> list[int]:
@@ -52,10 +70,21 @@ def finished_cycles(output_dir: str) -> list[dict]:
   return out
 
 
-def best_cycle(cycles: list[dict]) -> int | None:
-  """The cycle with the highest held-out mean reward (the earliest among equals); None without cycles."""
-  scores = {s['cycle']: s['eval'].get('mean_reward', 0.0) for s in cycles}
+def best_cycle(cycles: list[dict], key: str = 'cycle') -> int | None:
+  """The cycle (or SFT epoch: `key='epoch'`) with the highest held-out mean reward, the earliest among
+  equals; None without any."""
+  scores = {s[key]: s['eval'].get('mean_reward', 0.0) for s in cycles}
   return max(scores, key=lambda c: (scores[c], -c)) if scores else None
+
+
+def replace_tree(source: str, target: str) -> str:
+  """Makes `target` a copy of the directory `source`: written beside, then renamed over the old one."""
+  partial = target + '.partial'
+  shutil.rmtree(partial, ignore_errors=True)
+  shutil.copytree(source, partial)
+  shutil.rmtree(target, ignore_errors=True)
+  os.rename(partial, target)
+  return target
 
 
 def copy_final(output_dir: str, cycle: int) -> str:
@@ -108,6 +137,9 @@ class AtomicOutput:
     self.path = path
     if os.path.isdir(path):
       raise OSError(errno.EISDIR, 'is a directory')
+    if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):  # never replace a device or FIFO
+      raise OSError(errno.EINVAL, 'exists and is not a regular file (a symlink, device, FIFO or socket); '
+                    'refusing to replace it')
     self.dir = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(self.dir):
       raise OSError(errno.ENOENT, 'its directory does not exist')

@@ -1,6 +1,7 @@
 """Helpers shared by the tests (fixtures are in conftest.py; the tiny C-writing model in tiny.py)."""
 
 import os
+import pathlib
 
 import jax
 import numpy as np
@@ -37,6 +38,7 @@ def tiny_config(tiny_dir: str, output_dir: str):
   c.prompts = os.path.join(tiny_dir, 'tasks.jsonl')
   c.eval_prompts = os.path.join(tiny_dir, 'eval.jsonl')
   c.mesh.shape = (1, 1, 1)
+  c.sft.data = ''  # RAFT from the tiny model itself; the SFT stage's tests turn it on
   c.raft.num_cycles = 2
   c.raft.samples_per_prompt = 4
   c.raft.early_stopping = False  # these tests check two full cycles
@@ -80,22 +82,38 @@ def saved_params(directory: str) -> dict:
   return checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))
 
 
+def reference_files(tasks: list[dict], directory) -> dict[str, pathlib.Path]:
+  """{task id: path} of each task's "reference" written to `directory/<id>.c` (for tools that take files)."""
+  out = {}
+  for task in tasks:
+    out[task['id']] = pathlib.Path(directory) / f"{task['id']}.c"
+    out[task['id']].write_text(task['reference'])
+  return out
+
+
 def misjudged_references(tasks: list[dict], solutions) -> tuple[list, list]:
-  """Verifies each task's reference solution `solutions/<id>.c` and wrong variant `<id>.wrong.c` (where there
+  """Verifies each task's reference solution (its "reference", else `solutions/<id>.c`) and wrong variant
+  `<id>.wrong.c` (where there
   is one) in one batch with the real verifier. Returns the references that did not get reward 1.0 and the
   wrong variants that did not compile, exit 0 and fail a test, as (id, reward, stage, detail) rows."""
-  from raftjax.verifier import program as verify
+  from raftjax.sections import VerifierConfig
+  from raftjax.verifier.pool import Verifier
 
   batch, completions, labels = [], [], []
   for task in tasks:
     for kind, suffix in (('ref', '.c'), ('wrong', '.wrong.c')):
       path = os.path.join(solutions, task['id'] + suffix)
-      if os.path.exists(path):
+      if kind == 'ref' and task.get('reference'):
+        code = task['reference']
+      elif os.path.exists(path):
         with open(path) as f:
-          completions.append('```c\n' + f.read() + '\n```')
-        batch.append(task)
-        labels.append((task['id'], kind))
-  with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
+          code = f.read()
+      else:
+        continue
+      completions.append('```c\n' + code + '\n```')
+      batch.append(task)
+      labels.append((task['id'], kind))
+  with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(batch, completions)  # one pool, one batch
   assert len(results) == len(batch)
   rows = [((i, r['reward'], r['stage'], r['detail']), kind, r) for (i, kind), r in zip(labels, results)]

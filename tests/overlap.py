@@ -1,47 +1,21 @@
 """Whether two task sets overlap, for keeping training tasks apart from held-out ones
 (test_heldout_set.py: the built-in set vs heldout_beginner; test_families.py: raftjax.data.families vs both).
 
-Prompt similarity: Jaccard similarity of the sets of words (lowercase letters and digits) that name the
-problem. Words found in at least a quarter of either set's prompts are the shared template ("write a
-complete C program that reads ... from standard input and prints ... followed by a newline", the closing
-"must print nothing else" sentence) and are dropped first, so a copied prompt scores 1.0 whatever template
-text is added to it (test_heldout_set.test_overlap_check_flags_copied_prompts).
-The threshold, 0.8, is below the closest pairs of DISTINCT problems inside the built-in set itself
-(print_1_to_n vs countdown_from_n and print_1_to_10 vs print_1_to_n: 0.83): no held-out prompt may be as
-close to a training prompt as the training set's own distinct problems are to each other.
+Prompt similarity: raftjax.data.corpus.similar owns the rule (Jaccard similarity of the words that name
+the problem, template words dropped, threshold 0.8), so the corpus is decontaminated by the same rule.
 Word overlap cannot tell a reworded problem from a different one when a single word makes the difference
 (sum of digits vs largest digit: 0.75), so sameness of the computation is checked by running every
 training reference solution on every held-out task (`solved_pairs`), and test sets are compared
 (`same_tests`).
 """
 
-import collections
 import concurrent.futures
 import itertools
 import os
 import pathlib
-import re
 import subprocess
 
-SIMILARITY_THRESHOLD = 0.8
-TEMPLATE_FRACTION = 0.25
-
-
-def _words(prompt: str) -> set[str]:
-  return set(re.findall(r'[a-z0-9]+', prompt.lower()))
-
-
-def template_words(*task_sets) -> set[str]:
-  template = set()
-  for tasks in task_sets:
-    counts = collections.Counter(w for t in tasks for w in _words(t['prompt']))
-    template |= {w for w, n in counts.items() if n >= TEMPLATE_FRACTION * len(tasks)}
-  return template
-
-
-def similarity(a: str, b: str, template: set[str]) -> float:
-  wa, wb = _words(a) - template, _words(b) - template
-  return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
+from raftjax.data.corpus.similar import SIMILARITY_THRESHOLD, similarity, template_words  # noqa: F401
 
 
 def closest_pairs(heldout, training, n=10):
@@ -54,9 +28,9 @@ def closest_pairs(heldout, training, n=10):
 
 def _contained(a: dict, b: dict) -> bool:
   """Whether every test of task `a` is a test of task `b` (outputs compared as the verifier does)."""
-  from raftjax.verifier import program as verify  # pylint: disable=g-import-not-at-top
+  from raftjax.verifier import reward
 
-  return all(any(x['stdin'] == y['stdin'] and verify.outputs_match(y['stdout'].encode(), x['stdout'])
+  return all(any(x['stdin'] == y['stdin'] and reward.outputs_match(y['stdout'].encode(), x['stdout'])
                  for y in b['tests']) for x in a['tests'])
 
 
@@ -79,14 +53,14 @@ def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
 
 def _passes(exe: pathlib.Path, task: dict) -> bool:
   """Whether `exe` passes every test of `task` (as the verifier compares outputs)."""
-  from raftjax.verifier import program as verify  # pylint: disable=g-import-not-at-top
+  from raftjax.verifier import reward
 
   for test in task['tests']:
     try:
       out = subprocess.run([str(exe)], input=test['stdin'].encode(), capture_output=True, timeout=1.0)
     except subprocess.TimeoutExpired:
       return False  # a reference program on these small inputs runs in milliseconds
-    if out.returncode != 0 or not verify.outputs_match(out.stdout, test['stdout']):
+    if out.returncode != 0 or not reward.outputs_match(out.stdout, test['stdout']):
       return False
   return True
 

@@ -14,7 +14,7 @@ from raftjax import config as config_lib
 from raftjax import evaluate
 from raftjax import rundir
 from raftjax.generate import sampler as sample_lib
-from raftjax.verifier import program as verify
+from raftjax.verifier.pool import Verifier
 
 
 def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp_path):
@@ -23,7 +23,7 @@ def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp
   assert not cycle.verifier.run_after_compile
   model, tokenizer, _ = ckpt.load(c.sft_checkpoint, mesh1, None)
   sampler = sample_lib.Sampler(model, tokenizer, mesh1, dataclasses.replace(cycle.generation, temperature=1.0))
-  with verify.Verifier(cycle.verifier) as verifier:
+  with Verifier(cycle.verifier) as verifier:
     metrics, rows = evaluate.evaluate(model, sampler, verifier, cycle.verifier, tiny.TASKS, 3, seed=0)
   assert [(r['prompt_id'], r['sample_index']) for r in rows] == [(t['id'], j) for t in tiny.TASKS for j in range(3)]
   assert metrics['num_tasks'] == len(tiny.TASKS) and metrics['samples_per_prompt'] == 3

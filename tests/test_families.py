@@ -56,13 +56,14 @@ def test_references_compile_without_warnings(easy, tmp_path):
 
 @needs_gcc
 def test_references_get_1_and_a_printed_prompt_fails(easy):
-  from raftjax.verifier import program as verify
+  from raftjax.sections import VerifierConfig
+  from raftjax.verifier.pool import Verifier
 
   def with_prompt(code):  # the failure the contract sentence is about: a prompt before reading
     return code.replace('  if (scanf(', '  printf("Enter a value: ");\n  if (scanf(', 1)
 
   completions = [f"```c\n{t['reference']}```" for t in easy] + [f"```c\n{with_prompt(t['reference'])}```" for t in easy]
-  with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
+  with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(easy + easy, completions)
   refs, prompted = results[:len(easy)], results[len(easy):]
   assert [t['id'] for t, r in zip(easy, refs) if r['stage'] != 'correct' or r['reward'] != 1.0] == []
@@ -90,12 +91,12 @@ def test_no_family_reference_solves_a_heldout_task(easy, heldout_sets, tmp_path)
 
 def test_extra_train_prompts_join_training_only(easy, tmp_path):
   c = raft_config.get_config()
-  train, held, _ = config_lib.task_split(c)
+  train, held, _ = tasks_lib.task_split(c)
   c.extra_train_prompts = 'easy'
   config_lib.check(c)
-  train_easy, held_easy, described = config_lib.task_split(c)
+  train_easy, held_easy, described = tasks_lib.task_split(c)
   assert held_easy == held and train_easy == train + easy and 'extra_train_prompts easy' in described
   c.extra_train_prompts = str(tmp_path / 'clash.jsonl')
   (tmp_path / 'clash.jsonl').write_text('{"id": "%s", "prompt": "p"}\n' % held[0]['id'])
   with pytest.raises(ValueError, match=f"extra_train_prompts .*clash.jsonl: task id '{held[0]['id']}' is already"):
-    config_lib.task_split(c)
+    tasks_lib.task_split(c)

@@ -9,7 +9,7 @@ import pytest
 from configs import raft as raft_config
 from raftjax import config as config_lib
 from raftjax.rl import selection
-from raftjax.config import RaftConfig
+from raftjax.sections import RaftConfig
 
 
 def _rows(rewards: dict[str, list[float]]) -> list[dict]:

@@ -19,13 +19,12 @@ import subprocess
 import pytest
 
 import overlap
-from helpers import misjudged_references
+from helpers import misjudged_references, reference_files
 from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl'
 SOLUTIONS = ROOT / 'tests' / 'data' / 'heldout_solutions'
-TRAINING_SOLUTIONS = ROOT / 'tests' / 'data' / 'solutions'
 PROMPT_START = 'Write a complete C program that '
 NOTHING_ELSE = 'The program must print nothing else'
 
@@ -154,6 +153,6 @@ def test_no_training_task_has_the_same_tests(heldout, training):
 def test_no_training_solution_solves_a_heldout_task(heldout, training, tmp_path):
   # If a training task's reference program passed a held-out task's tests, a model that reproduces what
   # it was trained on would score there: the two would be the same problem as far as the reward can tell.
-  sources = {t['id']: TRAINING_SOLUTIONS / f"{t['id']}.c" for t in training}
+  sources = reference_files(training, tmp_path)
   solved = overlap.solved_pairs(sources, heldout, tmp_path)
   assert solved == [], 'training reference solutions that pass held-out tasks (training, held-out)'

@@ -94,7 +94,7 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
   _shell(f'python -m raftjax.tools.report --workdir={out_dir}', repo, env)
   assert os.path.isfile(os.path.join(out_dir, 'report', 'report.md'))
   _shell(f'python -m raftjax.tools.verify --input={cycle}/samples.jsonl --output={tmp_path}/rewards.jsonl '
-         '--run_after_compile', repo, env)
+         '--config.verifier.run_after_compile=True', repo, env)
   with open(tmp_path / 'tasks.jsonl', 'w') as f:
     f.write(json.dumps({'id': 'hi', 'prompt': 'Write a C program that prints hi.'}) + '\n')
   _shell(f'python -m raftjax.tools.sample --config=configs/raft.py --config.prompts={tmp_path}/tasks.jsonl '

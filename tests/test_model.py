@@ -15,10 +15,10 @@ import torch
 import transformers
 from flax import nnx
 
-from raftjax import config as config_lib
 from raftjax.model import weights
 from raftjax.model.llama import REMAT_POLICIES, init_cache
 from raftjax.model.lora import add_lora
+from raftjax import sections
 from helpers import TINY_HF, save_random_hf_model
 
 CASES = {
@@ -300,7 +300,7 @@ def test_remat_changes_memory_not_gradients(remat, tmp_path, mesh1):
 
 
 def test_remat_names_are_the_configs():
-  assert tuple(REMAT_POLICIES) == config_lib.REMAT
+  assert tuple(REMAT_POLICIES) == sections.REMAT
 
 
 def test_loading_a_scanned_stack_checks_every_layer(tmp_path, mesh1):

@@ -15,7 +15,7 @@ from raftjax.train import objectives
 from raftjax.generate import sampler as sample_lib
 from raftjax.rl import diagnostics as signals
 from raftjax.train import trainer as train
-from raftjax.config import SamplingConfig, TrainConfig
+from raftjax.sections import SamplingConfig, TrainConfig
 from raftjax.model.llama import Llama, ModelConfig
 from raftjax.model.lora import LoRA, add_lora
 

@@ -27,7 +27,10 @@ import pytest
 from procs import BEST, LEVELS, NS, ROOT, alive, assert_nothing_left, cmdline, descendants
 from procs import level_for_verify  # noqa: F401 (a fixture)
 from raftjax.verifier import sandbox
-from raftjax.verifier import program as V
+from raftjax.verifier import root as root_lib
+from raftjax.sections import VerifierConfig
+from raftjax.verifier import program
+from raftjax.verifier.pool import Verifier
 
 ENV = {'PATH': '/usr/bin:/bin'}
 LIMITS = sandbox.Limits(wall_s=1.0)
@@ -40,6 +43,7 @@ def _admin_tool(name: str) -> str:
 
 
 def run(argv, **kw):
+  kw.setdefault('root', sandbox.toolchain_root())
   with tempfile.TemporaryDirectory() as workdir:
     return sandbox.run(argv, workdir, kw.pop('limits', LIMITS), env=kw.pop('env', ENV), **kw)
 
@@ -221,14 +225,14 @@ def test_root_is_read_only_and_tmp_is_private(request):
 
 
 def test_root_spec_comes_from_the_compiler():
-  spec = sandbox.root_spec(('gcc',))
+  spec = sandbox.toolchain_root(('gcc',))
   binds = [e[1:] for e in spec if e[0] == 'd']
   gcc = os.path.realpath(shutil.which('gcc'))
   cc1 = subprocess.run(['gcc', '-print-prog-name=cc1'], capture_output=True, text=True).stdout.strip()
   for path in (gcc, os.path.realpath(cc1), os.path.realpath('/usr/include/stdio.h')):
-    assert any(sandbox._under(path, b) for b in binds), path  # pylint: disable=protected-access
+    assert any(root_lib._under(path, b) for b in binds), path  # pylint: disable=protected-access
   home = os.path.realpath(os.path.expanduser('~'))
-  assert not any(sandbox._under(home, b) for b in binds) and '/' not in binds  # pylint: disable=protected-access
+  assert not any(root_lib._under(home, b) for b in binds) and '/' not in binds  # pylint: disable=protected-access
   assert any(e.startswith('f') and e.endswith('ld.so.cache') for e in spec)
 
 
@@ -411,7 +415,7 @@ def test_secret_cannot_be_printed_included_or_leaked(secret, level_for_verify):
   does not exist beside it, every outcome must be the same.'''
   path, token = secret
   level = level_for_verify
-  cfg = V.VerifierConfig(run_after_compile=True, compile_timeout_s=10.0)
+  cfg = VerifierConfig(run_after_compile=True, compile_timeout_s=10.0)
   task = {'id': 't', 'prompt': 'p', 'tests': []}
 
   def probe(target):
@@ -436,9 +440,9 @@ int main(void) {{
 }}
 '''
     printed, exit_code, sig = _run_program(reader, level)
-    ran = V.verify(task, f'```c\n{reader}```', cfg)
-    included = V.verify(task, f'```c\n#include "{p}"\nint main(void) {{ return 0; }}\n```', cfg)
-    has_include = V.verify(task, f'```c\n#if __has_include("{p}")\nint visible;\n#endif\n'
+    ran = program.verify(task, f'```c\n{reader}```', cfg)
+    included = program.verify(task, f'```c\n#include "{p}"\nint main(void) {{ return 0; }}\n```', cfg)
+    has_include = program.verify(task, f'```c\n#if __has_include("{p}")\nint visible;\n#endif\n'
                            'int main(void) { return 0; }\n```', cfg)
     for r in (ran, included, has_include):
       assert r['stage'] != 'error', r
@@ -463,8 +467,8 @@ def test_verifier_pool_runs_at_the_level_found_at_start(secret):
   code = (f'#include <stdio.h>\nint main(void) {{ FILE *f = fopen("{_c_string(path)}", "r");\n'
           '  char b[256] = {0}; if (f) fread(b, 1, 255, f); puts(f ? b : "6"); return 0; }\n')
   tasks = [{'id': f't{i}', 'prompt': 'p', 'tests': [{'stdin': '', 'stdout': '6\n'}]} for i in range(3)]
-  cfg = V.VerifierConfig(run_after_compile=True, num_workers=2)
-  with V.Verifier(cfg) as verifier:
+  cfg = VerifierConfig(run_after_compile=True, num_workers=2)
+  with Verifier(cfg) as verifier:
     assert verifier.isolation == BEST
     results = verifier.verify_batch(tasks, [f'```c\n{code}// {i}\n```' for i in range(3)])
   assert [r['stage'] for r in results] == (['correct'] * 3 if PRIVATE[BEST] else ['tests_failed'] * 3)
@@ -514,9 +518,9 @@ int main(void) {{
 
 def _run_program(code: str, level: str) -> tuple[str, int | None, int | None]:
   """Compiles and runs `code` the way the verifier does, at `level`: (stdout, exit code, signal)."""
-  cfg = V.resolve_compilers(V.VerifierConfig())
-  argv, src = V._compile_argv('c', cfg)  # pylint: disable=protected-access
-  root = V.root_spec(cfg)
+  cfg = program.resolve_compilers(VerifierConfig())
+  argv, src = program._compile_argv('c', cfg)  # pylint: disable=protected-access
+  root = program.root_spec(cfg)
   workdir = sandbox.make_temp_dir('raftjax-verify-')
   try:
     with open(os.path.join(workdir, src), 'w') as f:
@@ -616,12 +620,12 @@ def test_launcher_dies_with_its_caller_and_stops_the_run(build, tmp_path):
   and stops the run at once; nothing is left, at any level."""
   script = (
       'import os, sys, tempfile\n'
-      f'sys.path.insert(0, {os.path.dirname(os.path.dirname(sandbox.__file__))!r})\n'
-      'from raftjax import sandbox\n'
-      'd = tempfile.mkdtemp()\n'
+      f'sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.dirname(sandbox.__file__)))!r})\n'
+      'from raftjax.verifier import sandbox\n'
+            'd = tempfile.mkdtemp()\n'
       'print(os.getpid(), flush=True)\n'
       'sandbox.run(["/bin/sh", "-c", "(setsid sleep 60 &); sleep 60"], d, sandbox.Limits(wall_s=60), '
-      'env={"PATH": "/usr/bin:/bin"}, isolation=sys.argv[1])\n')
+      'env={"PATH": "/usr/bin:/bin"}, isolation=sys.argv[1], root=sandbox.toolchain_root())\n')
   for level in LEVELS:
     proc = subprocess.Popen([sys.executable, '-c', script, level], stdout=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -690,21 +694,19 @@ def test_as_an_ordinary_user(tmp_path_factory):
   python = _user_python(TEST_USER)
   if python is None:
     pytest.fail(f'no Python {sys.version_info.major}.{sys.version_info.minor} that {TEST_USER} can run')
-  # A copy the user can read: raftjax's host-side modules, this test file, pytest and its dependencies
-  # (the venv may sit under a directory the user cannot enter). No conftest: it imports JAX.
+  # A copy the user can read: raftjax (only its host side is imported), this test file, pytest and what the
+  # config imports (the venv may sit under a directory the user cannot enter). No conftest: it imports JAX.
   copy = tempfile.mkdtemp(prefix='raftjax-asuser-')
   try:
-    package = os.path.dirname(sandbox.__file__)
-    os.makedirs(os.path.join(copy, 'raftjax'))
-    open(os.path.join(copy, 'raftjax', '__init__.py'), 'w').close()  # the host side only: no JAX
-    for name in ('sandbox.py', 'sandbox_launcher.c', 'verify.py', 'tasks.py', 'rundir.py'):
-      shutil.copy(os.path.join(package, name), os.path.join(copy, 'raftjax'))
+    package = os.path.dirname(os.path.dirname(sandbox.__file__))
+    shutil.copytree(package, os.path.join(copy, 'raftjax'), ignore=shutil.ignore_patterns('__pycache__'))
     os.makedirs(os.path.join(copy, 'tests'))
     for name in ('test_sandbox.py', 'procs.py'):
       shutil.copy(os.path.join(os.path.dirname(__file__), name), os.path.join(copy, 'tests'))
     site = os.path.join(copy, 'site')
     os.makedirs(site)
-    for name in ('pytest', '_pytest', 'pluggy', 'iniconfig', 'packaging', 'pygments', 'py'):
+    for name in ('pytest', '_pytest', 'pluggy', 'iniconfig', 'packaging', 'pygments', 'py', 'ml_collections', 'absl',
+                 'yaml'):
       source = importlib.import_module(name).__file__
       if os.path.basename(source) == '__init__.py':
         shutil.copytree(os.path.dirname(source), os.path.join(site, name),

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from raftjax.rl import selection
-from raftjax.verifier import program as verify
-from raftjax.config import RaftConfig
+from raftjax.verifier import extract
+from raftjax.sections import RaftConfig
 
 
 def _s(prompt, i, reward, completion=None):
@@ -59,7 +59,7 @@ def test_demonstrations_only_where_a_task_has_a_reference_and_no_correct_sample(
       ('b', 'reference', 1.0, -1), ('d', 'reference', 1.0, -1)]
   assert demos[0]['completion'] == '```c\nint main(void) { return 0; }\n```'
   assert demos[0]['tokens'] == [len(demos[0]['completion']), 0]
-  assert verify.extract_code(demos[0]['completion']).strip() == tasks[1]['reference'].strip()  # what gcc would see
+  assert extract.extract_code(demos[0]['completion']).strip() == tasks[1]['reference'].strip()  # what gcc would see
 
 
 def test_select_breaks_ties_fairly_not_by_file_order():

@@ -9,11 +9,11 @@ import sys
 import time
 
 import pytest
-
 from helpers import REPO, tiny_config
-from raftjax.tools import compare
+
 from raftjax import rundir
-from raftjax.tools import sweep
+from raftjax.data import tasks as tasks_lib
+from raftjax.tools import compare, sweep
 
 
 def test_grid_is_every_combination_seed_major():
@@ -39,14 +39,13 @@ def test_grid_is_every_combination_seed_major():
 @pytest.mark.parametrize('name', ['sweep_variants.py', 'sweep_efficacy.py', 'sweep_answers.py'])
 def test_the_shipped_sweeps_give_checked_configs(name, tmp_path):
   from configs import raft as raft_config
-  from raftjax import config as config_lib
 
   spec = sweep.load_spec(os.path.join(REPO, 'configs', name))
   runs = sweep.expand(spec)
   assert len(runs) == 2 * len(spec['variants']) >= 4 and sorted({r.seed for r in runs}) == [0, 1]
   for run in runs:
     config = sweep.run_config(raft_config.get_config(), spec, run, str(tmp_path))  # raises on a bad value
-    train, held, _ = config_lib.task_split(config)
+    train, held, _ = tasks_lib.task_split(config)
     assert train and held
 
 

@@ -9,7 +9,7 @@ from flax import nnx
 
 from raftjax.train import trainer as train
 from raftjax.model import weights
-from raftjax.config import TrainConfig
+from raftjax.sections import TrainConfig
 from raftjax.model.lora import add_lora
 
 

@@ -8,17 +8,18 @@ import ml_collections
 import numpy as np
 import pytest
 from flax import nnx
-
 from helpers import read_jsonl, tiny_config
-from raftjax.model import checkpoint as ckpt
+
 from raftjax import config as config_lib
-from raftjax.rl import loop as raft
 from raftjax import rundir
-from raftjax.rl import selection
-from raftjax.train import trainer as train
-from raftjax.model import weights
+from raftjax.data import tasks as tasks_lib
 from raftjax.generate import sampler as sample_lib
-from raftjax.config import TrainConfig
+from raftjax.model import checkpoint as ckpt
+from raftjax.model import weights
+from raftjax.rl import loop as raft
+from raftjax.rl import selection
+from raftjax.sections import TrainConfig
+from raftjax.train import trainer as train
 
 
 def _strip(rows):
@@ -48,7 +49,7 @@ def test_filter_refill_and_advantages(grpo_run):
     cycle = stats['cycle']
     samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
     kept = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'kept.jsonl'))
-    window = [t['id'] for t in selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, cycle)]
+    window = [t['id'] for t in selection.cycle_prompts(tasks_lib.task_split(c)[0], 2, c.seed, cycle)]
     outcomes = selection.prompt_outcomes(samples, 0.5)
     dropped = selection.dropped_prompts(outcomes, 'both')
     p = stats['prompts']
@@ -107,7 +108,7 @@ def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_
   rundir.write_json(os.path.join(out, rundir.TRAINING_LOG), dict(log, cycles=log['cycles'][:cycle - 1],
                                                                  best_cycle=None, stop_reason=None))
   samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
-  window = {t['id'] for t in selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, cycle)}
+  window = {t['id'] for t in selection.cycle_prompts(tasks_lib.task_split(c)[0], 2, c.seed, cycle)}
   os.makedirs(os.path.join(out, f'cycle_{cycle}'))
   rundir.write_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'),
                      [s for s in samples if s['prompt_id'] in window])
@@ -134,7 +135,7 @@ def adaptive_run(tiny_dir, tmp_path_factory):
 def test_adaptive_rounds_resample_only_unsolved_prompts(adaptive_run):
   c, log = adaptive_run
   samples = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'samples.jsonl'))
-  window = selection.cycle_prompts(config_lib.task_split(c)[0], 2, c.seed, 1)
+  window = selection.cycle_prompts(tasks_lib.task_split(c)[0], 2, c.seed, 1)
   assert [s['prompt_id'] for s in samples[:4]] == [t['id'] for t in window for _ in range(2)]  # the window first
   unsolved, rounds = window, 0
   for r in range(1, 3):  # round r: the prompts without a correct sample in rounds < r, 2 samples each
@@ -179,8 +180,10 @@ def test_adaptive_rounds_cut_by_a_kill_resume_to_the_same_samples(adaptive_run, 
 def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tmp_path):
   """One cycle that runs programs, every task with a reference: those without a correct sample train on
   it too, as the tokens of "```c ... ```" and eos; the references pass the real verifier."""
-  from raftjax.verifier import program as verify
   from tiny import TASKS
+
+  from raftjax.sections import VerifierConfig
+  from raftjax.verifier.pool import Verifier
 
   references = {'hello': '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
                 'seven': '#include <stdio.h>\nint main(void) { puts("7"); return 0; }\n',
@@ -205,7 +208,7 @@ def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tm
   for d in demos:
     assert d['tokens'][-1] == tokenizer.eos_token_id
     assert tokenizer.decode(d['tokens'][:-1]) == d['completion'] == f"```c\n{references[d['prompt_id']]}```"
-  with verify.Verifier(verify.VerifierConfig(run_after_compile=True)) as verifier:
+  with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(tasks, [f"```c\n{t['reference']}```" for t in tasks])
   assert [r['reward'] for r in results] == [1.0] * len(tasks)
 

@@ -19,12 +19,16 @@ import pytest
 
 from raftjax import rundir
 from raftjax.verifier import sandbox
-from raftjax.verifier import program as V
+from raftjax.sections import VerifierConfig
+from raftjax.tools import verify as verify_cli
+from raftjax.verifier import extract, reward
+from raftjax.verifier import program as program_lib
+from raftjax.verifier.pool import Verifier
 import procs
 from procs import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
 
-COMPILE = V.VerifierConfig()
-RUN = V.VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
+COMPILE = VerifierConfig()
+RUN = VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
 NS = procs.NS
 LEVELS = procs.LEVELS
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,22 +68,22 @@ def fenced(code, tag='c'):
 ], ids=lambda c: c[:30])
 def test_extract_code(completion):
   code = '#include <stdio.h>\nint main(void) {\n  return 0;\n}\n'
-  assert V.extract_code(completion.replace('CODE', code)) == code
+  assert extract.extract_code(completion.replace('CODE', code)) == code
 
 
 def test_extract_code_bare_code_after_prose():
   code = '#include <stdio.h>\nint main(void) { return 0; }\n'
-  assert V.extract_code('Here is the code:\n' + code) == code
+  assert extract.extract_code('Here is the code:\n' + code) == code
 
 
 @pytest.mark.parametrize('completion', ['', '   \n', 'I cannot write that program.', '```c\n```',
                                         '```\n\n```\nno code'])
 def test_extract_code_none(completion):
-  assert V.extract_code(completion) is None
+  assert extract.extract_code(completion) is None
 
 
 def test_extract_without_main_takes_longest_block():
-  assert V.extract_code('```c\nint a;\n```\n```c\nint bb(void) { return 1; }\n```') == \
+  assert extract.extract_code('```c\nint a;\n```\n```c\nint bb(void) { return 1; }\n```') == \
       'int bb(void) { return 1; }\n'
 
 
@@ -99,17 +103,17 @@ ADVERSARIAL = {  # each took the old, quadratic extraction tens of seconds or mo
 def test_extraction_is_linear_on_adversarial_completions(name):
   completion = ADVERSARIAL[name]
   t0 = time.perf_counter()
-  code = V.extract_code(completion)
+  code = extract.extract_code(completion)
   # Measured 2-260 ms each here (the bound is EXTRACT_MAX_CHARS characters, and one pass over them).
   assert time.perf_counter() - t0 < 5.0
   if code is not None:
-    assert len(code) <= V.EXTRACT_MAX_CHARS + 1
+    assert len(code) <= extract.EXTRACT_MAX_CHARS + 1
 
 
 def test_extraction_looks_only_at_the_first_characters():
-  pad = 'x' * (V.EXTRACT_MAX_CHARS - 4)
-  assert V.extract_code(pad + '\n' + MAIN) is None  # main is past the bound
-  assert V.extract_code(MAIN + pad) is not None
+  pad = 'x' * (extract.EXTRACT_MAX_CHARS - 4)
+  assert extract.extract_code(pad + '\n' + MAIN) is None  # main is past the bound
+  assert extract.extract_code(MAIN + pad) is not None
 
 
 # ------------------------------------------------------------------------------- reward ladder
@@ -138,7 +142,7 @@ LADDER = [
 @pytest.mark.parametrize('cfg,completion,tests,stage,reward', LADDER,
                          ids=[f'{s}-{i}' for i, (_, _, _, s, _) in enumerate(LADDER)])
 def test_reward_ladder(cfg, completion, tests, stage, reward):
-  r = V.verify(task(tests), completion, cfg)
+  r = program_lib.verify(task(tests), completion, cfg)
   assert (r['stage'], r['reward']) == (stage, pytest.approx(reward)), r
   assert set(r) >= {'reward', 'stage', 'compiler_output', 'exit_code', 'signal', 'tests',
                     'compile_s', 'run_s'}
@@ -149,24 +153,24 @@ def test_compile_timeout():
   # 2**40 initializer tokens: gcc never finishes.
   code = '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)])
   cfg = dataclasses.replace(RUN, compile_timeout_s=1.0)
-  r = V.verify(task(), fenced(code + '\nint a[] = { A40 };\nint main(void) { return 0; }\n'), cfg)
+  r = program_lib.verify(task(), fenced(code + '\nint a[] = { A40 };\nint main(void) { return 0; }\n'), cfg)
   assert (r['stage'], r['reward']) == ('compile_timeout', 0.0)
 
 
 def test_result_details():
-  r = V.verify(task(TESTS), fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'),
+  r = program_lib.verify(task(TESTS), fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'),
                RUN)
   assert r['tests'] == [True, False, False, False] and r['exit_code'] == 0 and r['run_s'] > 0
-  r = V.verify(task(TESTS), fenced('int main(void) { int *p = 0; return *p; }\n'), RUN)
+  r = program_lib.verify(task(TESTS), fenced('int main(void) { int *p = 0; return *p; }\n'), RUN)
   assert (r['signal'], r['exit_code']) == (11, None)
   assert r['tests'] == [False] * 4  # stopped at the first failing run
-  r = V.verify(task(), fenced('int main(void) { int unused; return 0; }\n'), COMPILE)
+  r = program_lib.verify(task(), fenced('int main(void) { int unused; return 0; }\n'), COMPILE)
   assert 'warning:' in r['compiler_output'] and 'unused' in r['compiler_output']
 
 
 def test_partial_credit_never_reaches_one():
   tests = TESTS + [{'stdin': '7\n', 'stdout': 'fourteen\n'}]
-  r = V.verify(task(tests), fenced(DOUBLE), RUN)
+  r = program_lib.verify(task(tests), fenced(DOUBLE), RUN)
   assert r['stage'] == 'tests_failed' and r['reward'] == pytest.approx(0.7 + 0.2 * 4 / 5)
   assert r['reward'] < 0.9
 
@@ -180,49 +184,49 @@ def test_partial_credit_never_reaches_one():
     (b'Enter: \n', '\n', False),  # an empty expected output is never "ended with"
 ])
 def test_ends_with_answer(actual, expected, ends):
-  assert V.ends_with_answer(actual, expected) is ends
+  assert reward.ends_with_answer(actual, expected) is ends
 
 
 def test_answer_credit_rewards_the_answer_after_a_prompt_below_a_match():
   prompt = DOUBLE.replace('int x;', 'int x; printf("Enter a number: ");')
   tests = TESTS + [{'stdin': '7\n', 'stdout': 'fourteen\n'}]
   credit = dataclasses.replace(RUN, answer_credit=0.5)
-  r = V.verify(task(tests), fenced(prompt), credit)  # 4 answers after a prompt, 1 wrong
+  r = program_lib.verify(task(tests), fenced(prompt), credit)  # 4 answers after a prompt, 1 wrong
   assert r['stage'] == 'tests_failed' and r['reward'] == pytest.approx(0.7 + 0.2 * 0.5 * 4 / 5)
   assert '4 more end with the answer' in r['detail']
-  assert V.verify(task(tests), fenced(prompt), RUN)['reward'] == 0.7  # off by default: as before
-  r = V.verify(task(tests), fenced(DOUBLE), credit)  # 4 exact, 1 wrong: exact tests keep full credit
+  assert program_lib.verify(task(tests), fenced(prompt), RUN)['reward'] == 0.7  # off by default: as before
+  r = program_lib.verify(task(tests), fenced(DOUBLE), credit)  # 4 exact, 1 wrong: exact tests keep full credit
   assert r['reward'] == pytest.approx(0.7 + 0.2 * 4 / 5) and r['reward'] < 0.9
-  assert V.verify(task(TESTS), fenced(DOUBLE), credit)['reward'] == 1.0
+  assert program_lib.verify(task(TESTS), fenced(DOUBLE), credit)['reward'] == 1.0
   wrong = DOUBLE.replace('2 * x', '3 * x')
-  assert V.verify(task(TESTS), fenced(wrong), credit)['reward'] == pytest.approx(0.7 + 0.2 * 1 / 4)  # 0 -> 0
+  assert program_lib.verify(task(TESTS), fenced(wrong), credit)['reward'] == pytest.approx(0.7 + 0.2 * 1 / 4)  # 0 -> 0
   with pytest.raises(ValueError, match='answer_credit'):
-    V.VerifierConfig(answer_credit=1.0)
+    VerifierConfig(answer_credit=1.0)
 
 
 def test_crash_on_one_test_keeps_the_compile_reward():
   code = '#include <stdio.h>\nint main(void) { int x; scanf("%d", &x);\n' \
          '  if (x == 5) { int *p = 0; return *p; } printf("%d\\n", 2 * x); return 0; }\n'
-  r = V.verify(task(TESTS), fenced(code), RUN)
+  r = program_lib.verify(task(TESTS), fenced(code), RUN)
   assert (r['stage'], r['reward'], r['tests']) == ('runtime_error', 0.5, [True, False, False, False])
 
 
 def test_c_is_compiled_as_c_and_cpp_with_gxx():
   c_only = '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { int class = 6;\n' \
            '  int *p = malloc(sizeof *p); *p = class; printf("%d\\n", *p); free(p); return 0; }\n'
-  assert V.verify(task([TESTS[0]]), fenced(c_only), RUN)['stage'] == 'correct'
-  assert V.verify(task([TESTS[0]], 'cpp'), fenced(c_only, 'cpp'), RUN)['stage'] == 'compile_error'
+  assert program_lib.verify(task([TESTS[0]]), fenced(c_only), RUN)['stage'] == 'correct'
+  assert program_lib.verify(task([TESTS[0]], 'cpp'), fenced(c_only, 'cpp'), RUN)['stage'] == 'compile_error'
   cpp = '#include <iostream>\nint main() { int x; std::cin >> x; std::cout << 2 * x << "\\n"; }\n'
-  assert V.verify(task(TESTS, 'cpp'), fenced(cpp, 'cpp'), RUN)['stage'] == 'correct'
-  assert V.verify(task(TESTS), fenced(cpp, 'cpp'), RUN)['stage'] == 'compile_error'
+  assert program_lib.verify(task(TESTS, 'cpp'), fenced(cpp, 'cpp'), RUN)['stage'] == 'correct'
+  assert program_lib.verify(task(TESTS), fenced(cpp, 'cpp'), RUN)['stage'] == 'compile_error'
 
 
 def test_std_and_flags_come_from_the_config():
   code = 'int main(void) { int typeof = 0; return typeof; }\n'  # a keyword in C23 only
-  assert V.verify(task(), fenced(code), COMPILE)['stage'] == 'compiled'
+  assert program_lib.verify(task(), fenced(code), COMPILE)['stage'] == 'compiled'
   gnu = dataclasses.replace(COMPILE, c_std='gnu11')
-  assert V.verify(task(), fenced(code), gnu)['stage'] == 'compile_error'
-  assert V.verify(task(), fenced('int main(void) { int u; return 0; }\n'),
+  assert program_lib.verify(task(), fenced(code), gnu)['stage'] == 'compile_error'
+  assert program_lib.verify(task(), fenced('int main(void) { int u; return 0; }\n'),
                   dataclasses.replace(COMPILE, warning_flags=()))['stage'] == 'compiled'
 
 
@@ -244,12 +248,12 @@ def test_std_and_flags_come_from_the_config():
     (b'caf\xe9\n', 'café\n', False),  # invalid UTF-8 just does not match
 ])
 def test_outputs_match(actual, expected, match):
-  assert V.outputs_match(actual, expected) is match
+  assert reward.outputs_match(actual, expected) is match
 
 
 def test_stdout_comparison_end_to_end():
   code = '#include <stdio.h>\nint main(void) { printf("6   \\r\\n\\n\\n"); return 0; }\n'
-  assert V.verify(task([TESTS[0]]), fenced(code), RUN)['stage'] == 'correct'
+  assert program_lib.verify(task([TESTS[0]]), fenced(code), RUN)['stage'] == 'correct'
 
 
 # ---------------------------------------------------------------------------------- hostile
@@ -268,10 +272,10 @@ def watch(monkeypatch):
 
 def verify_hostile(watch, code, tests=None, cfg=RUN, bound_s=4.0, level=None):
   t0 = time.monotonic()
-  r = V.verify(task(tests), fenced(code), cfg)
+  r = program_lib.verify(task(tests), fenced(code), cfg)
   assert time.monotonic() - t0 < bound_s
   assert_nothing_left(*watch)
-  assert isinstance(r['reward'], float) and r['stage'] in V.STAGES and r['stage'] != 'error', r
+  assert isinstance(r['reward'], float) and r['stage'] in reward.STAGES and r['stage'] != 'error', r
   return r
 
 
@@ -424,7 +428,7 @@ def test_hostile_megabyte_of_source(watch):
 
 @pytest.fixture(scope='module')
 def verifier():
-  with V.Verifier(dataclasses.replace(RUN, num_workers=2)) as v:
+  with Verifier(dataclasses.replace(RUN, num_workers=2)) as v:
     yield v
 
 
@@ -479,7 +483,7 @@ def test_submit_overlaps(verifier):
 
 
 def test_pool_survives_a_dead_worker():
-  with V.Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
+  with Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
     pending = v.submit([task()], [fenced('#include <unistd.h>\nint main(void) { usleep(500000); }\n')])
     time.sleep(0.2)
     for proc in v._pool._processes.values():
@@ -512,7 +516,7 @@ def test_speed_after_hostile_batch(verifier):
 def test_missing_compiler_is_one_clear_error():
   t0 = time.monotonic()
   with pytest.raises(RuntimeError, match='compiler .*not found'):
-    V.Verifier(dataclasses.replace(RUN, c_compiler='/nonexistent/gcc'))
+    Verifier(dataclasses.replace(RUN, c_compiler='/nonexistent/gcc'))
   assert time.monotonic() - t0 < 1.0
 
 
@@ -521,10 +525,10 @@ def test_config_matches_the_project_config():
   spec = importlib.util.spec_from_file_location('raft_config', path)
   raft = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(raft)
-  cfg = V.VerifierConfig(**raft.get_config().verifier)
+  cfg = VerifierConfig(**raft.get_config().verifier)
   assert cfg.warning_flags == ('-Wall', '-Wextra') and cfg.c_std == 'c11'
   with pytest.raises(ValueError):
-    V.VerifierConfig(type='clang')
+    VerifierConfig(type='clang')
 
 
 def write_jsonl(path, rows):
@@ -537,7 +541,7 @@ def test_cli_inline_samples(tmp_path, capsys):
       {'prompt': 'double it', 'completion': fenced(DOUBLE), 'tests': TESTS, 'extra': 1},
       {'prompt': 'double it', 'completion': 'no code', 'tests': TESTS}])
   out = tmp_path / 'r.jsonl'
-  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1) == 0
+  assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1)) == 0
   rows = [json.loads(line) for line in out.read_text().splitlines()]
   assert [r['stage'] for r in rows] == ['correct', 'no_code']
   assert rows[0]['extra'] == 1 and rows[0]['tests'] == [True] * 4 and rows[0]['reward'] == 1.0
@@ -551,18 +555,20 @@ def test_cli_answer_credit_counts_the_answers_after_extra_text(tmp_path, capsys)
       {'prompt': 'double it', 'completion': fenced(c), 'tests': TESTS}
       for c in (prompted, DOUBLE.replace('2 * x', '3 * x'), DOUBLE)])
   out = tmp_path / 'r.jsonl'
-  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1, answer_credit=0.5) == 0
+  assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1, answer_credit=0.5)) == 0
   rows = [json.loads(line) for line in out.read_text().splitlines()]
   assert [(r['stage'], r.get('answered')) for r in rows] == [('tests_failed', 4), ('tests_failed', 0),
                                                              ('correct', None)]
   assert rows[0]['reward'] == pytest.approx(0.7 + 0.2 * 0.5)
   assert 'of the 2 tests_failed, 1 print every answer after extra text' in capsys.readouterr().out
-  assert V.cli(samples, str(out), run_after_compile=True, num_workers=1) == 0  # off: no count, as before
+  assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1)) == 0  # off: no count, as before
   assert all('answered' not in json.loads(line) for line in out.read_text().splitlines())
   assert 'extra text' not in capsys.readouterr().out
-  assert V.cli(samples, str(tmp_path / 'x.jsonl'), answer_credit=1.0) == 2
-  err = capsys.readouterr().err
-  assert 'answer_credit' in err and len(err.strip().splitlines()) == 1 and not (tmp_path / 'x.jsonl').exists()
+  proc = subprocess.run([sys.executable, '-m', 'raftjax.tools.verify', f'--input={samples}',
+                         f'--output={tmp_path}/x.jsonl', '--config.verifier.answer_credit=1.0'], cwd=REPO,
+                        capture_output=True, text=True, timeout=120)
+  assert proc.returncode == 2 and 'answer_credit' in proc.stderr, proc.stderr
+  assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / 'x.jsonl').exists()
 
 
 def test_cli_with_task_file(tmp_path):
@@ -570,7 +576,7 @@ def test_cli_with_task_file(tmp_path):
   samples = write_jsonl(tmp_path / 's.jsonl', [{'prompt_id': 'dbl', 'completion': fenced(DOUBLE)},
                                                {'id': 'dbl', 'completion': 'nothing'}])
   out = tmp_path / 'r.jsonl'
-  assert V.cli(samples, str(out), tasks, num_workers=1) == 0
+  assert verify_cli.grade_file(samples, str(out), tasks, VerifierConfig(num_workers=1)) == 0
   assert [json.loads(line)['stage'] for line in out.read_text().splitlines()] == ['compiled', 'no_code']
 
 
@@ -592,7 +598,7 @@ def test_cli_malformed_input_names_file_and_line(tmp_path, capsys, bad_line, mes
   samples.write_bytes((json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
                       .encode('utf-8', errors='surrogateescape').replace(b'\xc3\xa9', b'\xe9'))
   out = tmp_path / 'r.jsonl'
-  assert V.cli(str(samples), str(out), tasks) == 2
+  assert verify_cli.grade_file(str(samples), str(out), tasks, VerifierConfig()) == 2
   err = capsys.readouterr().err
   assert f'{samples}:2:' in err and message in err
   assert sorted(os.listdir(tmp_path)) == ['s.jsonl', 't.jsonl']  # nothing half-written
@@ -604,7 +610,7 @@ def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
   samples.write_text(json.dumps({'prompt': 'p', 'completion': f'{lone} no code', 'note': f'caf\u00e9 {lone}'})
                      + '\n')
   out = tmp_path / 'r.jsonl'
-  assert V.cli(str(samples), str(out), num_workers=1) == 0
+  assert verify_cli.grade_file(str(samples), str(out), None, VerifierConfig(num_workers=1)) == 0
   [row] = [json.loads(line) for line in out.read_text(encoding='utf-8').splitlines()]
   assert row['completion'] == f'{lone} no code' and row['note'] == f'caf\u00e9 {lone}' and row['stage'] == 'no_code'
   assert f'isolation: {sandbox.best_isolation()} (' in capsys.readouterr().out
@@ -619,8 +625,8 @@ def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
 def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, output, message):
   samples = tmp_path / 's.jsonl'
   samples.write_text(json.dumps({'prompt': 'p', 'completion': fenced(DOUBLE)}) + '\n')
-  monkeypatch.setattr(V, 'Verifier', None)  # any work would crash on this
-  assert V.cli(str(samples), output.format(tmp=tmp_path)) == 2
+  monkeypatch.setattr(verify_cli.pool, 'Verifier', None)  # any work would crash on this
+  assert verify_cli.grade_file(str(samples), output.format(tmp=tmp_path), None, VerifierConfig()) == 2
   err = capsys.readouterr().err
   assert err.count('\n') == 1 and err.startswith('error: ') and message in err, err
   assert sorted(os.listdir(tmp_path)) == ['s.jsonl']
@@ -639,7 +645,7 @@ def test_cli_full_disk_is_one_line_and_leaves_nothing(tmp_path):
   disk = tmp_path / 'disk'
   disk.mkdir()
   script = (f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.tools.verify --input {samples} '
-            f'--output {disk}/r.jsonl --num_workers 1; echo "rc=$?"; ls -A {disk}')
+            f'--output {disk}/r.jsonl --config.verifier.num_workers=1; echo "rc=$?"; ls -A {disk}')
   proc = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], cwd=REPO,
                         capture_output=True, text=True, timeout=120)
   assert proc.stderr.count('\n') == 1 and 'No space left on device' in proc.stderr, proc.stderr
@@ -670,7 +676,7 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
                              + '\n' for i in range(2)))
   out_dir = tmp_path / 'out'
   out_dir.mkdir()
-  proc = _cli('--input', str(samples), '--output', str(out_dir / 'r.jsonl'), '--num_workers', '2',
+  proc = _cli('--input', str(samples), '--output', str(out_dir / 'r.jsonl'), '--config.verifier.num_workers=2',
               start_new_session=True)
   deadline = time.monotonic() + 60
   def compiling():
@@ -716,9 +722,9 @@ def _python_children(pid: int) -> list[int]:
 
 def test_min_isolation_is_checked():
   with pytest.raises(ValueError, match='min_isolation'):
-    V.VerifierConfig(min_isolation='chroot')
-  assert V.check_isolation(V.VerifierConfig()) == sandbox.best_isolation()
-  assert V.check_isolation(V.VerifierConfig(min_isolation='pgrp')) == sandbox.best_isolation()
+    VerifierConfig(min_isolation='chroot')
+  assert program_lib.check_isolation(VerifierConfig()) == sandbox.best_isolation()
+  assert program_lib.check_isolation(VerifierConfig(min_isolation='pgrp')) == sandbox.best_isolation()
 
 
 @pytest.fixture
@@ -734,7 +740,7 @@ def test_below_min_isolation_nothing_runs_and_the_error_says_how_to_opt_in(weake
   ran = []
   monkeypatch.setattr(sandbox, 'run', lambda *a, **kw: ran.append(a))
   with pytest.raises(RuntimeError) as e:
-    V.Verifier(dataclasses.replace(RUN, min_isolation='ns', num_workers=1))
+    Verifier(dataclasses.replace(RUN, min_isolation='ns', num_workers=1))
   message = str(e.value)
   assert f"strongest sandbox is '{weaker_machine}'" in message and "min_isolation='ns'" in message
   assert 'Operation not permitted (simulated)' in message
@@ -743,7 +749,7 @@ def test_below_min_isolation_nothing_runs_and_the_error_says_how_to_opt_in(weake
 
 def test_the_level_is_logged_kept_and_used_by_every_worker(weaker_machine, caplog, tmp_path):
   with caplog.at_level(logging.INFO, logger='raftjax.verifier'):
-    with V.Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
+    with Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
       assert v.isolation == weaker_machine
       code = '#include <stdio.h>\nint main(void) { puts(getenv("TMPDIR") ? "6" : "no"); return 0; }\n'
       r = v.verify_batch([task([TESTS[0]])], [fenced('#include <stdlib.h>\n' + code)])[0]

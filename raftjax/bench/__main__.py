@@ -4,6 +4,7 @@ sampler, train (BENCHMARKS.md has the numbers and the commands)."""
 import inspect
 import json
 
+from raftjax import cli
 from raftjax.bench.sampler import bench_sampler
 from raftjax.bench.train import bench_train
 from raftjax.bench.verifier import bench_verifier
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == '__main__':
-  from absl import app, flags
+  from absl import flags
 
   flags.DEFINE_string('checkpoint', None, "sampler, train: 'smollm2-135m-instruct', a .gguf or an HF directory")
   flags.DEFINE_integer('samples_per_prompt', None, 'sampler: rows per prompt')
@@ -54,4 +55,4 @@ if __name__ == '__main__':
   flags.DEFINE_string('workdir', None, 'train: a RAFT output_dir whose cycles to split by phase')
   flags.DEFINE_bool('scan_layers', None, 'sampler, train: layers as one scan (True) or a Python loop (False)')
   flags.DEFINE_enum('remat', None, ('none', 'full', 'dots'), 'train: what each layer keeps for the backward pass')
-  app.run(main)
+  cli.run(main)

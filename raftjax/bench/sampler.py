@@ -5,7 +5,7 @@ import dataclasses
 import os
 import time
 
-from raftjax.config import ModelSection, SamplingConfig
+from raftjax.sections import ModelSection, SamplingConfig
 from raftjax.bench.sides import Side, import_jax, import_torch, machine, sync, torch_model
 
 

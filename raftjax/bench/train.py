@@ -7,7 +7,7 @@ import statistics
 
 from raftjax import rundir
 from raftjax.bench.sides import Side, import_jax, import_torch, machine, sync, timed_steps, torch_model
-from raftjax.config import ModelSection, TrainConfig
+from raftjax.sections import ModelSection, TrainConfig
 
 
 # Top-level phases of a RAFT cycle; generate_s and verify_wait_s are parts of generate_and_verify_s.

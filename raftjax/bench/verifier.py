@@ -7,12 +7,11 @@ import subprocess
 import tempfile
 import time
 
-from raftjax.config import VerifierConfig
+from raftjax.sections import VerifierConfig
 from raftjax.verifier import program as program_lib
 from raftjax.verifier import sandbox
 from raftjax.verifier.extract import extract_code
 from raftjax.verifier.pool import Verifier
-from raftjax.verifier.root import root_spec
 
 
 def bench_verifier(n_rounds: int = 4) -> dict:
@@ -89,7 +88,7 @@ def _overhead_in(completion: str, workdir: str) -> dict:
     return round(1000 * min(times), 2)
 
   env = {'PATH': '/usr/bin:/bin'}
-  root = root_spec()
+  root = sandbox.toolchain_root()
   compile_limits = sandbox.Limits(wall_s=10, memory_mb=2048)
   isolation = sandbox.best_isolation()
   weaker = 'uid' if os.geteuid() == 0 else 'pgrp'

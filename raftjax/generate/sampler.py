@@ -39,7 +39,7 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from raftjax.config import SamplingConfig
+from raftjax.sections import SamplingConfig
 from raftjax.generate.sampling import entropy, sample_logits, token_logprobs
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_bytes, cache_shape, init_cache

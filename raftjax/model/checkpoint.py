@@ -1,17 +1,22 @@
-"""Orbax checkpoints of a RAFT cycle: `<output_dir>/cycle_N/checkpoint/N/{params, meta}`.
+"""Orbax checkpoints of a stage: a RAFT cycle (`<output_dir>/cycle_N/checkpoint/N/`) or an SFT epoch
+(`<output_dir>/sft/epoch_N/checkpoint/N/`), each `{params, meta}` and, for SFT, `optimizer`.
 
-Saved per cycle (by an `ocp.CheckpointManager` rooted at `cycle_N/checkpoint`, step = N): the trainable
-parameters (LoRA adapters, or every weight for full fine-tuning) and JSON metadata (the cycle, the base
-checkpoint, the LoRA settings, the cycle's RNG seeds, the layers' layout `scan_layers`). Every random
-draw of a cycle (sampling, data order, dropout) is seeded from (`seed`, cycle), and every cycle starts a
-fresh optimizer, so the weights and those seeds are the whole state a resumed run needs. The frozen base
-is not copied: `meta['base']` names where it loads from.
+Saved per cycle or epoch (an `ocp.CheckpointManager` rooted at `.../checkpoint`, step = N): the trainable
+parameters (LoRA adapters, or every weight for full fine-tuning) and JSON metadata (the stage and step,
+the base checkpoint, the LoRA settings, the RNG seeds, the layers' layout `scan_layers`). Every random
+draw (sampling, data order, dropout) is seeded from (`seed`, cycle or epoch), and every RAFT cycle starts a
+fresh optimizer, so the weights and those seeds are the whole state a resumed run needs; an SFT epoch also
+saves its optimizer, so that the next epoch resumes it. The frozen base is not copied: `meta['base']`
+names where it loads from, and may itself be a raftjax checkpoint (RAFT on top of SFT).
 
 Orbax writes a step to a temporary directory and renames it when complete, so a write that fails or is
 killed leaves no step behind: that cycle counts as unfinished, and the previous cycle stays loadable.
 
 `load` is the one way a model is built from a checkpoint name: a base (HF directory, .gguf, the embedded
-SmolLM2) gets fresh adapters; a raftjax cycle gets its base and its saved weights.
+SmolLM2) gets fresh adapters; a raftjax checkpoint gets its base and its saved weights (to resume or
+evaluate it), or, `as_base`, those weights merged into the base and fresh adapters on top (to train a next
+stage from it: RAFT from an SFT checkpoint). A base that is itself a raftjax checkpoint is built that way,
+recursively; `root_base` names the HF/GGUF model at the bottom (its tokenizer and config).
 """
 
 import os
@@ -23,20 +28,36 @@ from jax.sharding import Mesh
 
 from raftjax.model import weights
 from raftjax.model.llama import Llama
-from raftjax.model.lora import add_lora, trainable
+from raftjax.model.lora import add_lora, merge, trainable
 
 
-def _manager(directory: str) -> ocp.CheckpointManager:
-  return ocp.CheckpointManager(os.path.abspath(directory), item_names=('params', 'meta'))
+def _manager(directory: str, optimizer: bool = False) -> ocp.CheckpointManager:
+  names = ('params', 'meta', 'optimizer') if optimizer else ('params', 'meta')
+  return ocp.CheckpointManager(os.path.abspath(directory), item_names=names)
 
 
-def save(directory: str, cycle: int, model: Llama, meta: dict, full_finetune: bool) -> None:
-  """Saves cycle `cycle`'s trainable weights and metadata (plus the layers' layout); blocks until written."""
+def save(directory: str, step: int, model: Llama, meta: dict, full_finetune: bool, optimizer=None) -> None:
+  """Saves the trainable weights and metadata (plus the layers' layout) of cycle or epoch `step`, and the
+  optimizer's state when given; blocks until written."""
   items = dict(params=ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, trainable(full_finetune)))),
                meta=ocp.args.JsonSave(dict(meta, scan_layers=model.cfg.scan_layers)))
-  with _manager(directory) as mngr:
-    mngr.save(cycle, args=ocp.args.Composite(**items))
+  if optimizer is not None:
+    items['optimizer'] = ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(optimizer, nnx.optimizer.OptState)))
+  with _manager(directory, optimizer is not None) as mngr:
+    mngr.save(step, args=ocp.args.Composite(**items))
     mngr.wait_until_finished()
+
+
+def restore_optimizer(directory: str, optimizer) -> None:
+  """Loads the optimizer state saved with the step under `directory` into `optimizer` (built the same way)."""
+  step = finished_step(directory)
+  state = nnx.state(optimizer, nnx.optimizer.OptState)
+  abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding),
+                          nnx.to_pure_dict(state))
+  with _manager(directory, True) as mngr:
+    out = mngr.restore(step, args=ocp.args.Composite(optimizer=ocp.args.StandardRestore(abstract)))
+  nnx.replace_by_pure_dict(state, out['optimizer'])
+  nnx.update(optimizer, state)
 
 
 def finished_step(directory: str) -> int | None:
@@ -86,21 +107,42 @@ def restore(directory: str, model: Llama, full_finetune: bool) -> dict:
   return out['meta']
 
 
-def load(source: str, mesh: Mesh, lora: dict | None, *, lora_dropout: float = 0.0, seed: int = 0,
-         **overrides) -> tuple[Llama, object, dict | None]:
-  """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base.
+def root_base(source: str) -> str:
+  """The HF directory, GGUF file or embedded model name at the bottom of `source`'s chain of bases."""
+  directory = find(source)
+  return root_base(read_meta(directory)['base']) if directory else source
 
-  A raftjax cycle (`cycle_N`, `cycle_N_final`, `.../checkpoint`): its base, with the adapters (or all
-  weights) it saved, in the layers' layout it saved them in (`saved_layout`). A base checkpoint: fresh
-  adapters `lora` (dict of rank, alpha, targets), or none when `lora` is None (a full fine-tune).
-  `overrides` set ModelConfig fields (dtypes, `scan_layers`).
+
+def base_model(source: str, mesh: Mesh, **overrides) -> Llama:
+  """`source` as frozen base weights: a base checkpoint as it is, a raftjax checkpoint with its trained
+  weights merged in (its adapters folded into the kernels, `lora.merge`)."""
+  directory = find(source)
+  if directory is None:
+    return weights.load_model(source, mesh, **overrides)
+  model, _, _ = load(source, mesh, None, **overrides)
+  merge(model)
+  return model
+
+
+def load(source: str, mesh: Mesh, lora: dict | None, *, as_base: bool = False, lora_dropout: float = 0.0,
+         seed: int = 0, **overrides) -> tuple[Llama, object, dict | None]:
+  """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base and for
+  a raftjax checkpoint loaded `as_base`.
+
+  A raftjax checkpoint (`cycle_N`, `cycle_N_final`, `sft/final`, `.../checkpoint`): its base, with the
+  adapters (or all weights) it saved, in the layers' layout it saved them in (`saved_layout`); `as_base`,
+  those weights merged into the base and fresh adapters `lora` on top. A base checkpoint: fresh adapters
+  `lora` (dict of rank, alpha, targets), or none when `lora` is None (a full fine-tune). `overrides` set
+  ModelConfig fields (dtypes, `scan_layers`).
   """
   directory = find(source)
   meta = read_meta(directory) if directory else None
   if meta:
     overrides.update(saved_layout(meta))
-  base = meta['base'] if meta else source
-  model = weights.load_model(base, mesh, **overrides)
+  if as_base and meta:
+    model, meta = base_model(source, mesh, **overrides), None
+  else:
+    model = base_model(meta['base'] if meta else source, mesh, **overrides)
   full = meta['full_finetune'] if meta else lora is None
   if not full:
     lora = meta['lora'] if meta else lora
@@ -108,4 +150,4 @@ def load(source: str, mesh: Mesh, lora: dict | None, *, lora_dropout: float = 0.
   if meta:
     restore(directory, model, full)
   model.eval()
-  return model, weights.load_tokenizer(base), meta
+  return model, weights.load_tokenizer(root_base(source)), meta

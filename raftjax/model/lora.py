@@ -86,3 +86,15 @@ def add_lora(model: nnx.Module, rank: int, alpha: float, dropout: float, targets
 def trainable(full_finetune: bool):
   """The parameters a fine-tune updates (and checkpoints): the adapters, or every weight."""
   return nnx.Param if full_finetune else nnx.LoRAParam
+
+
+def merge(model: nnx.Module) -> int:
+  """Folds every adapter into its kernel (kernel + a @ b * alpha / rank, in float32) and removes it: the
+  model computes the same function with plain weights, and a later `add_lora` starts from it (a checkpoint
+  used as a base: `raftjax.model.checkpoint.load`). Returns how many adapters were merged."""
+  adapted = [m for _, m in nnx.iter_modules(model) if isinstance(getattr(m, 'lora', None), LoRA)]
+  for module in adapted:
+    kernel = module.kernel.get_value()
+    module.kernel.set_value((kernel.astype(jnp.float32) + module.lora.delta()).astype(kernel.dtype))
+    module.lora = None
+  return len(adapted)

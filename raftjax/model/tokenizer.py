@@ -122,8 +122,20 @@ def format_prompt(tokenizer, prompt: str, system_prompt: str = '') -> list[int]:
   These are exactly the ids the sampler is fed, and the prefix the trainer puts before a sample's tokens.
   An empty `system_prompt` leaves the template's default (SmolLM2's template inserts its own).
   """
-  messages = [{'role': 'system', 'content': system_prompt}] if system_prompt else []
-  messages.append({'role': 'user', 'content': prompt})
+  return format_messages(tokenizer, [{'role': 'user', 'content': prompt}], system_prompt)
+
+
+def encode_completion(tokenizer, text: str) -> list[int]:
+  """`text` as the tokens of a completion that ends by eos, as the model would have sampled it (a reference
+  program shown to it: SFT data, `raft.demonstrations`)."""
+  return list(tokenizer.encode(text, add_special_tokens=False)) + [tokenizer.eos_token_id]
+
+
+def format_messages(tokenizer, messages: list[dict], system_prompt: str = '') -> list[int]:
+  """`format_prompt` for a conversation (SFT data in chat form): the messages before the assistant's turn,
+  chat-templated, ending with its header. `system_prompt` is added unless the conversation has its own."""
+  if system_prompt and not (messages and messages[0]['role'] == 'system'):
+    messages = [{'role': 'system', 'content': system_prompt}, *messages]
   text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
   # The template already wrote any bos/special tokens as text: tokenising must not add them again.
   return list(tokenizer(text, add_special_tokens=False)['input_ids'])

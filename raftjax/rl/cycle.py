@@ -3,6 +3,8 @@ what each step decides and where)."""
 
 import collections
 import contextlib
+import dataclasses
+import functools
 import logging
 import os
 import time
@@ -12,11 +14,14 @@ from flax import nnx
 from raftjax import config as config_lib
 from raftjax import rows as rows_lib
 from raftjax import rundir
-from raftjax.model import checkpoint, distributed, weights
+from raftjax.model import checkpoint, distributed
 from raftjax.model.lora import add_lora
-from raftjax.rl import selection
-from raftjax.rl.job import Job, describe, held_out, progress, write_json, write_jsonl
+from raftjax.model.tokenizer import encode_completion
+from raftjax.rl import hints, selection
+from raftjax.evaluate import describe
+from raftjax.rl.job import Job, held_out, progress, write_json, write_jsonl
 from raftjax.train import trainer
+from raftjax.sections import TrainConfig
 
 log = logging.getLogger('raftjax')
 
@@ -39,7 +44,8 @@ def run_cycle(job: Job, cycle: int) -> dict:
   rows = [row for row in gen['rows'] if row['prompt_id'] not in dropped]
   kept = selection.training_rows(rows, r, c.training.objective, job.seed(cycle, -2))
   trained_tasks = [t for t in job.train_tasks if t['id'] in outcomes and t['id'] not in dropped]
-  demos = selection.demonstrations(trained_tasks, rows, job.encode_completion) if r.demonstrations else []
+  encode = functools.partial(encode_completion, job.sampler.tokenizer)
+  demos = selection.demonstrations(trained_tasks, rows, encode) if r.demonstrations else []
   write_jsonl(os.path.join(directory, 'kept.jsonl'), kept + demos)
   train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept + demos
 
@@ -61,7 +67,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
       train_tokens_per_s=train_tokens / seconds['train_s'] if losses else None, seconds=seconds,
       trained=bool(train_set), isolation=job.verifier.isolation,
       prompts=dict(sampled=len(outcomes), **counts, dropped=len(dropped), refill_rounds=gen['refill_rounds'],
-                   adaptive_rounds=gen['adaptive_rounds'], resampled=len(
+                   adaptive_rounds=gen['adaptive_rounds'], hinted=gen['hinted'], resampled=len(
                        {row['prompt_id'] for row in gen['rows'] if row['sample_index'] >= r.samples_per_prompt}),
                    trained=len({k['prompt_id'] for k in kept}), demonstrated=len(demos)),
       signals=dict(selection.generation_stats(gen['rows']),
@@ -108,7 +114,12 @@ def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: 
     adaptive += 1
     gen = _merge(gen, generate_and_verify(job, c, cycle, unsolved, path, draw=(-7, adaptive),
                                           first_sample=adaptive * r.samples_per_prompt))
-  return dict(gen, refill_rounds=rounds, adaptive_rounds=adaptive)
+  hinted = hints.hinted_tasks(selection.unsolved_prompts(gen['rows'], tasks), r.hint_share) \
+      if c.verifier.run_after_compile else []
+  if hinted:  # after the adaptive rounds: their sample indices come first
+    gen = _merge(gen, generate_and_verify(job, c, cycle, hinted, path, draw=(-9,),
+                                          first_sample=(adaptive + 1) * r.samples_per_prompt, hint_share=r.hint_share))
+  return dict(gen, refill_rounds=rounds, adaptive_rounds=adaptive, hinted=len(hinted))
 
 
 def _merge(gen: dict, more: dict) -> dict:
@@ -116,14 +127,15 @@ def _merge(gen: dict, more: dict) -> dict:
 
 
 def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: list[dict], path: str,
-                        draw: tuple[int, ...] = (), first_sample: int = 0) -> dict:
+                        draw: tuple[int, ...] = (), first_sample: int = 0, hint_share: float = 0.0) -> dict:
   """Samples and verifies `samples_per_prompt` samples of every task (sample_index first_sample, ...),
   streaming rows to `path`; reuses this round's rows already there.
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
   chunk k + 1 is sampled. Each process verifies the samples it holds; the rows of a chunk are then gathered
   on every process, and process 0 appends them to `path`. Returns this round's rows and timings. A refill
-  or adaptive round (`draw`) draws from seeds of its own, so the window's samples do not depend on it.
+  or adaptive round (`draw`) draws from seeds of its own, so the window's samples do not depend on it. With
+  `hint_share`, every sample of a task starts from that share of its reference (raftjax.rl.hints).
   """
   n = c.raft.samples_per_prompt
   writes = distributed.is_main()
@@ -165,7 +177,10 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
         continue
       t0 = time.perf_counter()
       seed = job.seed(cycle, *draw, k)
-      samples = sampler.generate(job.model, [sampler.prompt_ids(t['prompt']) for t in chunk], n, seed)
+      given = [hints.prefix(t['reference'], hint_share) if hint_share else '' for t in chunk]
+      samples = sampler.generate(job.model, [prompt_ids(job, t['prompt'], h) for t, h in zip(chunk, given)], n, seed)
+      samples = [s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
+                 for i, s in enumerate(samples)]
       times['sample_s'] += time.perf_counter() - t0
       sampled.update(len(samples))
       held = [i for i, s in enumerate(samples) if s is not None]
@@ -179,7 +194,14 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
   return dict(rows=rows, **times)
 
 
-def fine_tune(job: Job, kept: list[dict], training: config_lib.TrainConfig, cycle: int) -> tuple[list[float], int]:
+def prompt_ids(job: Job, prompt: str, hint: str = '') -> list[int]:
+  """What the sampler is fed for a task (and what training puts before a sample's tokens): the
+  chat-templated prompt, then the hint's tokens when there is one."""
+  ids = job.sampler.prompt_ids(prompt)
+  return ids + job.sampler.tokenizer.encode(hint, add_special_tokens=False) if hint else ids
+
+
+def fine_tune(job: Job, kept: list[dict], training: TrainConfig, cycle: int) -> tuple[list[float], int]:
   """Trains the model on the kept samples (prompt as the sampler saw it + the sampled tokens; for a
   policy-gradient objective also the sampling policy's per-token log-probs and the advantage), from the
   base weights with `reset_to_base`; returns the loss of every optimizer step and the number of completion
@@ -188,7 +210,7 @@ def fine_tune(job: Job, kept: list[dict], training: config_lib.TrainConfig, cycl
     reset_to_base(job, training)
   prompts = {t['id']: t['prompt'] for t in job.train_tasks}
   pg = training.objective != 'sft'
-  examples = [trainer.Example(job.sampler.prompt_ids(prompts[s['prompt_id']]), s['tokens'],
+  examples = [trainer.Example(prompt_ids(job, prompts[s['prompt_id']], s.get('hint', '')), s['tokens'],
                                 s['token_logprobs'] if pg else None, s.get('advantage', 1.0)) for s in kept]
   with progress(desc=f'cycle {cycle} train', unit='step') as bar:
     previous = [time.perf_counter()]  # the first step's rate includes compiling the step
@@ -205,11 +227,11 @@ def fine_tune(job: Job, kept: list[dict], training: config_lib.TrainConfig, cycl
   return losses, training.epochs * sum(len(e.completion) for e in examples)
 
 
-def reset_to_base(job: Job, training: config_lib.TrainConfig) -> None:
+def reset_to_base(job: Job, training: TrainConfig) -> None:
   """Back to the weights the run started from: fresh adapters, drawn from the same seed as the run's first
   (so the same values), or the base weights reloaded for a full fine-tune."""
   if training.full_finetune:
-    base = weights.load_model(job.base, job.mesh, **config_lib.model_overrides(job.config))
+    base = checkpoint.base_model(job.base, job.mesh, **config_lib.model_overrides(job.config))
     nnx.update(job.model, nnx.state(base, nnx.Param))
   else:
     add_lora(job.model, training.lora_rank, training.lora_alpha, training.lora_dropout, list(training.lora_targets),

@@ -5,7 +5,6 @@ import dataclasses
 import os
 
 import ml_collections
-import numpy as np
 import tqdm
 from jax.sharding import Mesh
 
@@ -18,6 +17,7 @@ from raftjax.model import checkpoint, distributed
 from raftjax.model.llama import Llama
 from raftjax.rl import diagnostics
 from raftjax.verifier.pool import Verifier
+from raftjax.sections import SamplingConfig
 
 
 @dataclasses.dataclass
@@ -42,7 +42,7 @@ class Job:
   def out_dir(self) -> str:
     return self.config.output_dir
 
-  def sampler_for(self, generation: config_lib.SamplingConfig) -> Sampler:
+  def sampler_for(self, generation: SamplingConfig) -> Sampler:
     """The training sampler with a cycle's settings: each distinct one (a temperature schedule) compiles
     its own decode once, not once per cycle."""
     if generation == self.sampler.config:
@@ -51,13 +51,9 @@ class Job:
       self._samplers[generation] = Sampler(self.model, self.sampler.tokenizer, self.mesh, generation)
     return self._samplers[generation]
 
-  def encode_completion(self, text: str) -> list[int]:
-    """`text` as the tokens of a completion that ends by eos (`raft.demonstrations`)."""
-    return self.sampler.tokenizer.encode(text, add_special_tokens=False) + [self.sampler.eos_ids[0]]
-
   def seed(self, *parts: int) -> int:
     """The seed of one random draw of the run: (config seed, cycle, what)."""
-    return int(np.random.SeedSequence([p & 0xFFFFFFFF for p in (self.config.seed, *parts)]).generate_state(1)[0])
+    return config_lib.draw_seed(self.config.seed, *parts)
 
 
 
@@ -89,7 +85,7 @@ def transfer(job: Job) -> dict:
   return dict(metrics, temperature=sampler.config.temperature)
 
 
-def finished(out_dir: str, cycle: int) -> bool:
+def cycle_finished(out_dir: str, cycle: int) -> bool:
   directory = rundir.cycle_dir(out_dir, cycle)
   return (os.path.exists(os.path.join(directory, 'stats.json'))
           and checkpoint.finished_step(os.path.join(directory, 'checkpoint')) is not None)
@@ -109,14 +105,3 @@ def write_jsonl(path: str, rows: list[dict]) -> None:
 def progress(**kwargs) -> tqdm.tqdm:
   """A progress bar on process 0's terminal; silent in logs (not a TTY) and on other processes."""
   return tqdm.tqdm(disable=None if distributed.is_main() else True, leave=False, dynamic_ncols=True, **kwargs)
-
-
-def describe(metrics: dict) -> str:
-  if not metrics:
-    return 'no held-out tasks'
-  sampled = metrics.get('sampled')
-  k = sampled and sampled['samples_per_prompt']
-  return (f"{100 * metrics['compile_rate']:.1f}% compile, {100 * metrics['pass_rate']:.1f}% pass, "
-          f"mean reward {metrics['mean_reward']:.3f}"
-          + (f"; sampled: pass@1 {sampled['pass@1']:.3f}, pass@{k} {sampled[f'pass@{k}']:.3f}, "
-             f"KL to base {sampled.get('kl_to_base', float('nan')):.3f}" if sampled else ''))

@@ -54,7 +54,8 @@ from raftjax.model import checkpoint, distributed
 from raftjax.model import mesh as mesh_lib
 from raftjax.rl import selection
 from raftjax.rl.cycle import run_cycle
-from raftjax.rl.job import Job, describe, finished, held_out, transfer, write_json
+from raftjax.evaluate import describe
+from raftjax.rl.job import Job, cycle_finished, held_out, transfer, write_json
 from raftjax.verifier.pool import Verifier
 
 log = logging.getLogger('raftjax')
@@ -67,13 +68,14 @@ def run(config: ml_collections.ConfigDict) -> dict:
   out_dir = config.output_dir
   os.makedirs(out_dir, exist_ok=True)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  last = max((c for c in range(1, config.raft.num_cycles + 1) if finished(out_dir, c)), default=0)
+  last = max((c for c in range(1, config.raft.num_cycles + 1) if cycle_finished(out_dir, c)), default=0)
   first = config_lib.for_cycle(config, 0)
   t = first.training
   fresh_lora = None if t.full_finetune else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
   source = rundir.cycle_dir(out_dir, last) if last else config.sft_checkpoint
   programs.preflight(config, mesh, source)  # on accelerators: do the cycle's programs fit? Before any weight loads.
-  model, tokenizer, meta = checkpoint.load(source, mesh, fresh_lora, lora_dropout=t.lora_dropout, seed=config.seed,
+  model, tokenizer, meta = checkpoint.load(source, mesh, fresh_lora, as_base=not last, lora_dropout=t.lora_dropout,
+                                           seed=config.seed,
                                            **config_lib.model_overrides(config))
   if last:
     log.info('resuming after cycle %d', last)

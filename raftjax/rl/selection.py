@@ -44,7 +44,8 @@ import math
 import numpy as np
 
 from raftjax.verifier import reward
-from raftjax.config import RaftConfig
+from raftjax.verifier.extract import fenced
+from raftjax.sections import RaftConfig
 
 
 def select(samples: list[dict], threshold: float, keep_top_percent: float, selection: str,
@@ -137,7 +138,7 @@ def demonstrations(tasks: list[dict], rows: list[dict], encode) -> list[dict]:
   out = []
   for t in tasks:
     if t.get('reference') and t['id'] not in solved:
-      completion = f"```c\n{t['reference']}```"
+      completion = fenced(t['reference'])
       out.append(dict(prompt_id=t['id'], sample_index=-1, completion=completion, tokens=encode(completion),
                       reward=1.0, stage='reference', advantage=1.0))
   return out

@@ -46,6 +46,7 @@ import sys
 
 import jax
 
+from raftjax import cli
 from raftjax import config as config_lib
 from raftjax import programs as programs_lib
 from raftjax.data import tasks as tasks_lib
@@ -211,11 +212,10 @@ def main(argv) -> None:
 
 if __name__ == '__main__':
   from absl import flags
-  from ml_collections import config_flags
 
   # The TPU is described by libtpu, not attached: JAX itself runs on the CPU.
   jax.config.update('jax_platforms', 'cpu')
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
+  cli.config_flag()
   flags.DEFINE_string('topology', 'v5e-8', "a TPU slice (v5e-8, v4-32, v6e-8, v5p-16, v2-8, ...) or 'cpu' "
                       '(this machine)')
   flags.DEFINE_integer('num_slices', 1, 'slices joined over the data-center network (multislice)')

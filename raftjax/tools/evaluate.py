@@ -15,6 +15,7 @@ printed and recorded in the output.
 import json
 import sys
 
+from raftjax import cli
 from raftjax import config as config_lib
 from raftjax import evaluate as evaluate_lib
 from raftjax import rundir
@@ -59,13 +60,12 @@ def main(argv) -> None:
 
 
 if __name__ == '__main__':
-  from absl import app, flags
-  from ml_collections import config_flags
+  from absl import flags
 
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
+  cli.config_flag()
   flags.DEFINE_string('checkpoint', 'base', "'base' (config.sft_checkpoint) or a raftjax cycle directory")
   flags.DEFINE_enum('split', 'held_out', ['held_out', 'train', 'all'],
                     "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks")
   flags.DEFINE_string('tasks', '', 'a task file to evaluate instead (overrides --split)')
   flags.DEFINE_string('samples', '', 'write every sample with its stage and reward to this JSONL file')
-  app.run(main, flags_parser=config_lib.parse_flags)
+  cli.run(main)

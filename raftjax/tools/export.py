@@ -45,6 +45,7 @@ import jax
 import numpy as np
 from flax import nnx
 
+from raftjax import cli
 from raftjax.model import checkpoint as ckpt
 from raftjax.model import mesh as mesh_lib
 from raftjax import rundir
@@ -275,7 +276,7 @@ def main(argv) -> None:
 
 
 if __name__ == '__main__':
-  from absl import app, flags
+  from absl import flags
 
   flags.DEFINE_string('checkpoint', None, 'raftjax cycle directory (cycle_N, cycle_N_final, or its checkpoint/)',
                       required=True)
@@ -285,4 +286,4 @@ if __name__ == '__main__':
                     '(default: an adapter for LoRA checkpoints, the model for full fine-tunes)')
   flags.DEFINE_bool('overwrite', False, 'replace a non-empty --output')
   flags.DEFINE_float('max_shard_gb', 5.0, 'merged export: largest safetensors file, in GiB')
-  app.run(main)
+  cli.run(main)

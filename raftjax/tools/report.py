@@ -24,8 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from raftjax import cli
 from raftjax.tools import audit
-from raftjax import config as config_lib
 from raftjax.data import tasks as tasks_lib
 from raftjax.verifier.extract import extract_code
 from raftjax.rundir import Run, load_run
@@ -389,12 +389,10 @@ def main(argv) -> None:
 
 
 if __name__ == '__main__':
-  from absl import app, flags
-
-  from raftjax import config as config_lib
+  from absl import flags
 
   flags.DEFINE_string('workdir', None, 'output_dir of a raftjax run')
   flags.DEFINE_list('compare', [], 'sweep directories or run directories to compare (raftjax.tools.compare)')
   flags.DEFINE_string('output', '', 'directory for the plots and report.md (default WORKDIR/report, '
                       'or the first --compare directory\'s compare/)')
-  app.run(main, flags_parser=config_lib.parse_flags)
+  cli.run(main)

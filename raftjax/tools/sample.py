@@ -11,6 +11,7 @@ import logging
 import os
 import time
 
+from raftjax import cli
 from raftjax import config as config_lib
 from raftjax import rundir
 from raftjax.data.tasks import load_tasks
@@ -52,9 +53,8 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  from absl import app, flags
-  from ml_collections import config_flags
+  from absl import flags
 
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file (get_config())')
+  cli.config_flag()
   flags.DEFINE_string('output', 'samples.jsonl', 'JSONL file: one line per sample.')
-  app.run(main, flags_parser=config_lib.parse_flags)
+  cli.run(main)

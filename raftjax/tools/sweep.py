@@ -48,6 +48,7 @@ import time
 
 import ml_collections
 
+from raftjax import cli
 from raftjax import config as config_lib
 from raftjax import rundir
 from raftjax.tools.compare import SWEEP_FILE
@@ -242,14 +243,13 @@ def main(argv) -> None:
 
 
 if __name__ == '__main__':
-  from absl import app, flags
-  from ml_collections import config_flags
+  from absl import flags
 
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'the base config (get_config())')
+  cli.config_flag('the base config (get_config())')
   flags.DEFINE_string('sweep', '', 'a Python file with get_sweep() (module docstring)')
   flags.DEFINE_string('output', '', 'directory of the sweep: one directory per run below it')
   flags.DEFINE_integer('parallel', 1, 'runs at once')
   flags.DEFINE_list('devices', [], 'accelerator ids to split among the parallel runs (with --devices_env)')
   flags.DEFINE_string('devices_env', 'CUDA_VISIBLE_DEVICES', 'the variable that gives a run its devices')
   flags.DEFINE_string('run', '', 'internal: run the one run in this directory')
-  app.run(main, flags_parser=config_lib.parse_flags)
+  cli.run(main)

@@ -17,10 +17,12 @@ import json
 import sys
 import time
 
+from raftjax import cli
 from raftjax import config as config_lib
 from raftjax import rundir
 from raftjax.data import tasks as tasks_lib
 from raftjax.verifier import pool, reward, sandbox
+from raftjax.sections import VerifierConfig
 
 
 class InputError(ValueError):
@@ -81,7 +83,7 @@ def summary_table(results: list[dict]) -> str:
   return '\n'.join(lines)
 
 
-def cli(input_path: str, output: str, tasks_path: str | None, cfg: config_lib.VerifierConfig) -> int:
+def grade_file(input_path: str, output: str, tasks_path: str | None, cfg: VerifierConfig) -> int:
   """The CLI's work; returns its exit status (module docstring)."""
   try:
     with pool.sigterm_unwinds():  # SIGTERM unwinds: runs stopped, work dirs and temp output removed
@@ -91,7 +93,7 @@ def cli(input_path: str, output: str, tasks_path: str | None, cfg: config_lib.Ve
     return 130
 
 
-def _grade(input_path: str, output: str, tasks_path: str | None, cfg: config_lib.VerifierConfig) -> int:
+def _grade(input_path: str, output: str, tasks_path: str | None, cfg: VerifierConfig) -> int:
   try:
     out = rundir.AtomicOutput(output)  # before any work: a bad output path fails now, not after
   except (OSError, ValueError) as e:
@@ -136,15 +138,14 @@ def main(argv) -> int:
   except ValueError as e:
     print(f'error: {e}', file=sys.stderr)
     return 2
-  return cli(f.input, f.output, f.tasks or None, cfg)
+  return grade_file(f.input, f.output, f.tasks or None, cfg)
 
 
 if __name__ == '__main__':
-  from absl import app, flags
-  from ml_collections import config_flags
+  from absl import flags
 
-  config_flags.DEFINE_config_file('config', 'configs/raft.py', 'raftjax config file: its `verifier` section')
+  cli.config_flag('raftjax config file: its `verifier` section')
   flags.DEFINE_string('input', None, 'samples JSONL: prompt_id|id, completion (or prompt, tests)', required=True)
   flags.DEFINE_string('output', None, 'rewards JSONL: the input fields + the verdict', required=True)
   flags.DEFINE_string('tasks', '', 'task JSONL (default: the built-in set)')
-  app.run(main, flags_parser=config_lib.parse_flags)
+  cli.run(main)

@@ -48,7 +48,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from raftjax.config import TrainConfig
+from raftjax.sections import TrainConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,8 @@ from jax.sharding import Mesh
 
 from raftjax.model import mesh as mesh_lib
 from raftjax.train import objectives
-from raftjax.config import TrainConfig
+from raftjax.config import draw_seed
+from raftjax.sections import TrainConfig
 from raftjax.model.llama import Llama
 from raftjax.model.lora import trainable
 
@@ -190,31 +191,41 @@ def num_steps(num_examples_rows: int, tcfg: TrainConfig) -> int:
 
 
 def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, cycle: int, seed: int,
-          on_step=None) -> list[float]:
-  """Fine-tunes `model` in place on `examples` with a fresh optimizer; returns every optimizer step's loss.
+          on_step=None, on_epoch=None, start_epoch: int = 0, optimizer: nnx.Optimizer | None = None) -> list[float]:
+  """Fine-tunes `model` in place on `examples`; returns the loss of every optimizer step it took.
 
-  `seed` fixes the data order and the LoRA dropout masks. `on_step(step, steps, loss, learning_rate,
-  target_tokens)` is called after each optimizer step (`step` counts from 1 to `steps`).
+  `seed` fixes the data order and the LoRA dropout masks of each epoch (epoch e draws from (seed, e), so
+  an epoch does not depend on having run the ones before it in the same process). `on_step(step, steps,
+  loss, learning_rate, target_tokens)` is called after each optimizer step (`step` counts from 1 to
+  `steps` over all epochs); `on_epoch(epoch, optimizer)` after each epoch (from 1), with the model in eval
+  mode (the SFT stage evaluates and checkpoints there). `start_epoch` > 0 resumes after that many epochs
+  with `optimizer` as it was saved then (the learning-rate schedule continues where it was); by default a
+  fresh optimizer.
   """
   packed = pack(examples, tcfg.max_seq_len)
   policy = objectives.policy_loss_of(tcfg)
   # sft calls the step exactly as before (an explicit policy=None would be another cache entry of the jit).
   step_fn = train_step if policy is None else functools.partial(train_step, policy=policy)
   steps = num_steps(len(packed['tokens']), tcfg)
-  optimizer = make_optimizer(model, tcfg)
+  per_epoch = steps // tcfg.epochs
+  optimizer = optimizer or make_optimizer(model, tcfg)
   schedule = cycle_schedule(tcfg, steps, cycle)
-  rng = np.random.default_rng(seed)
-  nnx.reseed(model, dropout=seed, policy='match_shape')  # a scanned stack's streams hold a key per layer
-  mesh_lib.onto_mesh_of(model, model)  # the new dropout keys
-  model.train()
   losses = []
-  for _ in range(tcfg.epochs):
-    for batch, num_targets in batches(packed, tcfg, mesh, rng):
-      rate = float(schedule(len(losses)))
+  for epoch in range(start_epoch, tcfg.epochs):
+    epoch_seed = seed if epoch == 0 else draw_seed(seed, epoch)
+    rng = np.random.default_rng(epoch_seed)
+    nnx.reseed(model, dropout=epoch_seed, policy='match_shape')  # a scanned stack's streams hold a key per layer
+    mesh_lib.onto_mesh_of(model, model)  # the new dropout keys
+    model.train()
+    for i, (batch, num_targets) in enumerate(batches(packed, tcfg, mesh, rng)):
+      step = epoch * per_epoch + i
+      rate = float(schedule(step))
       losses.append(float(step_fn(model, optimizer, batch, np.float32(rate))))
       if on_step is not None:
-        on_step(len(losses), steps, losses[-1], rate, num_targets)
-  model.eval()
+        on_step(step + 1, steps, losses[-1], rate, num_targets)
+    model.eval()
+    if on_epoch is not None:
+      on_epoch(epoch + 1, optimizer)
   return losses
 
 

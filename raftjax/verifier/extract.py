@@ -19,6 +19,12 @@ _CODE_HINT = re.compile(r'^[ \t]*#[ \t]*include\b|\bmain\s*\(', re.M)
 _FIRST_DIRECTIVE = re.compile(r'^[ \t]*#', re.M)
 
 
+def fenced(code: str) -> str:
+  """A program as a model writes it in an answer: one fenced C block (what SFT data and demonstrations
+  train on; `extract_code` gets `code` back)."""
+  return f'```c\n{code}```'
+
+
 def extract_code(completion: str) -> str | None:
   """The program in a model completion, or None when there is none (module docstring)."""
   lines = completion[:EXTRACT_MAX_CHARS].splitlines()

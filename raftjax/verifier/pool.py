@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from raftjax.config import VerifierConfig
+from raftjax.sections import VerifierConfig
 from raftjax.rows import Verdict
 from raftjax.verifier import program, reward, sandbox
 from raftjax.verifier.extract import extract_code

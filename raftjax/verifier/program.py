@@ -19,10 +19,9 @@ import functools
 import os
 import shutil
 
-from raftjax.config import VerifierConfig
+from raftjax.sections import VerifierConfig
 from raftjax.rows import Verdict
 from raftjax.verifier import reward, sandbox
-from raftjax.verifier import root as root_lib
 from raftjax.verifier.extract import extract_code
 
 COMPILER_OUTPUT_CHARS = 4000  # of gcc's diagnostics kept in a row
@@ -43,8 +42,8 @@ def verify(task: dict, completion: str, cfg: VerifierConfig) -> Verdict:
 
 
 def root_spec(cfg: VerifierConfig) -> tuple[str, ...]:
-  """The sandbox's minimal root for this config's compilers (`raftjax.verifier.root`)."""
-  return root_lib.root_spec((cfg.c_compiler, cfg.cpp_compiler))
+  """The sandbox's minimal root for this config's compilers (`sandbox.toolchain_root`)."""
+  return sandbox.toolchain_root((cfg.c_compiler, cfg.cpp_compiler))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,5 +1,6 @@
 """The minimal root a sandboxed compile or run sees at the 'ns' level: read-only binds of only the
-toolchain's and its libraries' directories (raftjax/verifier/sandbox.py says what else it holds).
+toolchain's and its libraries' directories (raftjax/verifier/sandbox.py says what else it holds;
+`sandbox.toolchain_root` is how callers get it).
 """
 
 import functools
@@ -8,14 +9,17 @@ import shutil
 import struct
 import subprocess
 
-from raftjax.verifier.sandbox import SandboxError, launcher
+
+class ToolchainError(RuntimeError):
+  """The toolchain's directories cannot make a safe root."""
+
 
 _TOOLS = ('cc1', 'cc1plus', 'as', 'ld', 'collect2', 'lto-wrapper', 'lto1')
 _TOOL_PATH = '/usr/local/bin:/usr/bin:/bin'
 
 
 @functools.lru_cache(maxsize=None)
-def root_spec(compilers: tuple[str, ...] = ('gcc',)) -> tuple[str, ...]:
+def root_spec(compilers: tuple[str, ...], launcher: str) -> tuple[str, ...]:
   """The minimal root for these compilers (and the programs they build), as launcher entries:
   'd<dir>' and 'f<file>' are bound read-only, 'l<path>=<target>' are symlinks.
 
@@ -26,7 +30,7 @@ def root_spec(compilers: tuple[str, ...] = ('gcc',)) -> tuple[str, ...]:
   (/lib -> usr/lib, /lib64, /bin) are recreated. A directory that is '/' or holds the caller's home is
   refused: that would defeat the point.
   """
-  named, exes = set(), [launcher()]
+  named, exes = set(), [launcher]
   for cc in compilers:
     path = shutil.which(cc)
     if path is None:
@@ -61,7 +65,7 @@ def root_spec(compilers: tuple[str, ...] = ('gcc',)) -> tuple[str, ...]:
   homes = {os.path.realpath(os.path.expanduser('~')), os.path.realpath(_pw_home())}
   for b in binds:
     if b == '/' or any(_under(home, b) for home in homes if home != '/'):
-      raise SandboxError(f'sandbox: the toolchain directory {b} would put the caller\'s home directory '
+      raise ToolchainError(f'sandbox: the toolchain directory {b} would put the caller\'s home directory '
                          'inside the sandbox; install the compiler elsewhere')
   for name in os.listdir('/'):  # merged-/usr links (/bin, /lib, /lib64, /sbin) to what is bound
     if os.path.islink('/' + name) and any(_under(os.path.realpath('/' + name), b) for b in binds):

@@ -13,7 +13,7 @@ with SandboxError: the launcher never falls back to a weaker level on its own.
 'ns'   Linux namespaces: pid, mount, network, ipc, uts, cgroup (as root directly; as non-root, or as root
        where that is refused, inside a user namespace that maps only the command's own uid) and a
        minimal root: a fresh tmpfs holding read-only binds of only the toolchain and library directories
-       (`raftjax.verifier.root`: derived from the configured compiler's search dirs and the dynamic loader's
+       (`toolchain_root`: derived from the configured compiler's search dirs and the dynamic loader's
        paths), `/etc/ld.so.cache`, /dev/{null,zero,full,random,urandom}, a fresh /proc of the sandbox's
        own processes, the private size-limited scratch tmpfs (`scratch_mb`) on /tmp (/var/tmp and
        /dev/shm point there; a compiled program's working directory), and, for gcc only, its own work
@@ -68,6 +68,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+
+from raftjax.verifier import root as root_lib
 
 LEVELS = ('ns', 'uid', 'pgrp')  # strongest first
 DESCRIPTION = {  # one line each; the module docstring has the whole story
@@ -169,7 +171,8 @@ def best_isolation() -> str:
       for level in ('ns', 'uid' if os.geteuid() == 0 else 'pgrp'):
         try:
           with tempfile.TemporaryDirectory(prefix='raftjax-probe-') as d:
-            out = run(probe, d, Limits(wall_s=10.0, memory_mb=1024), isolation=level)
+            out = run(probe, d, Limits(wall_s=10.0, memory_mb=1024), isolation=level,
+                      root=toolchain_root((probe[0],)) if level == 'ns' else ())
           if out.exit_code == 0:
             _level = level
             break
@@ -180,6 +183,11 @@ def best_isolation() -> str:
         raise SandboxError('sandbox: no isolation level works on this machine: ' + '; '.join(
             f'{k}: {v}' for k, v in _refused.items()))
     return _level
+
+
+def toolchain_root(compilers: tuple[str, ...] = ('gcc',)) -> tuple[str, ...]:
+  """The minimal root ('ns') for these compilers and the programs they build (`root.root_spec`)."""
+  return root_lib.root_spec(tuple(compilers), launcher())
 
 
 def refused() -> dict[str, str]:
@@ -261,7 +269,7 @@ def run(argv: list[str], workdir: str, limits: Limits, *, stdin: bytes | None = 
   """Runs argv[0] (an absolute path) with the given limits; cwd is `workdir` unless `scratch`.
 
   `isolation`: the level to run at (default: `best_isolation()`); `root`: the minimal root's entries,
-  needed at 'ns' (`raftjax.verifier.root.root_spec`).
+  needed at 'ns' (`toolchain_root`).
   """
   level = isolation or best_isolation()
   if level not in LEVELS:
@@ -270,7 +278,7 @@ def run(argv: list[str], workdir: str, limits: Limits, *, stdin: bytes | None = 
   if level != 'ns':
     env.setdefault('TMPDIR', workdir)  # else gcc's temporary files land in the shared /tmp
   if level == 'ns' and not root:
-    raise ValueError("isolation 'ns' needs the minimal root's entries (raftjax.verifier.root.root_spec)")
+    raise ValueError("isolation 'ns' needs the minimal root's entries (toolchain_root)")
   entries = list(root) if level == 'ns' else []
   cpu_s = math.ceil(limits.wall_s) + 1  # the wall clock is the real limit; CPU time is the backstop
   report_r, report_w = os.pipe()

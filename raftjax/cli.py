@@ -1,0 +1,78 @@
+"""The one command-line style of every raftjax command: absl flags, a `--config` file flag
+(ml_collections' config_flags: the file's values are the defaults, `--config.a.b=value` wins), and one-line
+errors instead of the tracebacks config_flags prints for a missing file or an unknown key.
+
+  if __name__ == '__main__':
+    cli.config_flag()                   # --config, default configs/raft.py
+    flags.DEFINE_string(...)            # the command's own flags
+    cli.run(main)
+"""
+
+import importlib.util
+import os
+
+import ml_collections
+from absl import app, flags
+from ml_collections import config_flags
+
+DEFAULT_CONFIG = 'configs/raft.py'
+
+
+def config_flag(help_text: str = 'raftjax config file (get_config())'):
+  """Defines `--config`; its value is `flags.FLAGS.config`, a ConfigDict."""
+  return config_flags.DEFINE_config_file('config', DEFAULT_CONFIG, help_text)
+
+
+def run(main) -> None:
+  """absl's `app.run` with `parse_flags`."""
+  app.run(main, flags_parser=parse_flags)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """absl's flag parser with one-line errors for what config_flags reports as chained tracebacks: an
+  override of a key the config file does not have, a config file that is missing or does not load."""
+  try:
+    rest = flags.FLAGS(argv)
+    if 'config' in flags.FLAGS and flags.FLAGS['config'].value is not None:
+      flags.FLAGS['config'].value.keys()  # config_flags defers a load failure to the first use: now
+    return rest
+  except OSError as e:  # the config file is missing or unreadable
+    path = _config_path(argv)
+    why = 'no such file' if not os.path.exists(path) else str(e).strip().splitlines()[-1].strip()
+    raise SystemExit(f'FATAL Flags parsing error: --config={path}: cannot load it: {why}') from None
+  except flags.Error as e:
+    raise SystemExit(f'FATAL Flags parsing error: {_first_line(e)}') from None
+  except (AttributeError, KeyError):
+    raise SystemExit(f'FATAL Flags parsing error: {_unknown_override(argv)}') from None
+  except Exception as e:  # pylint: disable=broad-except  # the config file itself raised
+    raise SystemExit(f'FATAL Flags parsing error: {_config_path(argv)}: {type(e).__name__}: {_first_line(e)}'
+                     ) from None
+
+
+def _first_line(e: BaseException) -> str:
+  text = str(e).strip()
+  return text.splitlines()[0] if text else type(e).__name__
+
+
+def _config_path(argv: list[str]) -> str:
+  return next((a.split('=', 1)[1] for a in argv if a.startswith('--config=')), DEFAULT_CONFIG)
+
+
+def _unknown_override(argv: list[str]) -> str:
+  """Names the first `--config.a.b=...` whose key the config file lacks, and the keys it has there."""
+  path = _config_path(argv)
+  spec = importlib.util.spec_from_file_location('_raftjax_config', os.path.abspath(path))
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  config = module.get_config()
+  for arg in argv:
+    if not arg.startswith('--config.'):
+      continue
+    node, keys = config, arg[len('--config.'):].split('=', 1)[0].split('.')
+    for depth, key in enumerate(keys):
+      if not isinstance(node, ml_collections.ConfigDict) or key not in node:
+        where = '.'.join(['config', *keys[:depth]])
+        valid = sorted(node.keys()) if isinstance(node, ml_collections.ConfigDict) else []
+        return f'{arg.split("=", 1)[0]}: {where} has no key {key!r}; its keys: {", ".join(valid)}'
+      node = node[key]
+  return f'an override of {path} names a key it does not have'

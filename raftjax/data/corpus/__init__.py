@@ -1,0 +1,1 @@
+"""A built-in SFT corpus of beginner C programs: stdin/stdout tasks with verified references (build.py)."""

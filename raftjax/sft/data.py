@@ -1,0 +1,51 @@
+"""The SFT stage's examples: conversations (the built-in corpus, or a JSONL file in the ecosystem's
+formats: raftjax.data.formats) as token ids, the prompt chat-templated exactly as the sampler sees a task
+and the answer ending with eos, so that what SFT trains is what RAFT then samples.
+"""
+
+import random
+
+from raftjax.data import formats
+from raftjax.model.tokenizer import encode_completion, format_messages
+from raftjax.sections import SftConfig
+from raftjax.train.trainer import Example
+from raftjax.verifier.extract import fenced
+
+
+def corpus_conversations(num_examples: int, seed: int) -> list[list[dict]]:
+  """`num_examples` tasks of the built-in corpus (all with 0) as conversations: the task's prompt, then its
+  reference as a fenced C block. The draw is spread over the families: a seeded shuffle of each family,
+  then one task of each family in turn, so a small subset still covers every family."""
+  from raftjax.data.corpus import build as corpus  # pylint: disable=import-outside-toplevel  # built when asked for
+
+  by_family: dict[str, list[dict]] = {}
+  for task in corpus.tasks():
+    by_family.setdefault(task['family'], []).append(task)
+  rng = random.Random(seed)
+  queues = [rng.sample(tasks, len(tasks)) for _, tasks in sorted(by_family.items())]
+  picked = []
+  while any(queues) and (not num_examples or len(picked) < num_examples):
+    for queue in queues:
+      if queue and (not num_examples or len(picked) < num_examples):
+        picked.append(queue.pop())
+  return [[{'role': 'user', 'content': t['prompt']}, {'role': 'assistant', 'content': fenced(t['reference'])}]
+          for t in picked]
+
+
+def conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
+  """(the conversations `sft.data` names, a description for the log)."""
+  if sft.data == 'corpus':
+    out = corpus_conversations(sft.num_examples, seed)
+    return out, f'{len(out)} tasks of the built-in corpus (raftjax.data.corpus)'
+  out = formats.read(sft.data)
+  total = len(out)
+  if sft.num_examples and sft.num_examples < total:
+    out = random.Random(seed).sample(out, sft.num_examples)
+  return out, f'{len(out)} of the {total} examples of {sft.data}'
+
+
+def examples(conversations_: list[list[dict]], tokenizer, system_prompt: str) -> list[Example]:
+  """Each conversation as an Example: everything before the last message chat-templated (with the run's
+  system prompt unless it has its own), the last message's tokens plus eos as the completion."""
+  return [Example(format_messages(tokenizer, c[:-1], system_prompt), encode_completion(tokenizer, c[-1]['content']))
+          for c in conversations_]

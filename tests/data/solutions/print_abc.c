@@ -1,6 +1,0 @@
-#include <stdio.h>
-
-int main(void) {
-    printf("ABC\n");
-    return 0;
-}

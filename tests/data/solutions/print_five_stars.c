@@ -1,6 +1,0 @@
-#include <stdio.h>
-
-int main(void) {
-    printf("*****\n");
-    return 0;
-}

@@ -1,6 +1,0 @@
-#include <stdio.h>
-
-int main(void) {
-    printf("Hi\n");
-    return 0;
-}

@@ -1,6 +1,0 @@
-#include <stdio.h>
-
-int main(void) {
-    printf("100\n");
-    return 0;
-}

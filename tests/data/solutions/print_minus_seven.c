@@ -1,6 +1,0 @@
-#include <stdio.h>
-
-int main(void) {
-    printf("-7\n");
-    return 0;
-}
