@@ -10,10 +10,13 @@ errors instead of the tracebacks config_flags prints for a missing file or an un
 
 import importlib.util
 import os
+import sys
 
 import ml_collections
 from absl import app, flags
 from ml_collections import config_flags
+
+from raftjax import config as config_lib
 
 DEFAULT_CONFIG = 'configs/raft.py'
 
@@ -21,6 +24,16 @@ DEFAULT_CONFIG = 'configs/raft.py'
 def config_flag(help_text: str = 'raftjax config file (get_config())'):
   """Defines `--config`; its value is `flags.FLAGS.config`, a ConfigDict."""
   return config_flags.DEFINE_config_file('config', DEFAULT_CONFIG, help_text)
+
+
+def check(config) -> None:
+  """`raftjax.config.check` for a command: a bad value is one line on stderr and exit status 2, before
+  any work."""
+  try:
+    config_lib.check(config)
+  except ValueError as e:
+    print(f'error: {e}', file=sys.stderr)
+    sys.exit(2)
 
 
 def run(main) -> None:

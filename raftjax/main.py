@@ -15,10 +15,8 @@ import logging
 from absl import app, flags
 
 from raftjax import cli
-from raftjax import config as config_lib
 from raftjax.model import distributed
-from raftjax.rl import loop
-from raftjax.sft import stage
+from raftjax import pipeline
 
 _CONFIG = cli.config_flag()
 _COORDINATOR = flags.DEFINE_string('coordinator_address', '', 'HOST:PORT of process 0 in a multi-process run')
@@ -31,21 +29,14 @@ _HEARTBEAT = flags.DEFINE_integer('heartbeat_timeout_s', 100,
 def main(argv) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  try:  # every value, before anything starts: one line naming the key
-    config_lib.check(_CONFIG.value)
-  except ValueError as e:
-    raise SystemExit(f'error: {e}') from None
+  cli.check(_CONFIG.value)  # every value, before anything starts: one line naming the key
   logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
   for name in ('absl', 'jax', 'orbax', 'absl.logging'):
     logging.getLogger(name).setLevel(logging.WARNING)
   distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value, _HEARTBEAT.value)
   if not distributed.is_main():  # one log for the job: process 0's; the others report only problems
     logging.getLogger('raftjax').setLevel(logging.WARNING)
-  config = _CONFIG.value
-  start = stage.run(config)
-  if start:  # RAFT trains on top of the SFT stage's best epoch
-    config.sft_checkpoint = start
-  loop.run(config)
+  pipeline.run(_CONFIG.value)
 
 
 if __name__ == '__main__':

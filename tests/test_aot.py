@@ -12,6 +12,7 @@ from helpers import REPO, tiny_config
 from raftjax.tools import aot
 from raftjax.model import mesh as mesh_lib
 from raftjax.rl import loop as raft
+from raftjax import programs as programs_lib
 from raftjax.generate import sampler as sample_lib
 from raftjax.model.llama import cache_bytes
 
@@ -35,7 +36,7 @@ def v5e8():
 def tiny_report(tiny_dir, v5e8):
   config = _config(tiny_dir)
   source = config.sft_checkpoint
-  return config, aot.report(config, v5e8, source, aot.longest_prompt(config, source))
+  return config, programs_lib.report(config, v5e8, source, programs_lib.longest_prompt(config, source), aot.add_costs)
 
 
 def test_slices_by_name(v5e8):
@@ -84,7 +85,7 @@ def test_report_is_complete_and_adds_up(tiny_report, v5e8):
                                                     / (train['cost']['optimal_seconds'] * v5e8.chip.peak_flops))
   # Rows of a call: 2 prompts padded to a multiple of data=4, x 4 samples; the cache's rows split over
   # data (4) and its 2 KV heads over tensor (2).
-  cfg = aot.model_config(config.sft_checkpoint, config)
+  cfg = programs_lib.model_config(config.sft_checkpoint, config)
   slots = sample_lib.prompt_bucket(rep['shapes']['longest_prompt'], 32) + config.generation.max_new_tokens
   assert programs['decode']['tokens_per_call'] == 16
   decode = programs['decode']['memory']
@@ -107,29 +108,30 @@ def test_costs_extrapolate_to_the_unrolled_programs(tiny_dir, v5e8):
   config = _config(tiny_dir)
   config.training.gradient_accumulation_steps = 1
   mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
-  shapes = aot.shapes_of(config, 40)
-  cfg = aot.model_config(config.sft_checkpoint, config)
+  shapes = programs_lib.shapes_of(config, 40)
+  cfg = programs_lib.model_config(config.sft_checkpoint, config)
   predicted = aot.extrapolate(aot.cost_variants(cfg, config, mesh, shapes), 4, 1)
   unrolled = dataclasses.replace(cfg, num_layers=4, scan_layers=False)
-  for name, program in aot.lower_programs(unrolled, config, mesh, shapes).items():
+  for name, program in programs_lib.lower_programs(unrolled, config, mesh, shapes).items():
     actual = aot._cost(program.lowered.compile(aot.COST_OPTIONS))
     for key, tolerance in (('flops', 1e-3), ('bytes', 0.05), ('optimal_seconds', 0.05)):
       assert predicted[name][key] == pytest.approx(actual[key], rel=tolerance), (name, key)
 
 
 def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
-  """A cache of ~600k rows x 464 slots cannot fit 16 GiB per chip: the CLI exits 1 with the compiler's
+  """A cache of ~655k rows x 464 slots cannot fit 16 GiB per chip: the CLI exits 1 with the compiler's
   refusal, the sizes and the largest inputs."""
   config_file = tmp_path / 'oversized.py'
   config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\nimport helpers\n\n'
                          f'def get_config():\n  c = helpers.tiny_config({tiny_dir!r}, "unused")\n'
                          '  c.mesh.shape = (4, 1, 2)\n  return c\n')
   out = subprocess.run([sys.executable, '-m', 'raftjax.tools.aot', f'--config={config_file}', '--topology=v5e-8',
-                        '--config.generation.batch_size=150000', '--config.generation.max_new_tokens=400'],
+                        '--config.generation.batch_size=65536', '--config.raft.samples_per_prompt=10',
+                        '--config.generation.max_new_tokens=400'],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
   assert out.returncode == 1, out.stderr[-2000:]
   assert 'decode does not fit: RESOURCE_EXHAUSTED' in out.stdout
-  assert 'kv_cache.k [2, 600000, 2, 464, 16] float32' in out.stdout  # among its largest inputs
+  assert 'kv_cache.k [2, 655360, 2, 464, 16] float32' in out.stdout  # among its largest inputs
   row = next(line for line in out.stdout.splitlines() if line.startswith('decode '))
   assert ' NO ' in row
 
@@ -137,18 +139,18 @@ def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
 def test_preflight_refuses_before_any_weight_loads(tiny_dir, tmp_path, v5e8, monkeypatch):
   """On accelerators, raft.run compiles the cycle first and stops with the report when it does not fit
   the devices' free memory (here a v5e slice whose allocator reports 1 MiB)."""
-  monkeypatch.setattr(sample_lib, 'available_bytes', lambda device: (2**20, 'test'))
+  monkeypatch.setattr(mesh_lib, 'available_bytes', lambda device: (2**20, 'test'))
   config = _config(tiny_dir, str(tmp_path / 'out'))
   mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
   with pytest.raises(MemoryError, match=r'(?s)does not fit the devices.*train does not fit: [\d.]+ GiB > 0\.00 GiB'):
-    aot.preflight(config, mesh, config.sft_checkpoint)
-  assert aot.preflight(config, mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')),
+    programs_lib.preflight(config, mesh, config.sft_checkpoint)
+  assert programs_lib.preflight(config, mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')),
                        config.sft_checkpoint) is None  # CPU: the sampler's own check guards
 
   def refuse(config, mesh, source):
     raise MemoryError(f'{source} does not fit')
 
-  monkeypatch.setattr(aot, 'preflight', refuse)
+  monkeypatch.setattr(programs_lib, 'preflight', refuse)
   monkeypatch.setattr(raft.checkpoint, 'load', lambda *args, **kwargs: pytest.fail('weights loaded first'))
   with pytest.raises(MemoryError, match=f'{config.sft_checkpoint} does not fit'):
     raft.run(config)

@@ -10,7 +10,10 @@ import sys
 import pytest
 
 from helpers import REPO
+from raftjax.bench import sides
 from raftjax.bench import __main__ as bench
+from raftjax.bench import verifier as bench_verifier
+from raftjax.sections import LORA_TARGETS
 
 
 @pytest.fixture(scope='module')
@@ -18,17 +21,17 @@ def model_dir(tiny_dir):
   return os.path.join(tiny_dir, 'model')
 
 
-def _write_stats(directory: str, seconds: dict):
+def _write_stats(directory: str, seconds: dict, cycle: int):
   os.makedirs(directory)
   with open(os.path.join(directory, 'stats.json'), 'w') as f:
-    json.dump({'seconds': seconds}, f)
+    json.dump({'cycle': cycle, 'seconds': seconds}, f)
 
 
 def test_train_bench_on_tiny_model(model_dir, tmp_path):
   run = tmp_path / 'run'
   seconds = dict(generate_s=5.0, verify_wait_s=1.0, generate_and_verify_s=6.5, train_s=2.0, eval_s=1.0, save_s=0.5)
-  _write_stats(str(run / 'cycle_1'), seconds)
-  _write_stats(str(run / 'cycle_1_final'), seconds)  # the copy of the best cycle is not a cycle
+  _write_stats(str(run / 'cycle_1'), seconds, 1)
+  _write_stats(str(run / 'cycle_1_final'), seconds, 1)  # the copy of the best cycle is not a cycle
   os.makedirs(run / 'cycle_2')  # unfinished: no stats yet
 
   out = bench.bench_train(model_dir, rows=2, seq_len=32, n_steps=1, workdir=str(run))
@@ -78,10 +81,10 @@ def test_a_side_that_fails_names_the_cause():
 
 
 def test_a_side_that_dies_says_so(model_dir):
-  tcfg = {'lora_rank': 4, 'lora_alpha': 8.0, 'lora_targets': bench.LORA_TARGETS, 'max_seq_len': 16, 'batch_size': 1,
+  tcfg = {'lora_rank': 4, 'lora_alpha': 8.0, 'lora_targets': LORA_TARGETS, 'max_seq_len': 16, 'batch_size': 1,
           'gradient_accumulation_steps': 1, 'learning_rate': 1e-3, 'max_grad_norm': 1.0, 'weight_decay': 0.0,
           'full_finetune': False}
-  with bench._Side('_jax_train_side', checkpoint=model_dir, tcfg=tcfg) as side:
+  with sides.Side('raftjax.bench.train:jax_side', checkpoint=model_dir, tcfg=tcfg) as side:
     os.kill(side._process.pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match='exited with code -9'):
       side('steps', n=1)
@@ -106,7 +109,7 @@ def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
 
 def test_verifier_bench_reports_the_sandbox_cost_per_run():
   program = '```c\n#include <stdio.h>\nint main(void) { int x; scanf("%d", &x); printf("%d\\n", 2 * x); }\n```'
-  out = bench._sandbox_overhead(program)
+  out = bench_verifier._sandbox_overhead(program)
   weaker = 'uid' if os.geteuid() == 0 else 'pgrp'
   assert out['isolation'] in ('ns', weaker) and out['run_sandboxed_ms'] > out['run_bare_ms'] > 0
   assert out['run_overhead_ms'] == round(out['run_sandboxed_ms'] - out['run_bare_ms'], 2)

@@ -214,7 +214,7 @@ def test_sft_is_todays_step_bit_for_bit(mesh1):
   with_logprobs = train.pack([train.Example(e.prompt, e.completion, [0.0] * len(e.completion)) for e in examples], 12)
   for key, value in packed.items():
     np.testing.assert_array_equal(with_logprobs[key], value)
-  tcfg = TrainConfig(batch_size=1, max_seq_len=12, learning_rate=1e-2)
+  tcfg = TrainConfig(batch_size=1, gradient_accumulation_steps=1, max_seq_len=12, learning_rate=1e-2)
   assert objectives.policy_loss_of(tcfg) is None
   losses = []
   for step in (train.train_step, nnx.jit(_todays_train_step, donate_argnums=(1,))):

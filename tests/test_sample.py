@@ -183,10 +183,10 @@ def test_8_devices_match_1_device(tiny, mesh1, mesh8):
 
 def test_cache_too_big_fails_early_with_numbers(tiny, mesh1, monkeypatch):
   huge = Llama(dataclasses.replace(TINY, max_position_embeddings=2**40), nnx.Rngs(0))
-  # 2 layers x (k, v) x 2**36 slots x 2 heads x 8 x 4 bytes = 16 TiB: more than any host has.
-  with pytest.raises(MemoryError, match=r'4 rows x 68719476736 slots needs 65536\.000 GiB .* but only'):
-    make(huge, mesh1, max_new_tokens=2**36 - 32).generate(huge, PROMPTS, 1, seed=0)
-  monkeypatch.setattr(sample_lib, 'available_bytes', lambda device: (1000, 'test'))
+  # 16384 rows x 2**20 slots x 2 layers x (k, v) x 2 heads x 8 x 4 bytes = 4 TiB: more than any host has.
+  with pytest.raises(MemoryError, match=r'16384 rows x 1048576 slots needs 4096\.000 GiB .* but only'):
+    make(huge, mesh1, max_new_tokens=2**20 - 32).generate(huge, PROMPTS, 4096, seed=0)
+  monkeypatch.setattr(mesh_lib, 'available_bytes', lambda device: (1000, 'test'))
   with pytest.raises(MemoryError, match=r'4 rows x 44 slots .*\(45056 bytes\).*\(1000 bytes\)'):
     make(tiny, mesh1).generate(tiny, PROMPTS, 1, seed=0)
 

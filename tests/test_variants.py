@@ -16,6 +16,8 @@ from raftjax.data import tasks as tasks_lib
 from raftjax.generate import sampler as sample_lib
 from raftjax.model import checkpoint as ckpt
 from raftjax.model import weights
+from raftjax.rl import cycle as rl_cycle
+from raftjax.rl import job as rl_job
 from raftjax.rl import loop as raft
 from raftjax.rl import selection
 from raftjax.sections import TrainConfig
@@ -149,7 +151,7 @@ def test_adaptive_rounds_resample_only_unsolved_prompts(adaptive_run):
   assert p['resampled'] == len({s['prompt_id'] for s in samples if s['sample_index'] >= 2})
   assert log['cycles'][0]['total'] == len(samples)
   kept = read_jsonl(os.path.join(c.output_dir, 'cycle_1', 'kept.jsonl'))
-  seed = raft.Job(c, *[None] * 10).seed(1, -2)  # the cycle's selection seed
+  seed = rl_job.Job(c, *[None] * 10).seed(1, -2)  # the cycle's selection seed
   # Ranked over every round's samples, at most 2 per prompt.
   assert _strip(kept) == _strip(selection.select(samples, 0.3, 1.0, 'per_prompt', 2, seed))
 
@@ -222,7 +224,7 @@ def _job(tiny_dir, mesh, seed=0):
   model, tokenizer, _ = ckpt.load(c.sft_checkpoint, mesh, dict(rank=t.lora_rank, alpha=t.lora_alpha,
                                                                targets=list(t.lora_targets)), seed=seed)
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.for_cycle(c, 0).generation)
-  return raft.Job(c, mesh, model, sampler, None, None, None, [], [], c.sft_checkpoint, {}), t
+  return rl_job.Job(c, mesh, model, sampler, None, None, None, [], [], c.sft_checkpoint, {}), t
 
 
 def test_reset_to_base_restores_the_fresh_adapters_without_recompiling(tiny_dir, mesh1, monkeypatch):
@@ -242,7 +244,7 @@ def test_reset_to_base_restores_the_fresh_adapters_without_recompiling(tiny_dir,
     assert any(not np.array_equal(a, b) for a, b in zip(trained, fresh))
     job.sampler.generate(job.model, prompts, 2, seed=0)
     compiles = job.sampler.num_compiles
-    raft.reset_to_base(job, t)
+    rl_cycle.reset_to_base(job, t)
     assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(nnx.state(job.model, nnx.LoRAParam)), fresh))
     now = jax.tree.leaves(nnx.state(job.model, nnx.All(nnx.Param, nnx.Not(nnx.LoRAParam))))
     assert all(np.array_equal(a, b) for a, b in zip(now, base))

@@ -1,6 +1,7 @@
 """The gcc verifier with the real compiler: extraction, the reward ladder, output comparison, the pool,
 hostile programs (each must end with a reward and leave no process behind), and the CLI."""
 
+import contextlib
 import dataclasses
 import glob
 import importlib.util
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -23,6 +25,7 @@ from raftjax.sections import VerifierConfig
 from raftjax.tools import verify as verify_cli
 from raftjax.verifier import extract, reward
 from raftjax.verifier import program as program_lib
+from raftjax.verifier import pool
 from raftjax.verifier.pool import Verifier
 import procs
 from procs import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
@@ -459,7 +462,7 @@ def test_pool_dedups_identical_programs(verifier):
   completions = [fenced(DOUBLE)] * 8 + [fenced(DOUBLE)]
   pending = verifier.submit(tasks, completions)
   assert len(pending._groups) == 2  # (c, code) with two test sets, (cpp, code)
-  assert len(pending._groups[0][1]) == 2
+  assert len(pending._groups[0].members) == 2
   results = pending.get()
   assert [r['stage'] for r in results] == ['correct'] * 9
   assert results[0] is not results[1]
@@ -482,17 +485,48 @@ def test_submit_overlaps(verifier):
   assert pending.done()
 
 
-def test_pool_survives_a_dead_worker():
-  with Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
-    pending = v.submit([task()], [fenced('#include <unistd.h>\nint main(void) { usleep(500000); }\n')])
-    time.sleep(0.2)
-    for proc in v._pool._processes.values():
-      proc.kill()
-    assert pending.get()[0]['stage'] == 'error'
-    for proc in v._pool._processes.values():  # the killed worker could not remove its work dir
-      for left in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{proc.pid}-*')):
-        shutil.rmtree(left)
+def _remove_work_dirs_of(pids):
+  for pid in pids:  # a killed worker could not remove its work dir
+    for left in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{pid}-*')):
+      shutil.rmtree(left)
+
+
+def test_a_dead_workers_programs_are_graded_again():
+  """kill -9 of a worker mid-batch: every program is still graded (on a fresh pool), none scored 0."""
+  sleeper = '#include <unistd.h>\n#include <stdio.h>\nint main(void) {{ usleep(100000); printf("%d\\n", {}); }}\n'
+  with Verifier(dataclasses.replace(RUN, num_workers=2)) as v:
+    pending = v.submit([task()] * 40, [fenced(sleeper.format(i)) for i in range(40)])
+    time.sleep(0.5)
+    killed = v.worker_pids()[:1]
+    os.kill(killed[0], signal.SIGKILL)
+    assert [r['stage'] for r in pending.get()] == ['ran'] * 40
+    _remove_work_dirs_of(killed)
     assert v.verify_batch([task(TESTS)], [fenced(DOUBLE)])[0]['stage'] == 'correct'
+
+
+def test_workers_that_keep_dying_stop_the_batch_naming_its_samples():
+  sleeper = '#include <unistd.h>\nint main(void) { usleep(300000); }\n'
+  killed, stop = set(), threading.Event()
+  with Verifier(dataclasses.replace(RUN, num_workers=1)) as v:
+
+    def kill_every_worker():  # whatever worker holds the program, every time
+      while not stop.wait(0.05):
+        for pid in v.worker_pids():
+          killed.add(pid)
+          with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    pending = v.submit([dict(task(), id='slow')], [fenced(sleeper)])
+    killer = threading.Thread(target=kill_every_worker, daemon=True)
+    killer.start()
+    try:
+      with pytest.raises(pool.VerifierError, match=r"3 worker processes died grading the program of samples \[0\] "
+                                                   r"\(tasks \['slow'\]\).*rather than score them 0"):
+        pending.get(timeout=60)
+    finally:
+      stop.set()
+      killer.join()
+  _remove_work_dirs_of(killed)
 
 
 def test_speed_after_hostile_batch(verifier):

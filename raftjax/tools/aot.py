@@ -195,7 +195,7 @@ def main(argv) -> None:
   config = f.config
   if f.model:
     config.sft_checkpoint = f.model  # the model whose shapes are compiled (a config may leave it unset)
-  config_lib.check(config)
+  cli.check(config)
   source = config.sft_checkpoint
   try:
     target = programs_lib.local_slice(jax.devices('cpu')) if f.topology == 'cpu' else tpu_slice(f.topology, f.num_slices)
@@ -226,3 +226,4 @@ if __name__ == '__main__':
   flags.DEFINE_bool('costs', True, 'also compile the 1- and 2-layer cost programs (flops, optimal_seconds, '
                     'predicted speeds); --nocosts: memory and compile time only')
   flags.DEFINE_string('json', '', 'also write the report here as JSON')
+  cli.run(main)

@@ -32,7 +32,7 @@ def main(argv) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   config, f = flags.FLAGS.config, flags.FLAGS
-  config_lib.check(config)
+  cli.check(config)
   if f.tasks:
     tasks, described = tasks_lib.load_tasks(f.tasks), f.tasks
   elif f.split == 'all':

@@ -49,6 +49,7 @@ def main(argv):
 
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  cli.check(flags.FLAGS.config)
   run(flags.FLAGS.config, flags.FLAGS.output)
 
 

@@ -207,7 +207,7 @@ def run_all(output: str, runs: list[Run], parallel: int, devices: list[str], dev
 
 def run_one(directory: str) -> int:
   """The process of one run: the loop on the run's config, under the run directory's lock."""
-  from raftjax.rl import loop as raft
+  from raftjax import pipeline  # pylint: disable=import-outside-toplevel  # JAX in the run's process only
 
   with open(os.path.join(directory, '.sweep.lock'), 'w') as lock:
     try:
@@ -215,7 +215,7 @@ def run_one(directory: str) -> int:
     except BlockingIOError:
       log.error('%s is being run by another sweep', directory)
       return _LOCKED
-    raft.run(ml_collections.ConfigDict(rundir.read_json(os.path.join(directory, CONFIG_FILE))))
+    pipeline.run(ml_collections.ConfigDict(rundir.read_json(os.path.join(directory, CONFIG_FILE))))
   return 0
 
 

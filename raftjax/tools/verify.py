@@ -97,7 +97,7 @@ def _grade(input_path: str, output: str, tasks_path: str | None, cfg: VerifierCo
   try:
     out = rundir.AtomicOutput(output)  # before any work: a bad output path fails now, not after
   except (OSError, ValueError) as e:
-    print(f'error: --output={output}: {getattr(e, "strerror", None) or e}', file=sys.stderr)
+    print(f'error: {output}: cannot write there: {getattr(e, "strerror", None) or e}', file=sys.stderr)
     return 2
   with out:
     try:

@@ -177,8 +177,13 @@ class Verifier:
       return self._pool.submit(_grade_in_worker, *args)
     except concurrent.futures.process.BrokenProcessPool:  # a worker died: the pool is gone, start another
       self._pool.shutdown(wait=False, cancel_futures=True)
-      self._pool = self._start_pool()
-      return self._pool.submit(_grade_in_worker, *args)
+      try:
+        self._pool = self._start_pool()
+        return self._pool.submit(_grade_in_worker, *args)
+      except concurrent.futures.process.BrokenProcessPool as e:  # one died while it started: a failed try
+        failed = concurrent.futures.Future()
+        failed.set_exception(e)
+        return failed
 
   def submit(self, tasks: Sequence[dict], completions: Sequence[str], cfg: VerifierConfig | None = None) -> Pending:
     """Verifies in the pool, with `cfg` (default: the config the verifier was started with; a cycle's

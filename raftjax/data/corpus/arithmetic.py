@@ -7,6 +7,7 @@ unchecked int could overflow.
 """
 
 import random
+from functools import partial
 
 from raftjax.data.corpus.program import Int, an_int, num_id, signed, some_ints, task
 from raftjax.data.corpus.snippets import print_value
@@ -31,9 +32,15 @@ def tuple_inputs(rng: random.Random, k: int, lo: int, hi: int, count: int = 4, f
   return [' '.join(map(str, row)) + '\n' for row in rows]
 
 
-def pairs(rng: random.Random, count: int, ps, qs) -> list[tuple[int, int]]:
-  """`count` distinct (p, q) constant pairs, p from `ps` and q from `qs`."""
-  return rng.sample([(p, q) for p in ps for q in qs], count)
+def pairs(rng: random.Random, count: int, ps, qs, template: str) -> list[tuple[int, int]]:
+  """`count` (p, q) constant pairs, p from `ps` and q from `qs`, that make distinct `template.format(p=, q=)`
+  (a form may use only one of the two)."""
+  out = {}
+  for p, q in rng.sample([(p, q) for p in ps for q in qs], len(ps) * len(qs)):
+    out.setdefault(template.format(p=p, q=q), (p, q))
+    if len(out) == count:
+      break
+  return list(out.values())
 
 
 def _affine() -> list:
@@ -66,7 +73,7 @@ def _quadratic() -> list:
   rng = random.Random('quadratic')
   out = []
   for name, c_expr, py, words in _QUADRATIC:
-    for p, q in pairs(rng, 11, range(2, 16), range(1, 41)):
+    for p, q in pairs(rng, 11, range(2, 16), range(1, 41), c_expr):
       expr, text = c_expr.format(p=p, q=q), words.format(p=p, q=q)
       out.append(task('quadratic', f'{name}_{p}_{q}', 1, (Int('n', -100, 100),),
                       lambda s: an_int(s, 'n', -100, 100), f'{text}, followed by a newline',
@@ -89,7 +96,7 @@ def _two_ints() -> list:
   rng = random.Random('two_ints')
   out = []
   for name, c_expr, py, words in _TWO:
-    for p, q in pairs(rng, 12, range(2, 13), range(2, 31)):
+    for p, q in pairs(rng, 12, range(2, 13), range(2, 31), c_expr):
       expr, text = c_expr.format(p=p, q=q), words.format(p=p, q=q)
       fields = (Int('a', -1000, 1000), Int('b', -1000, 1000))
       out.append(task('two_ints', f'{name}_{p}_{q}', 1, fields, lambda s: some_ints(s, 'ab', -1000, 1000),
@@ -113,7 +120,7 @@ def _three_ints() -> list:
   rng = random.Random('three_ints')
   out = []
   for name, c_expr, py, words in _THREE:
-    for p, q in pairs(rng, 13, range(2, 10), range(2, 31)):
+    for p, q in pairs(rng, 13, range(2, 10), range(2, 31), c_expr):
       expr, text = c_expr.format(p=p, q=q), words.format(p=p, q=q)
       fields = (Int('a', -100, 100), Int('b', -100, 100), Int('c', -100, 100))
       out.append(task('three_ints', f'{name}_{p}_{q}', 1, fields, lambda s: some_ints(s, 'abc', -100, 100),
@@ -142,10 +149,8 @@ def _divmod() -> list:
   for name, c_expr, py, words in _DIVMOD:
     for k in (3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15):
       text = words.format(k=k)
-      if c_expr is None:
-        body = f'printf("%d %d\\n", n / {k}, n % {k});'
-      else:
-        body = lambda s, e=c_expr.format(k=k, k1=k - 1): print_value(s, e)
+      both = f'printf("%d %d\\n", n / {k}, n % {k});'
+      body = both if c_expr is None else partial(print_value, expr=c_expr.format(k=k, k1=k - 1))
       out.append(task('divmod', f'{name}_{k}', 1, (Int('n', 0, 1000000),),
                       lambda s: an_int(s, 'n', 0, 1000000, 'a non-negative integer'),
                       f'{text}, followed by a newline', body, lambda n, py=py, k=k: f'{py(n, k)}\n',

@@ -20,10 +20,12 @@ import copy
 import functools
 
 from raftjax.data import tasks as tasks_lib
-from raftjax.data.corpus import arithmetic, conditions, loops, program, similar
+from raftjax.data.corpus import (arithmetic, arrays, choices, conditions, digits, formatting, loops, ordering, patterns,
+                                 program, sequences, similar, strings, text)
 from raftjax.verifier import reward
 
-_MODULES = (arithmetic, conditions, loops)
+_MODULES = (arithmetic, conditions, choices, loops, sequences, digits, arrays, ordering, strings, text, patterns,
+            formatting)
 FAMILIES = tuple(f for module in _MODULES for f in module.FAMILIES)
 
 
@@ -39,17 +41,28 @@ def _candidates() -> dict[str, program.Task]:
   return out
 
 
+def generated() -> list[dict]:
+  """Every generated task in the task-file format, before decontamination."""
+  return [_as_dict(t) for t in _candidates().values()]
+
+
 def _as_dict(t: program.Task) -> dict:
   tests = [dict(stdin=x, stdout=t.answer(x)) for x in t.inputs]
   broken = [x['stdin'] for x in tests if x['stdout'] is None]
   if broken:
     raise ValueError(f'corpus: the reference of {t.id} fails on its own test inputs {broken}')
+  if len(tests) < 3:
+    raise ValueError(f'corpus: {t.id} has {len(tests)} distinct test inputs; expected 3 to 5')
+  if len({x['stdout'] for x in tests}) < 2:
+    raise ValueError(f'corpus: every test of {t.id} expects the same output (a constant would pass)')
   return dict(id=t.id, prompt=t.prompt, tests=tests, reference=t.reference, family=t.family, difficulty=t.difficulty)
 
 
 def answer(task: dict, stdin: str) -> str | None:
   """What the reference of corpus task `task` prints for `stdin`, or None where it exits 1 (input missing or
   out of the bounds it checks)."""
+  if task['id'] not in _candidates():
+    raise KeyError(f"{task['id']!r} is not a task of the corpus")
   return _candidates()[task['id']].answer(stdin)
 
 
@@ -60,9 +73,10 @@ def heldout_sets() -> dict[str, list[dict]]:
 
 def solves(task: dict, heldout: dict) -> bool:
   """Whether the reference of corpus task `task` passes every test of task `heldout` (by its oracle)."""
-  oracle = _candidates()[task['id']]
-  for test in heldout['tests'] or [dict(stdin='', stdout='')]:
-    out = oracle.answer(test['stdin'])
+  if not heldout['tests']:
+    return False  # nothing to pass: the verifier's best is 0.7 there, whatever the program
+  for test in heldout['tests']:
+    out = answer(task, test['stdin'])
     if out is None or not reward.outputs_match(out.encode('utf-8', 'surrogateescape'), test['stdout']):
       return False
   return True
@@ -105,7 +119,7 @@ def decontaminated(tasks: list[dict], heldout_sets: dict[str, list[dict]],
 
 @functools.cache
 def _corpus() -> tuple[dict, ...]:
-  kept, _ = decontaminated([_as_dict(t) for t in _candidates().values()], heldout_sets())
+  kept, _ = decontaminated(generated(), heldout_sets())
   return tuple(kept)
 
 

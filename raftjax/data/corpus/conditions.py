@@ -7,6 +7,7 @@ unchecked; sums and products of the input are always checked.
 """
 
 import random
+from functools import partial
 
 from raftjax.data.corpus import ops
 from raftjax.data.corpus.arithmetic import tuple_inputs
@@ -69,14 +70,12 @@ def _interval() -> list:
       out.append(_yes_no('interval', f'{num_id(lo)}_{num_id(hi)}_{yes}'.replace(' ', '_'), 1, fields,
                          lambda s: an_int(s, 'n', -1000, 1000), pred.is_, pred.c, yes, no, pred.py, inputs))
       continue
-    low, mid, high = rng.choice(_BANDS3)
+    w = rng.choice(_BANDS3)
+    cases = [(f'n < {lo}', w[0]), (f'n > {hi}', w[2])]
     out.append(task('interval', f'{num_id(lo)}_{num_id(hi)}_three', 1, fields, lambda s: an_int(s, 'n', -1000, 1000),
-                    f'{low} if n is less than {lo}, {high} if n is greater than {hi}, and {mid} otherwise, '
-                    'followed by a newline',
-                    lambda s, lo=lo, hi=hi, w=(low, mid, high): chain(s, [(f'n < {lo}', w[0]), (f'n > {hi}', w[2])],
-                                                                        w[1]),
-                    lambda n, lo=lo, hi=hi, w=(low, mid, high): f'{w[0] if n < lo else w[2] if n > hi else w[1]}\n',
-                    inputs))
+                    f'{w[0]} if n is less than {lo}, {w[2]} if n is greater than {hi}, and {w[1]} otherwise, '
+                    'followed by a newline', lambda s, cases=cases, w=w: chain(s, cases, w[1]),
+                    lambda n, lo=lo, hi=hi, w=w: f'{w[0] if n < lo else w[2] if n > hi else w[1]}\n', inputs))
   return out
 
 
@@ -116,11 +115,12 @@ def _pair_test() -> list:
   out = []
   for name, words, c, py in _PAIR:
     for _ in range(6):
-      k = rng.randint(2, 13) if '%' in c or '*' in c else rng.randint(-20, 60)
+      k = rng.randint(2, 13) if '%' in c or '*' in c else rng.randint(1 if name == 'close' else -20, 60)
       yes, no = rng.choice(WORDS)
       rows = []
       for want in (True, False):
-        rows += [r for r in ((rng.randint(-30, 60), rng.randint(-30, 60)) for _ in range(500))
+        near = [(rng.randint(k - 12, k + 12), rng.randint(k - 12, k + 12)) for _ in range(300)]
+        rows += [r for r in near + [(rng.randint(-30, 60), rng.randint(-30, 60)) for _ in range(300)]
                  if py(*r, k) == want][:1]
       fields = (Int('a', -1000, 1000), Int('b', -1000, 1000))
       out.append(_yes_no('pair_test', f'{name}_{num_id(k)}_{yes}'.replace(' ', '_'), 2, fields,
@@ -154,21 +154,23 @@ def _bands() -> list:
       parts = [f'{names[0]} if {var} is less than {cuts[0]}']
       parts += [f'{w} if it is less than {c}' for w, c in zip(names[1:-1], cuts[1:])]
       text = ', '.join(parts) + f', and {names[-1]} otherwise'
-      cases = [(f'{var} < {c}', w) for c, w in zip(cuts, names)]
       inputs = [f'{v}\n' for v in dict.fromkeys([cuts[0] - 1, cuts[-1], lo, hi, rng.randint(lo, hi)])]
-
-      def body(s, cases=cases, last=names[-1], var=var):
-        if s.flag('from_top'):  # the same bands tested from the highest cut down
-          top = [(f'{var} >= {c.split(" < ")[1]}', w) for (c, _), w in zip(reversed(cases), reversed(
-              [w for _, w in cases[1:]] + [last]))]
-          return chain(s, top, cases[0][1])
-        return chain(s, cases, last)
       out.append(task('bands', f'{var}_{i}_{"_".join(map(str, cuts))}', 2, (Int(var, lo, hi, check=None),),
                       lambda s, w=what, v=var, lo=lo, hi=hi: an_int(s, v, lo, hi, w),
-                      f'{text}, followed by a newline', body,
-                      lambda x, cuts=cuts, names=names: f'{next((w for c, w in zip(cuts, names) if x < c), names[-1])}\n',
-                      inputs))
+                      f'{text}, followed by a newline', partial(_bands_body, var=var, cuts=cuts, names=names),
+                      lambda x, cuts=cuts, names=names: _band(x, cuts, names) + '\n', inputs))
   return out
+
+
+def _bands_body(style, var: str, cuts: list[int], names: tuple[str, ...]) -> str:
+  """An if-else chain from the lowest band up (var < cut), or from the highest band down (var >= cut)."""
+  if style.flag('from_top'):
+    return chain(style, [(f'{var} >= {c}', w) for c, w in zip(cuts[::-1], names[:0:-1])], names[0])
+  return chain(style, [(f'{var} < {c}', w) for c, w in zip(cuts, names)], names[-1])
+
+
+def _band(x: int, cuts: list[int], names: tuple[str, ...]) -> str:
+  return next((w for c, w in zip(cuts, names) if x < c), names[-1])
 
 
 def tasks() -> list:

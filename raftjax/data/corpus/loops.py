@@ -7,6 +7,7 @@ conditions. n is always bounds-checked: it sets how long the loop runs (and how 
 """
 
 import random
+from functools import partial
 
 from raftjax.data.corpus import ops
 from raftjax.data.corpus.program import Int, an_int, task
@@ -52,13 +53,22 @@ def _step_sequence() -> list:
       empty = 'nothing' if sep == '\n' else 'an empty line'
       words = f'the numbers from {a} to n that {pred.are} ({empty} if there are none)'
       py, name = (lambda n, a=a, p=pred: [i for i in range(a, n + 1) if p.py(i)]), f'filter_{a}_{pred.id}'
-    hi = 300
-    body = (lambda s, h=head, it=item, sep=sep: print_seq(s, h, it, sep, nonempty=True)) if kind < 3 else (
-        lambda s, h=head, sep=sep, p=pred: filtered(s, h, p.of('i'), 'i', sep))
-    out.append(task('step_sequence', f'{name}_{i}', 2, (Int('n', lo, hi),), lambda s, lo=lo, hi=hi: an_int(
-        s, 'n', lo, hi), f'{words}, {separator_words(sep)}', body, lambda n, py=py, sep=sep: joined(py(n), sep),
-        _inputs(rng, lo, hi)))
+    if kind < 3:
+      body, inputs = partial(_sequence_body, head=head, item=item, sep=sep), _inputs(rng, lo, 300)
+    else:
+      body = partial(_filter_body, head=head, cond=pred.of('i'), sep=sep)
+      inputs = [f'{v}\n' for v in (rng.randint(20, 60), lo, 300, rng.randint(100, 299))]
+    out.append(task('step_sequence', f'{name}_{i}', 2, (Int('n', lo, 300),), partial(an_int, name='n', lo=lo, hi=300),
+                    f'{words}, {separator_words(sep)}', body, lambda n, py=py, sep=sep: joined(py(n), sep), inputs))
   return out
+
+
+def _sequence_body(style, head: str, item: str, sep: str) -> str:
+  return print_seq(style, head, item, sep, nonempty=True)
+
+
+def _filter_body(style, head: str, cond: str, sep: str) -> str:
+  return filtered(style, head, cond, 'i', sep)
 
 
 _TERMS = (  # (id, C term of i with {k}, Python, prompt words)
@@ -87,7 +97,8 @@ def _accumulate() -> list:
         if s.flag('while'):
           return (f'long long {total} = 0;\nint i = 1;\nwhile (i <= n) {{\n  {total} += {term};\n  i++;\n}}\n'
                   f'printf("%lld\\n", {total});')
-        return f'long long {total} = 0;\nfor (int i = 1; i <= n; i++)\n  {total} += {term};\nprintf("%lld\\n", {total});'
+        return (f'long long {total} = 0;\nfor (int i = 1; i <= n; i++)\n  {total} += {term};\n'
+                f'printf("%lld\\n", {total});')
       out.append(task('accumulate', f'{name}_{k}', 2, (Int('n', lo, 1000),),
                       lambda s, lo=lo: an_int(s, 'n', lo, 1000), f'{expr}, followed by a newline', body,
                       lambda n, py=py, k=k: f'{sum(py(i, k) for i in range(1, n + 1))}\n', _inputs(rng, lo, 1000)))
@@ -118,7 +129,8 @@ def _count_loop() -> list:
       count = s.pick('count', ('count', 'c', 'found', 'total'))
       if s.flag('helper'):
         helper, name = ops.c_bool(s, p)
-        return f'int {count} = 0;\nfor (int i = {a}; i <= n; i++)\n  if ({name}(i))\n    {count}++;\nprintf("%d\\n", {count});', helper
+        return (f'int {count} = 0;\nfor (int i = {a}; i <= n; i++)\n  if ({name}(i))\n    {count}++;\n'
+                f'printf("%d\\n", {count});', helper)
       return (f'int {count} = 0;\nint i = {a};\nwhile (i <= n) {{\n  if ({p.of("i")})\n    {count}++;\n  i++;\n}}\n'
               f'printf("%d\\n", {count});')
     out.append(task('count_loop', f'{pred.id}_{a}', 2, (Int('n', a, 10000),), lambda s, a=a: an_int(s, 'n', a, 10000),
@@ -135,7 +147,7 @@ def _powers() -> list:
     sep = rng.choice(SEPARATORS)
     out.append(task('powers', f'first_{k}', 2, (Int('n', 1, 15),), lambda s: an_int(s, 'n', 1, 15),
                     f'the first n powers of {k} (1, {k}, {k * k}, ...), {separator_words(sep)}',
-                    lambda s, k=k, sep=sep: f'long long p = 1;\n' + print_seq(
+                    lambda s, k=k, sep=sep: 'long long p = 1;\n' + print_seq(
                         s, 'int i = 0; i < n; i++, p *= ' + str(k), 'p', sep, '%lld', nonempty=True),
                     lambda n, k=k, sep=sep: joined([k ** i for i in range(n)], sep), _inputs(rng, 1, 15)))
     sep = rng.choice(SEPARATORS)

@@ -65,13 +65,13 @@ class Int:
 @dataclasses.dataclass(frozen=True)
 class Array:
   """A count, then that many integers (each checked against lo..hi when `check`). A `stream` array is read
-  by the task's own loop, one value at a time (`Array.each`), rather than into `name`."""
+  by the task's own loop, one value at a time (arrays.each), rather than into `name` (None: the style decides)."""
   count: Int
   name: str
   lo: int
   hi: int
   check: bool = False
-  stream: bool = False
+  stream: bool | None = False
 
   def read(self, stdin: scan.Stdin):
     n = self.count.read(stdin)
@@ -91,6 +91,22 @@ class Array:
     if self.check:
       cond += f' || {_bounds(target, self.lo, self.hi)}'
     return style.fail(cond, indent)
+
+
+@dataclasses.dataclass(frozen=True)
+class Matrix:
+  """Two counts, rows and columns, then the entries row by row into `name` (unchecked ints)."""
+  rows: Int
+  cols: Int
+  name: str
+
+  def read(self, stdin: scan.Stdin):
+    r = self.rows.read(stdin)
+    c = None if r is None else self.cols.read(stdin)
+    if c is None:
+      return None
+    values = [stdin.number() for _ in range(r * c)]
+    return None if None in values else [values[i * c:(i + 1) * c] for i in range(r)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,9 +139,15 @@ class Line:
 
 
 def resolve(fields: tuple, style: Style) -> tuple:
-  """`fields` with every `check=None` decided by the style."""
-  return tuple(dataclasses.replace(f, check=style.flag(f'check/{f.name}'))
-               if isinstance(f, Int) and f.check is None else f for f in fields)
+  """`fields` with every `check=None` and `stream=None` decided by the style (`Style.flag('stream')`)."""
+  out = []
+  for f in fields:
+    if isinstance(f, Int) and f.check is None:
+      f = dataclasses.replace(f, check=style.flag(f'check/{f.name}'))
+    if isinstance(f, Array) and f.stream is None:
+      f = dataclasses.replace(f, stream=style.flag('stream'))
+    out.append(f)
+  return tuple(out)
 
 
 def read_values(fields: tuple, stdin: str) -> tuple | None:
@@ -182,6 +204,11 @@ def _read_other(field, style: Style) -> list[str]:
                       *field.scan(f'{field.name}[got]', style, '  '), '  got++;', '}']
     return lines + [f'for (int i = 0; i < {field.count.name}; i++) {{',
                     *field.scan(f'{field.name}[i]', style, '  '), '}']
+  if isinstance(field, Matrix):
+    r, c, m = field.rows, field.cols, field.name
+    lines = _read_ints([r, c], style) + [f'int {m}[{r.hi}][{c.hi}];', f'for (int i = 0; i < {r.name}; i++)',
+                                         f'  for (int j = 0; j < {c.name}; j++)']
+    return lines + style.fail(f'scanf("%d", &{m}[i][j]) != 1', '    ')
   if isinstance(field, Word):
     return [f'char {field.name}[{field.size}];', *style.fail(f'scanf("%{field.size - 1}s", {field.name}) != 1')]
   if isinstance(field, Char):
@@ -199,13 +226,14 @@ def _read_other(field, style: Style) -> list[str]:
 # ------------------------------------------------------------------------------------------ programs
 
 _HEADERS = (('string.h', r'\b(str[a-z]+|mem[a-z]+)\('), ('stdlib.h', r'\b(qsort|abs|llabs)\('),
-            ('ctype.h', r'\b(is[a-z]+|to(upper|lower))\('), ('stdbool.h', r'\bbool\b'))
+            ('ctype.h', r'\b(is[a-z]+|to(upper|lower))\('), ('math.h', r'\b(sqrt|pow|fabs)\('),
+            ('stdbool.h', r'\bbool\b'))
 
 
 def render(fields: tuple, body: str, style: Style, helpers: str = '') -> str:
   """The complete C program: headers, `helpers` (functions before main), main reading `fields` and then
   running `body` (C statements written with 2-space indentation, which the style may widen to 4)."""
-  lines = read_code(fields, style) + [ln for ln in body.strip('\n').split('\n')] + ['return 0;']
+  lines = read_code(fields, style) + body.strip('\n').split('\n') + ['return 0;']
   main = '\n'.join('  ' + ln if ln else '' for ln in lines)
   code = '\n\n'.join(part.strip('\n') for part in (helpers, f'int main(void) {{\n{main}\n}}') if part.strip())
   headers = ['stdio.h'] + [h for h, pattern in _HEADERS if re.search(pattern, code)]
@@ -223,14 +251,13 @@ _OPENINGS = ('Write a complete C program that reads {reads} from standard input 
              'Write a program in C that reads {reads} from standard input and prints {prints}.')
 _CLOSINGS = ('', f' {CONTRACT}', ' Print only the answer: no prompt and no labels.', f' {CONTRACT}',
              ' It must not print anything else.', '')
-
-
 _COUNTS = {2: 'two', 3: 'three', 4: 'four', 5: 'five'}
 
 
 def an_int(style: Style, name: str, lo: int, hi: int, what: str = 'an integer') -> str:
   """How a prompt names one bounded integer input."""
-  return style.pick('int_words', (f'{what} {name} ({lo} <= {name} <= {hi})', f'{what} {name}, where {lo} <= {name} <= {hi},'))
+  return style.pick('int_words', (f'{what} {name} ({lo} <= {name} <= {hi})',
+                                  f'{what} {name}, where {lo} <= {name} <= {hi},'))
 
 
 def some_ints(style: Style, names: str, lo: int, hi: int) -> str:
@@ -248,7 +275,7 @@ def prompt(style: Style, reads: str, prints: str, example: tuple[str, str] | Non
   text = style.pick('opening', _OPENINGS).format(reads=reads, prints=prints)
   if example and style.flag('example'):
     stdin, stdout = (x.strip('\n') for x in example)
-    if '\n' not in stdin + stdout and 0 < len(stdin) <= 30 and 0 < len(stdout) <= 30:
+    if '\n' not in stdin + stdout and 0 < len(stdin) <= 30 and 0 < len(stdout) <= 30 and stdout == stdout.strip():
       text += f' For example, for the input {stdin} it prints {stdout}.'
   return text + style.pick('closing', _CLOSINGS)
 
@@ -270,6 +297,7 @@ class Task:
   inputs: tuple[str, ...]
 
   def answer(self, stdin: str) -> str | None:
+    """What the reference prints for `stdin`, or None where it exits 1."""
     values = read_values(self.fields, stdin)
     out = None if values is None else self.compute(*values)
     return None if out is None else scan.output(out)
@@ -285,7 +313,7 @@ def task(family: str, name: str, difficulty: int, fields: tuple, reads, prints, 
   fields = resolve(fields, style)
   reads, prints, body = (x(style) if callable(x) else x for x in (reads, prints, body))
   body, helpers = body if isinstance(body, tuple) else (body, '')
-  provisional = Task(key, family, difficulty, '', '', fields, compute, tuple(inputs))
+  provisional = Task(key, family, difficulty, '', '', fields, compute, tuple(dict.fromkeys(inputs)))
   first = provisional.answer(inputs[0])
   text = prompt(style, reads, prints, (inputs[0], first) if first is not None else None)
   return dataclasses.replace(provisional, prompt=text, reference=render(fields, body, style, helpers))
@@ -300,7 +328,3 @@ def num_id(k: int) -> str:
   """A number as part of a task id: 5, m5 for -5."""
   return str(k) if k >= 0 else f'm{-k}'
 
-
-def lines_of(values, sep: str = '\n') -> str:
-  """Values joined by `sep`, and the final newline."""
-  return sep.join(map(str, values)) + '\n'

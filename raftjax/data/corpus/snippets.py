@@ -22,8 +22,9 @@ def print_value(style: Style, expr: str, params: str = 'int n', args: str = 'n',
 
 
 def choose(style: Style, cond: str, yes: str, no: str, params: str = 'int n', args: str = 'n') -> tuple[str, str]:
-  """Prints `yes` when `cond` holds and `no` otherwise (each followed by a newline)."""
-  form = style.pick('choose', (0, 1, 2, 3))
+  """Prints `yes` when `cond` holds and `no` otherwise (each followed by a newline); with no `params` (the
+  condition uses more than a helper could be given) it stays in main."""
+  form = style.pick('choose', (0, 1, 2, 3) if params else (0, 1, 2))
   if form == 0:
     return f'if ({cond})\n  printf("{yes}\\n");\nelse\n  printf("{no}\\n");', ''
   if form == 1:
@@ -93,4 +94,4 @@ def separator_words(sep: str) -> str:
   return {'\n': 'each on its own line', ' ': 'on one line, separated by single spaces',
           ', ': 'on one line, separated by a comma and a space', ',': 'on one line, separated by commas',
           ' - ': 'on one line, separated by " - "', ' | ': 'on one line, separated by " | "',
-          ';': 'on one line, separated by semicolons'}[sep]
+          ';': 'on one line, separated by semicolons'}.get(sep, f'on one line, separated by "{sep}"')
