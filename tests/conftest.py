@@ -15,7 +15,6 @@ jax.config.update('jax_platforms', 'cpu')
 import pytest  # noqa: E402
 
 import helpers  # noqa: E402
-import tiny  # noqa: E402
 from raftjax.model import mesh as mesh_lib  # noqa: E402
 
 
@@ -31,6 +30,8 @@ def mesh8():
 
 @pytest.fixture(scope='session')
 def tiny_dir(tmp_path_factory) -> str:
+  import tiny  # torch and transformers (the reference oracle) only for the tests that use the tiny model
+
   directory = str(tmp_path_factory.mktemp('tiny'))
   tiny.make(directory)
   return directory
@@ -39,9 +40,9 @@ def tiny_dir(tmp_path_factory) -> str:
 @pytest.fixture(scope='session')
 def tiny_run(tiny_dir, tmp_path_factory) -> str:
   """The output_dir of a finished two-cycle RAFT run of the tiny model (about a minute)."""
-  from raftjax.rl import loop as raft
+  from raftjax.rl import loop
 
   out = str(tmp_path_factory.mktemp('tinyrun') / 'run')
-  raft.run(helpers.tiny_config(tiny_dir, out))
+  loop.run(helpers.tiny_config(tiny_dir, out))
   assert os.path.exists(os.path.join(out, 'cycle_2', 'stats.json'))
   return out

@@ -164,11 +164,12 @@ def hf_config(base: str, cfg: ModelConfig, tokenizer):
 def export_merged(model: Llama, meta: dict, out: str, max_shard_bytes: int) -> None:
   import transformers
 
-  tokenizer = weights.load_tokenizer(meta['base'])
+  root = ckpt.root_base(meta['base'])  # an SFT checkpoint's base: the HF model under it
+  tokenizer = weights.load_tokenizer(root)
   write_safetensors(weights.to_hf(merged_params(model)), out, max_shard_bytes)
-  config = hf_config(meta['base'], model.cfg, tokenizer)
+  config = hf_config(root, model.cfg, tokenizer)
   config.save_pretrained(out)
-  path = weights.resolve(meta['base'])
+  path = weights.resolve(root)
   if os.path.isfile(os.path.join(path, 'generation_config.json')):
     generation = transformers.GenerationConfig.from_pretrained(path)  # the base's sampling defaults
   else:
@@ -232,11 +233,15 @@ def export(checkpoint: str, out: str, merge: bool | None = None, overwrite: bool
   """
   directory = find_checkpoint(checkpoint)
   meta = ckpt.read_meta(directory)
+  on_checkpoint = ckpt.find(meta['base']) is not None  # RAFT on top of an SFT stage: no HF model under it
   if merge is None:
-    merge = meta['full_finetune']
+    merge = meta['full_finetune'] or on_checkpoint
   elif meta['full_finetune'] and not merge:
     raise ExportError(f'{checkpoint} is a full fine-tune: it has no LoRA adapters to export; use --merge to '
                       'export the whole model')
+  elif on_checkpoint and not merge:
+    raise ExportError(f'{checkpoint} was trained on top of {meta["base"]} (an SFT stage), not on an HF model: '
+                      'its adapters alone load on nothing; use --merge to export the whole model')
   check_output(out, checkpoint, overwrite)
   model = load(directory, meta)
   parent, name = os.path.split(os.path.abspath(out))

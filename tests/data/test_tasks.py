@@ -18,7 +18,7 @@ import pytest
 from helpers import misjudged_references, reference_files
 from raftjax.data import tasks as tasks_lib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / 'tests' / 'data' / 'solutions'
 
 

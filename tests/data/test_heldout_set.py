@@ -22,7 +22,7 @@ import overlap
 from helpers import misjudged_references, reference_files
 from raftjax.data import tasks as tasks_lib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl'
 SOLUTIONS = ROOT / 'tests' / 'data' / 'heldout_solutions'
 PROMPT_START = 'Write a complete C program that '

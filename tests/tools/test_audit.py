@@ -8,7 +8,7 @@ import pytest
 from raftjax.tools import audit
 from raftjax.data import tasks as tasks_lib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SETS = [(None, ROOT / 'tests' / 'data' / 'solutions'),
         (str(ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl'), ROOT / 'tests' / 'data' / 'heldout_solutions')]
 SUM = {'id': 'sum', 'prompt': 'Read two integers and print their sum.',

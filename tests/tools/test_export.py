@@ -252,3 +252,22 @@ def test_smollm2_gguf_base_exports_both_ways(tmp_path, mesh1):
     theirs = adapted(torch.tensor(ids)).logits.numpy()
   assert np.abs(theirs - ours).max() <= 1e-3
   np.testing.assert_array_equal(theirs.argmax(-1), ours.argmax(-1))
+
+
+def test_a_cycle_on_top_of_an_sft_checkpoint_exports_merged_only(lora_cycle, tmp_path, mesh1):
+  """RAFT after SFT: the cycle's base is the SFT checkpoint (its adapters merged into the HF base), so the
+  merged export holds both stages' adapters and transformers computes what raftjax does; an adapter alone
+  would load on nothing and is refused."""
+  name, base, sft, _ = lora_cycle  # the fixture's cycle stands for an SFT stage's result
+  model, _, _ = ckpt.load(sft, mesh1, dict(rank=4, alpha=8.0, targets=PROJECTIONS), as_base=True)
+  _randomize(model, nnx.LoRAParam, 3)
+  cycle = str(tmp_path / 'cycle_1')
+  _save_cycle(model, sft, cycle, False, PROJECTIONS)
+  ours = np.asarray(ckpt.load(cycle, mesh1, None)[0](IDS))
+  np.testing.assert_allclose(ours, np.asarray(model(IDS)), atol=1e-5, rtol=0)
+  with pytest.raises(export.ExportError, match=r'trained on top of .* \(an SFT stage\).*use --merge'):
+    export.export(cycle, str(tmp_path / 'adapter'), merge=False)
+  export.export(cycle, str(tmp_path / 'merged'))  # merged by default
+  merged = transformers.AutoModelForCausalLM.from_pretrained(str(tmp_path / 'merged')).eval()
+  np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
+  assert json.load(open(tmp_path / 'merged' / 'config.json'))['model_type'] == name

@@ -22,14 +22,23 @@ import sys
 import tempfile
 import time
 
+import procs
 import pytest
+from procs import (
+  BEST,
+  LEVELS,
+  NS,
+  ROOT,
+  alive,
+  assert_nothing_left,
+  cmdline,
+  descendants,
+  level_for_verify,  # noqa: F401 (a fixture)
+)
 
-from procs import BEST, LEVELS, NS, ROOT, alive, assert_nothing_left, cmdline, descendants
-from procs import level_for_verify  # noqa: F401 (a fixture)
-from raftjax.verifier import sandbox
-from raftjax.verifier import root as root_lib
 from raftjax.sections import VerifierConfig
-from raftjax.verifier import program
+from raftjax.verifier import program, sandbox
+from raftjax.verifier import root as root_lib
 from raftjax.verifier.pool import Verifier
 
 ENV = {'PATH': '/usr/bin:/bin'}
@@ -701,8 +710,8 @@ def test_as_an_ordinary_user(tmp_path_factory):
     package = os.path.dirname(os.path.dirname(sandbox.__file__))
     shutil.copytree(package, os.path.join(copy, 'raftjax'), ignore=shutil.ignore_patterns('__pycache__'))
     os.makedirs(os.path.join(copy, 'tests'))
-    for name in ('test_sandbox.py', 'procs.py'):
-      shutil.copy(os.path.join(os.path.dirname(__file__), name), os.path.join(copy, 'tests'))
+    for path in (__file__, procs.__file__):
+      shutil.copy(path, os.path.join(copy, 'tests'))
     site = os.path.join(copy, 'site')
     os.makedirs(site)
     for name in ('pytest', '_pytest', 'pluggy', 'iniconfig', 'packaging', 'pygments', 'py', 'ml_collections', 'absl',

@@ -15,7 +15,7 @@ from raftjax import config as config_lib
 from raftjax.data import families
 from raftjax.data import tasks as tasks_lib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 needs_gcc = pytest.mark.skipif(shutil.which('gcc') is None, reason='needs gcc')
 
 

@@ -5,16 +5,22 @@ import importlib.util
 import json
 import os
 
+import helpers
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax.model import mesh as mesh_lib
 from raftjax.generate import sampler as sample_lib
+from raftjax.generate.sampler import (
+  Sampler,
+  SamplingConfig,
+  format_prompt,
+  sample_logits,
+)
+from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
-from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
 
 TINY = ModelConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=4, num_kv_heads=2,
                    head_dim=8, rope_theta=10_000.0)
@@ -249,8 +255,7 @@ def test_greedy_matches_transformers(smollm2, mesh1):
 
 @pytest.mark.slow
 def test_cli_writes_one_line_per_sample(tmp_path):
-  spec = importlib.util.spec_from_file_location('raft_config', os.path.join(os.path.dirname(__file__), '..',
-                                                                          'configs', 'raft.py'))
+  spec = importlib.util.spec_from_file_location('raft_config', os.path.join(helpers.REPO, 'configs', 'raft.py'))
   raft = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(raft)
   tasks = tmp_path / 'tasks.jsonl'

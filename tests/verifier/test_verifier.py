@@ -34,7 +34,7 @@ COMPILE = VerifierConfig()
 RUN = VerifierConfig(run_after_compile=True, run_timeout_s=1.0, compile_timeout_s=5.0)
 NS = procs.NS
 LEVELS = procs.LEVELS
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DOUBLE = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
          '  printf("%d\\n", 2 * x); return 0; }\n'
@@ -555,7 +555,7 @@ def test_missing_compiler_is_one_clear_error():
 
 
 def test_config_matches_the_project_config():
-  path = os.path.join(os.path.dirname(__file__), '..', 'configs', 'raft.py')
+  path = os.path.join(os.path.dirname(__file__), '..', '..', 'configs', 'raft.py')
   spec = importlib.util.spec_from_file_location('raft_config', path)
   raft = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(raft)
