@@ -88,20 +88,24 @@ def grade_program(code: str, language: str, test_sets: list[list[dict]], cfg: Ve
 
 
 def _compile(argv: list[str], workdir: str, cfg: VerifierConfig, root: tuple[str, ...]) -> Verdict:
+  """gcc's verdict is its exit status, however long its output: that is read to the end, its head and tail
+  kept (`Limits.kill_on_output_cap`), and a row keeps COMPILER_OUTPUT_CHARS of it, head and tail."""
   limits = sandbox.Limits(wall_s=cfg.compile_timeout_s, memory_mb=cfg.compile_memory_mb,
                           file_size_mb=max(cfg.file_size_mb, 64), max_processes=cfg.max_processes,
                           max_open_files=256, max_output_bytes=cfg.max_output_bytes,
-                          scratch_mb=cfg.scratch_mb)
+                          scratch_mb=cfg.scratch_mb, kill_on_output_cap=False)
   out = sandbox.run(argv, workdir, limits, env=_ENV_COMPILE, root=root)
   stderr = (out.stderr + out.stdout).decode('utf-8', errors='replace')
-  compiler_output = stderr[:COMPILER_OUTPUT_CHARS]
+  half = COMPILER_OUTPUT_CHARS // 2
+  compiler_output = stderr if len(stderr) <= 2 * half else f'{stderr[:half]}\n[...]\n{stderr[-half:]}'
   common = dict(compiler_output=compiler_output, compile_s=round(out.wall_s, 4))
   if out.timed_out:
     return reward.verdict('compile_timeout', detail=f'gcc ran past {cfg.compile_timeout_s}s', **common)
   if out.exit_code != 0 or not os.path.exists(os.path.join(workdir, 'prog')):
-    detail = 'gcc output past the cap' if out.output_exceeded else ''
-    return reward.verdict('compile_error', detail=detail, **common)
-  return reward.verdict('compiled_with_warnings' if 'warning:' in stderr else 'compiled', **common)
+    return reward.verdict('compile_error', **common)
+  # Past the cap with exit status 0, all that output was diagnostics that are not errors: warnings.
+  warned = 'warning:' in stderr or out.output_exceeded
+  return reward.verdict('compiled_with_warnings' if warned else 'compiled', **common)
 
 
 def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: VerifierConfig,

@@ -100,6 +100,9 @@ class Limits:
   max_open_files: int = 64
   max_output_bytes: int = 65536  # each of stdout and stderr
   scratch_mb: int = 64  # the private tmpfs (namespace level only)
+  # Past max_output_bytes: kill the run (a program under test), or keep reading and keep the first and the
+  # last half of the cap (the compiler: its verdict is its exit status, however much it has to say).
+  kill_on_output_cap: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +110,8 @@ class Outcome:
   exit_code: int | None  # None when killed by a signal or the sandbox
   signal: int | None
   timed_out: bool
-  output_exceeded: bool  # stdout or stderr went past max_output_bytes; the run was killed
+  output_exceeded: bool  # stdout or stderr went past max_output_bytes; the run was killed (or, without
+  # kill_on_output_cap, that stream is its head and tail around a '[... N bytes cut ...]' line)
   stdout: bytes
   stderr: bytes
   wall_s: float
@@ -329,7 +333,10 @@ class _stdin_file:
 
 
 def _read_capped(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, bool]:
-  """Reads both pipes until EOF, keeping at most the cap of each; a cap hit kills the run."""
+  """Reads both pipes until EOF, keeping at most the cap of each; a cap hit kills the run, or, without
+  `kill_on_output_cap`, only the head and the tail are kept (`_HeadTail`)."""
+  if not limits.kill_on_output_cap:
+    return _read_head_and_tail(proc, limits)
   bufs = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
   exceeded = False
   deadline = time.monotonic() + limits.wall_s + 5.0  # the launcher enforces wall_s; this is a backstop
@@ -352,6 +359,45 @@ def _read_capped(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, 
           exceeded = True
           proc.send_signal(signal.SIGTERM)  # the launcher kills the whole run and reports
   return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), exceeded
+
+
+class _HeadTail:
+  """The first and the last `size` // 2 bytes of a stream, and how many were cut between them."""
+
+  def __init__(self, size: int):
+    self.half, self.head, self.tail, self.total = max(size // 2, 1), bytearray(), bytearray(), 0
+
+  def add(self, chunk: bytes) -> None:
+    self.total += len(chunk)
+    room = self.half - len(self.head)
+    self.head += chunk[:max(room, 0)]
+    self.tail += chunk[max(room, 0):]
+    del self.tail[:-self.half]
+
+  def value(self) -> bytes:
+    cut = self.total - len(self.head) - len(self.tail)
+    return bytes(self.head) + (f'\n[... {cut} bytes cut ...]\n'.encode() if cut else b'') + bytes(self.tail)
+
+
+def _read_head_and_tail(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, bool]:
+  streams = {proc.stdout.fileno(): _HeadTail(limits.max_output_bytes),
+             proc.stderr.fileno(): _HeadTail(limits.max_output_bytes)}
+  deadline = time.monotonic() + limits.wall_s + 5.0  # the launcher enforces wall_s; this is a backstop
+  with selectors.DefaultSelector() as sel:
+    for fd in streams:
+      os.set_blocking(fd, False)
+      sel.register(fd, selectors.EVENT_READ)
+    while sel.get_map() and time.monotonic() < deadline:
+      if proc.poll() is not None:
+        deadline = min(deadline, time.monotonic() + 0.2)
+      for key, _ in sel.select(timeout=0.1):
+        chunk = os.read(key.fd, 65536)
+        if chunk:
+          streams[key.fd].add(chunk)
+        else:
+          sel.unregister(key.fd)
+  out, err = streams[proc.stdout.fileno()], streams[proc.stderr.fileno()]
+  return out.value(), err.value(), max(out.total, err.total) > limits.max_output_bytes
 
 
 def _reap(proc: subprocess.Popen, limits: Limits) -> None:

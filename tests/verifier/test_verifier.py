@@ -792,3 +792,19 @@ def test_the_level_is_logged_kept_and_used_by_every_worker(weaker_machine, caplo
         v.verify_batch([task()], [fenced(DOUBLE)], dataclasses.replace(RUN, min_isolation='ns'))
   warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
   assert len(warnings) == 1 and f"isolation '{weaker_machine}'" in warnings[0] and 'simulated' in warnings[0]
+
+
+def test_a_chatty_compile_is_judged_by_its_exit_status(verifier):
+  """Hundreds of KiB of warnings (c-testsuite's 00200.c prints 171 KB) past the 64 KiB output cap: gcc is
+  not killed, the program is graded on its run, and the row keeps the head and the tail of the output."""
+  unused = ''.join(f'  int unused_{i} = {i};\n' for i in range(3000))
+  code = f'#include <stdio.h>\nint main(void) {{\n{unused}  int x;\n  if (scanf("%d", &x) != 1) return 1;\n' \
+         '  printf("%d\\n", 2 * x);\n  return 0;\n}\n'
+  ran = verifier.verify_batch([task(TESTS)], [fenced(code)], RUN)[0]
+  assert (ran['stage'], ran['reward']) == ('correct', 1.0)
+  assert '[...]' in ran['compiler_output'] and len(ran['compiler_output']) < 5000
+  assert 'unused_0' in ran['compiler_output'] and 'unused_2999' in ran['compiler_output']
+  compiled = verifier.verify_batch([task(TESTS)], [fenced(code)], COMPILE)[0]
+  assert (compiled['stage'], compiled['reward']) == ('compiled_with_warnings', 0.3)
+  broken = verifier.verify_batch([task(TESTS)], [fenced(code.replace('return 0;', 'return 0'))], COMPILE)[0]
+  assert (broken['stage'], broken['reward']) == ('compile_error', 0.0)
