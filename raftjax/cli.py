@@ -18,12 +18,20 @@ from ml_collections import config_flags
 
 from raftjax import config as config_lib
 
-DEFAULT_CONFIG = 'configs/raft.py'
+# The default run's config file of this checkout, by absolute path: a command works from any directory.
+DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs', 'raft.py')
 
 
-def config_flag(help_text: str = 'raftjax config file (get_config())'):
-  """Defines `--config`; its value is `flags.FLAGS.config`, a ConfigDict."""
-  return config_flags.DEFINE_config_file('config', DEFAULT_CONFIG, help_text)
+def config_flag(help_text: str = 'raftjax config file (get_config()); default: configs/raft.py'):
+  """Defines `--config`; its value is `flags.FLAGS.config`, a ConfigDict. config_flags reads the command
+  line's `--config.a.b=...` overrides already here, so an override naming no key fails here: one line."""
+  try:
+    return config_flags.DEFINE_config_file('config', DEFAULT_CONFIG, help_text)
+  except (AttributeError, KeyError):
+    raise SystemExit(f'FATAL Flags parsing error: {_unknown_override(sys.argv)}') from None
+  except Exception as e:  # pylint: disable=broad-except  # the config file is missing or raised
+    raise SystemExit(f'FATAL Flags parsing error: --config={_config_path(sys.argv)}: cannot load it: '
+                     f'{type(e).__name__}: {_first_line(e)}') from None
 
 
 def check(config) -> None:
@@ -32,8 +40,13 @@ def check(config) -> None:
   try:
     config_lib.check(config)
   except ValueError as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(2)
+    fail(str(e))
+
+
+def fail(message: str, status: int = 2):
+  """Ends the command with `error: message` on one line (status 2: bad input, before any work)."""
+  print(f'error: {message}', file=sys.stderr)
+  sys.exit(status)
 
 
 def run(main) -> None:

@@ -9,8 +9,12 @@ from raftjax.sft import stage
 
 
 def run(config: ml_collections.ConfigDict) -> dict:
-  """Runs (or resumes) the job; returns RAFT's training log (`sft` in it: where RAFT started)."""
+  """Runs (or resumes) the job; returns RAFT's training log."""
   start = stage.run(config)
-  if start:  # RAFT trains on top of the SFT stage's best epoch
-    config.sft_checkpoint = start
-  return loop.run(config)
+  if not start:
+    return loop.run(config)
+  config.sft_checkpoint = start  # RAFT trains on top of the SFT stage's best epoch
+  # RAFT's base evaluation is the SFT stage's last one of that epoch: the same model, tasks and sampling
+  # (tests/sft/test_stage.py checks it), unless it also needs the sampled evaluation SFT does not run.
+  evaluation = None if config.evaluation.pass_at_k else stage.best_evaluation(config)
+  return loop.run(config, base_evaluation=evaluation)

@@ -99,19 +99,31 @@ def copy_final(output_dir: str, cycle: int) -> str:
 
 
 def read_json(path: str, default=None):
+  """The JSON in `path` (`default` if absent); a file that is not JSON raises ValueError naming it."""
   if not os.path.exists(path):
     return default
-  with open(path, encoding='utf-8') as f:
-    return json.load(f)
+  try:
+    with open(path, encoding='utf-8') as f:
+      return json.load(f)
+  except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    raise ValueError(f'{path}: not a JSON file a run writes ({type(e).__name__}: {e})') from None
 
 
 def read_jsonl(path: str) -> list[dict]:
   """The complete lines of a JSONL file ([] if absent): a last line cut by a kill, or still being
-  written, is left out."""
+  written, is left out. A line that is not JSON raises ValueError naming FILE:LINE."""
   if not os.path.exists(path):
     return []
-  with open(path, encoding='utf-8') as f:
-    return [json.loads(line) for line in f if line.endswith('\n')]
+  rows = []
+  with open(path, 'rb') as f:
+    for lineno, line in enumerate(f, 1):
+      if not line.endswith(b'\n'):
+        break
+      try:
+        rows.append(json.loads(line.decode('utf-8')))
+      except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f'{path}:{lineno}: not a JSON line a run writes ({type(e).__name__}: {e})') from None
+  return rows
 
 
 def jsonl_line(row: dict) -> bytes:

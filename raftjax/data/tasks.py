@@ -87,10 +87,13 @@ def jsonl_objects(lines, name: str, error: type[Exception] = ValueError):
       continue
     where = f'{name}:{lineno}'
     try:
-      yield where, lineno, json.loads(line)
+      obj = json.loads(line)
     except json.JSONDecodeError as e:
       raise error(f'{where}: malformed JSON ({e.msg} at column {e.colno}); expected one JSON object per line'
                   ) from None
+    except RecursionError:
+      raise error(f'{where}: JSON nested too deeply; expected one flat JSON object per line') from None
+    yield where, lineno, obj
 
 
 def parse_tasks(text: str, name: str = '<string>') -> list[dict]:

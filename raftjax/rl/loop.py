@@ -61,8 +61,9 @@ from raftjax.verifier.pool import Verifier
 log = logging.getLogger('raftjax')
 
 
-def run(config: ml_collections.ConfigDict) -> dict:
-  """Runs (or resumes) a RAFT job; returns the training log."""
+def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) -> dict:
+  """Runs (or resumes) a RAFT job; returns the training log. `base_evaluation`: the starting model's
+  held-out evaluation when it is already known (the SFT stage's), else it is evaluated first."""
   config_lib.check(config)
   train_tasks, eval_tasks, _ = tasks_lib.task_split(config)
   out_dir = config.output_dir
@@ -96,7 +97,10 @@ def run(config: ml_collections.ConfigDict) -> dict:
                                                  config_lib.pass_at_k_sampling(config, generation))
     if training_log['base'] is None:
       t0 = time.perf_counter()
-      training_log['base'] = dict(held_out(job, 0), seconds=time.perf_counter() - t0) if eval_tasks else {}
+      if base_evaluation is not None:
+        training_log['base'] = dict(base_evaluation, reused='the SFT stage\'s evaluation of this model')
+      else:
+        training_log['base'] = dict(held_out(job, 0), seconds=time.perf_counter() - t0) if eval_tasks else {}
       write_json(log_path, training_log)
       metrics.cycle(0, dict(eval=training_log['base']))
       log.info('Base: %s', describe(training_log['base']))

@@ -133,6 +133,12 @@ def run(config: ml_collections.ConfigDict) -> str | None:
   return final
 
 
+def best_evaluation(config: ml_collections.ConfigDict) -> dict:
+  """The held-out evaluation of the finished stage's best epoch (what RAFT starts from)."""
+  sft_log = rundir.read_json(os.path.join(rundir.sft_dir(config.output_dir), rundir.SFT_LOG))
+  return sft_log['epochs'][sft_log['best_epoch'] - 1]['eval']
+
+
 def _epoch_finished(output_dir: str, epoch: int) -> bool:
   directory = rundir.epoch_dir(output_dir, epoch)
   return (os.path.exists(os.path.join(directory, 'stats.json'))

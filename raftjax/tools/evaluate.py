@@ -26,6 +26,21 @@ from raftjax.model import mesh as mesh_lib
 from raftjax.verifier.pool import Verifier
 
 
+def _tasks(config, tasks_path: str, split: str) -> tuple[list[dict], str]:
+  """(the tasks to evaluate, how they were chosen); ValueError naming what is wrong."""
+  if tasks_path:
+    tasks, described = tasks_lib.load_tasks(tasks_path), tasks_path
+  elif split == 'all':
+    tasks, described = tasks_lib.load_tasks(config.prompts or None), f'all of {config.prompts or "the built-in task set"}'
+  else:
+    train_tasks, eval_tasks, how = tasks_lib.task_split(config)
+    tasks = eval_tasks if split == 'held_out' else train_tasks
+    described = f"{split.replace('_', '-')} tasks of {how}"
+  if not tasks:
+    raise ValueError(f'no tasks to evaluate in the {described}')
+  return tasks, described
+
+
 def main(argv) -> None:
   from absl import app, flags
 
@@ -33,27 +48,30 @@ def main(argv) -> None:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   config, f = flags.FLAGS.config, flags.FLAGS
   cli.check(config)
-  if f.tasks:
-    tasks, described = tasks_lib.load_tasks(f.tasks), f.tasks
-  elif f.split == 'all':
-    tasks, described = tasks_lib.load_tasks(config.prompts or None), f'all of {config.prompts or "the built-in task set"}'
-  else:
-    train_tasks, eval_tasks, split = tasks_lib.task_split(config)
-    tasks = eval_tasks if f.split == 'held_out' else train_tasks
-    described = f"{f.split.replace('_', '-')} tasks of {split}"
-  if not tasks:
-    raise app.UsageError(f'no tasks to evaluate in the {described}')
+  try:  # everything a user gave, before any work: one line naming what is wrong
+    tasks, described = _tasks(config, f.tasks, f.split)
+    source = config.sft_checkpoint if f.checkpoint == 'base' else f.checkpoint
+    if f.checkpoint != 'base' and checkpoint.find(f.checkpoint) is None:
+      raise ValueError(f'--checkpoint={f.checkpoint}: not a finished raftjax checkpoint (cycle_N, cycle_N_final, '
+                       "sft/final or their checkpoint/), nor 'base'")
+    out = rundir.AtomicOutput(f.samples) if f.samples and distributed.is_main() else None
+  except (ValueError, OSError) as e:
+    cli.fail(f'--samples={f.samples}: cannot write there: {e.strerror}' if isinstance(e, OSError) else str(e))
   print(f'evaluating {len(tasks)} tasks: {described}', file=sys.stderr)
   cycle = config_lib.for_cycle(config, 1)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  source = config.sft_checkpoint if f.checkpoint == 'base' else f.checkpoint
-  model, tokenizer, _ = checkpoint.load(source, mesh, None, **config_lib.model_overrides(config))
+  try:
+    model, tokenizer, _ = checkpoint.load(source, mesh, None, **config_lib.model_overrides(config))
+  except (ValueError, OSError) as e:
+    cli.fail(f'{source}: cannot load the model: {e}', status=1)
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, cycle.generation))
   with Verifier(cycle.verifier) as verifier:
-    metrics, rows = evaluate_lib.evaluate(model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt,
-                             config.seed)
-  if f.samples and distributed.is_main():
-    rundir.write_jsonl(f.samples, rows)
+    metrics, rows = evaluate_lib.evaluate(model, sampler, verifier, cycle.verifier, tasks,
+                                          config.evaluation.samples_per_prompt, config.seed)
+  if out:
+    with out:
+      out.write(rows)
+      out.commit()
   solved = sorted({r['prompt_id'] for r in rows if r['stage'] == 'correct'})
   json.dump(dict(checkpoint=f.checkpoint, tasks=described, **metrics, solved=solved), sys.stdout, indent=2)
   print()

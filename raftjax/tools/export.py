@@ -36,6 +36,7 @@ renamed. An existing non-empty OUT is an error unless `--overwrite` (which repla
 """
 
 import logging
+import math
 import os
 import shutil
 import sys
@@ -274,6 +275,8 @@ def main(argv) -> None:
   for name in ('absl', 'jax', 'orbax'):
     logging.getLogger(name).setLevel(logging.WARNING)
   f = flags.FLAGS
+  if not (math.isfinite(f.max_shard_gb) and 2**-20 <= f.max_shard_gb <= 2**20):
+    cli.fail(f'--max_shard_gb={f.max_shard_gb}: expected a size in GiB in [2**-20, 2**20] (e.g. 5)')
   try:
     export(f.checkpoint, f.output, f.merge, f.overwrite, int(f.max_shard_gb * 2**30))
   except ExportError as e:

@@ -19,6 +19,7 @@ import collections
 import os
 import re
 import sys
+import tempfile
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -341,10 +342,6 @@ def error_table(errors: list[tuple[str, int]], total: int) -> str:
 def write_report(workdir: str, output: str | None = None) -> str:
   """Writes the PNGs and report.md into `output` (default WORKDIR/report); returns report.md's path."""
   run = load_run(workdir)
-  output = output or os.path.join(workdir, 'report')
-  os.makedirs(output, exist_ok=True)
-  for name, plot in PLOTS.items():
-    save_plot(plot, run, os.path.join(output, name))
   rows = run.all_samples()
   failed = sum(r['stage'] == 'compile_error' for r in rows)
   best = run.best_cycle()
@@ -366,10 +363,17 @@ def write_report(workdir: str, output: str | None = None) -> str:
   md += ['## Most common compiler errors',
          f'First error of each of the {failed} training samples that did not compile (all cycles).',
          error_table(compiler_errors(rows), failed) if failed else '_No compile errors._']
-  path = os.path.join(output, 'report.md')
-  with open(path, 'w') as f:
-    f.write('\n\n'.join(md) + '\n')
-  return path
+  # Everything is read and drawn before the output exists: a run that cannot be reported leaves nothing.
+  output = output or os.path.join(workdir, 'report')
+  with tempfile.TemporaryDirectory(prefix='.report-', dir=os.path.dirname(os.path.abspath(output))) as partial:
+    for name, plot in PLOTS.items():
+      save_plot(plot, run, os.path.join(partial, name))
+    with open(os.path.join(partial, 'report.md'), 'w') as f:
+      f.write('\n\n'.join(md) + '\n')
+    os.makedirs(output, exist_ok=True)
+    for name in os.listdir(partial):
+      os.replace(os.path.join(partial, name), os.path.join(output, name))
+  return os.path.join(output, 'report.md')
 
 
 def main(argv) -> None:
@@ -384,7 +388,7 @@ def main(argv) -> None:
     raise app.UsageError('give either --workdir=RUN or --compare=DIR[,DIR...]')
   try:
     print(compare.write(f.compare, f.output or None) if f.compare else write_report(f.workdir, f.output or None))
-  except FileNotFoundError as e:
+  except (OSError, ValueError) as e:  # no run there, a file of it unreadable or corrupt
     sys.exit(f'raftjax.tools.report: {e}')
 
 

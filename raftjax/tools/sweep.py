@@ -234,7 +234,11 @@ def main(argv) -> None:
     raise app.UsageError('--sweep=FILE and --output=DIR are required (or --run=DIR)')
   if f.parallel < 1 or (f.devices and len(f.devices) < f.parallel):
     raise app.UsageError('--parallel must be >= 1 and at most the number of --devices')
-  runs = prepare(f.config, load_spec(f.sweep), f.output)
+  cli.check(f.config)
+  try:
+    runs = prepare(f.config, load_spec(f.sweep), f.output)
+  except (ValueError, OSError) as e:  # a bad spec, an override naming no key, an unwritable output
+    cli.fail(str(e))
   status = run_all(f.output, runs, f.parallel, f.devices, f.devices_env)
   failed = sorted(d for d, rc in status.items() if rc)
   if failed:
