@@ -17,6 +17,7 @@ from absl import app, flags
 from raftjax import cli
 from raftjax.model import distributed
 from raftjax import pipeline
+from raftjax.model import weights
 
 _CONFIG = cli.config_flag()
 _COORDINATOR = flags.DEFINE_string('coordinator_address', '', 'HOST:PORT of process 0 in a multi-process run')
@@ -36,7 +37,10 @@ def main(argv) -> None:
   distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value, _HEARTBEAT.value)
   if not distributed.is_main():  # one log for the job: process 0's; the others report only problems
     logging.getLogger('raftjax').setLevel(logging.WARNING)
-  pipeline.run(_CONFIG.value)
+  try:
+    pipeline.run(_CONFIG.value)
+  except weights.CheckpointError as e:
+    cli.fail(str(e))
 
 
 if __name__ == '__main__':

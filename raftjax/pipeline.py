@@ -4,12 +4,15 @@
 
 import ml_collections
 
+from raftjax.model import checkpoint
 from raftjax.rl import loop
 from raftjax.sft import stage
 
 
 def run(config: ml_collections.ConfigDict) -> dict:
-  """Runs (or resumes) the job; returns RAFT's training log."""
+  """Runs (or resumes) the job; returns RAFT's training log. A starting model that cannot be used raises
+  CheckpointError before anything else happens."""
+  checkpoint.check(config.sft_checkpoint, config.generation.prompt_format)
   start = stage.run(config)
   if not start:
     return loop.run(config)

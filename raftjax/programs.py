@@ -94,7 +94,8 @@ def longest_prompt(config, source: str) -> int:
   train_tasks, eval_tasks, _ = tasks_lib.task_split(config)
   tokenizer = weights.load_tokenizer(base)
   system = config.generation.system_prompt
-  return max(len(format_prompt(tokenizer, t['prompt'], system)) for t in train_tasks + eval_tasks)
+  return max(len(format_prompt(tokenizer, t['prompt'], system, config.generation.prompt_format))
+             for t in train_tasks + eval_tasks)
 
 
 class _NoTokenizer:

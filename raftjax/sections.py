@@ -123,6 +123,10 @@ class SamplingConfig(_Checked):
   batch_size: int = 24
   stop_strings: tuple[str, ...] = ()
   system_prompt: str = ''  # '' = the chat template's own
+  # '' = the tokenizer's chat template; else the whole prompt for models without one (base models), with
+  # {prompt} where the task's prompt goes, e.g. '{prompt}\n```c\n'. Sampling, SFT, RAFT and evaluation
+  # all format prompts this way.
+  prompt_format: str = ''
   min_prompt_bucket: int = 32  # prompt lengths are padded to a power of two at least this
   # Top-p looks for the nucleus among this many most likely tokens and falls back to a full sort of the
   # vocabulary (the same result, ~50x slower on CPU) only on the steps where they hold < top_p.
@@ -136,7 +140,9 @@ class SamplingConfig(_Checked):
             ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536] prompts per call'),
             ('min_prompt_bucket', self.min_prompt_bucket >= 1, 'at least 1'),
             ('top_p_candidates', self.top_p_candidates >= 1, 'at least 1'),
-            ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'))
+            ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'),
+            ('prompt_format', not self.prompt_format or '{prompt}' in self.prompt_format,
+             "'' (the chat template) or a text with {prompt} where the task's prompt goes"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +162,7 @@ class RaftConfig(_Checked):
   # until the cycle has prompts_per_cycle prompts left (DAPO's dynamic sampling).
   prompt_filter: str = 'none'
   refill: bool = False
+  max_refill_rounds: int = 4  # at most this many refill rounds per cycle (a weak model fails them all)
   # A prompt with a correct sample keeps only its correct ones (no wrong-output program trains beside them).
   prefer_correct: bool = False
   # Adaptive K: in a cycle that runs programs, prompts without a correct sample get samples_per_prompt more
@@ -181,6 +188,7 @@ class RaftConfig(_Checked):
             ('min_improvement', self.min_improvement >= 0, 'at least 0'),
             ('patience', self.patience >= 1, 'at least 1'),
             ('adaptive_rounds', 0 <= self.adaptive_rounds <= 100, '0 (off) to 100'),
+            ('max_refill_rounds', 1 <= self.max_refill_rounds <= 100, 'an integer in [1, 100]'),
             ('hint_share', 0.0 <= self.hint_share < 1.0, 'a share in [0, 1) of a reference (0 = off)'),
             ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
 

@@ -130,7 +130,7 @@ class Sampler:
 
   def prompt_ids(self, prompt: str) -> list[int]:
     """`format_prompt` with this sampler's tokenizer and system prompt."""
-    return format_prompt(self.tokenizer, prompt, self.config.system_prompt)
+    return format_prompt(self.tokenizer, prompt, self.config.system_prompt, self.config.prompt_format)
 
   def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
                seed: int) -> list[Sample | None]:

@@ -113,6 +113,12 @@ def root_base(source: str) -> str:
   return root_base(read_meta(directory)['base']) if directory else source
 
 
+def check(source: str, prompt_format: str = '') -> None:
+  """`weights.check` of the model at the bottom of `source` (itself, or a raftjax checkpoint's root base):
+  one CheckpointError naming what is missing, before any weight is read."""
+  weights.check(root_base(source), prompt_format)
+
+
 def base_model(source: str, mesh: Mesh, **overrides) -> Llama:
   """`source` as frozen base weights: a base checkpoint as it is, a raftjax checkpoint with its trained
   weights merged in (its adapters folded into the kernels, `lora.merge`)."""

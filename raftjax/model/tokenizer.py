@@ -116,13 +116,15 @@ def _sentencepiece_bpe(vocab: dict[str, int], merges: list[tuple], tokens: list[
   return tokenizer
 
 
-def format_prompt(tokenizer, prompt: str, system_prompt: str = '') -> list[int]:
-  """Token ids of the chat-templated prompt, ending with the assistant turn's header.
+def format_prompt(tokenizer, prompt: str, system_prompt: str = '', prompt_format: str = '') -> list[int]:
+  """Token ids of the prompt as the model is asked: chat-templated, ending with the assistant turn's header,
+  or, with `prompt_format` (`generation.prompt_format`, for base models without a chat template), that
+  text with `{prompt}` replaced by the task's prompt, tokenised with the model's special tokens (BOS).
 
   These are exactly the ids the sampler is fed, and the prefix the trainer puts before a sample's tokens.
   An empty `system_prompt` leaves the template's default (SmolLM2's template inserts its own).
   """
-  return format_messages(tokenizer, [{'role': 'user', 'content': prompt}], system_prompt)
+  return format_messages(tokenizer, [{'role': 'user', 'content': prompt}], system_prompt, prompt_format)
 
 
 def encode_completion(tokenizer, text: str) -> list[int]:
@@ -131,9 +133,13 @@ def encode_completion(tokenizer, text: str) -> list[int]:
   return list(tokenizer.encode(text, add_special_tokens=False)) + [tokenizer.eos_token_id]
 
 
-def format_messages(tokenizer, messages: list[dict], system_prompt: str = '') -> list[int]:
+def format_messages(tokenizer, messages: list[dict], system_prompt: str = '', prompt_format: str = '') -> list[int]:
   """`format_prompt` for a conversation (SFT data in chat form): the messages before the assistant's turn,
-  chat-templated, ending with its header. `system_prompt` is added unless the conversation has its own."""
+  chat-templated, ending with its header. `system_prompt` is added unless the conversation has its own.
+  With `prompt_format` only the last user message is used (a base model has no turns)."""
+  if prompt_format:
+    prompt = next(m['content'] for m in reversed(messages) if m['role'] == 'user')
+    return list(tokenizer(prompt_format.replace('{prompt}', prompt), add_special_tokens=True)['input_ids'])
   if system_prompt and not (messages and messages[0]['role'] == 'system'):
     messages = [{'role': 'system', 'content': system_prompt}, *messages]
   text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)

@@ -53,6 +53,40 @@ def resolve(name_or_path: str) -> str:
   return name_or_path
 
 
+class CheckpointError(ValueError):
+  """A starting model that cannot be used as it is; the message says what is missing and what to do."""
+
+
+_TOKENIZER_FILES = ('tokenizer.json', 'tokenizer.model', 'vocab.json')
+
+
+def check(name_or_path: str, prompt_format: str = '') -> ModelConfig:
+  """Checks a starting model before any weight is read, in the order a newcomer's directory fails: the
+  path, the architecture (config.json or GGUF header), the weight files, a tokenizer whose vocabulary fits
+  the embedding, and a chat template unless `prompt_format` formats prompts without one (base models).
+  Raises CheckpointError in one line; returns the ModelConfig."""
+  try:
+    path = resolve(name_or_path)
+    cfg = model_config(path)
+    if os.path.isdir(path):
+      _safetensors_files(path)
+      if not any(os.path.isfile(os.path.join(path, f)) for f in _TOKENIZER_FILES):
+        raise CheckpointError(f'{path}: no tokenizer ({", ".join(_TOKENIZER_FILES)}); save it beside the weights '
+                              '(tokenizer.save_pretrained(DIR))')
+  except KeyError as e:
+    raise CheckpointError(f'{name_or_path}: its config.json lacks {e}') from None
+  except (ValueError, OSError) as e:
+    raise CheckpointError(str(e)) from None
+  tokenizer = load_tokenizer(path)
+  if len(tokenizer) > cfg.vocab_size:
+    raise CheckpointError(f'{path}: the tokenizer has {len(tokenizer)} tokens but the embedding only '
+                          f'{cfg.vocab_size} rows: they are not from the same model')
+  if not prompt_format and not getattr(tokenizer, 'chat_template', None):
+    raise CheckpointError(f'{path}: the tokenizer has no chat template (a base model?); set '
+                          "generation.prompt_format to a prompt with {prompt}, e.g. '{prompt}\\n```c\\n'")
+  return cfg
+
+
 # ----------------------------------------------------------------------------------------- configs
 
 

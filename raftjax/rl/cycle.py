@@ -82,8 +82,9 @@ def run_cycle(job: Job, cycle: int) -> dict:
   seconds['save_s'] = time.perf_counter() - t0
   write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the cycle finished
   tr = stats['train']
-  log.info('Cycle %d: %.1f%% compile rate (kept %d/%d samples)%s; held-out: %s', cycle,
+  log.info('Cycle %d: %.1f%% compile rate (kept %d/%d samples%s)%s; held-out: %s', cycle,
            100 * tr['compile_rate'], len(kept), len(gen['rows']),
+           f' + {len(demos)} demonstrations' if demos else '',
            f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ', nothing kept: no training',
            describe(evaluation))
   return stats
@@ -97,7 +98,7 @@ def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: 
   gen = generate_and_verify(job, c, cycle, tasks, path)
   spare = selection.spare_prompts(job.train_tasks, r.prompts_per_cycle, job.config.seed, cycle) if r.refill else []
   rounds = 0
-  while spare:
+  while spare and rounds < r.max_refill_rounds:
     outcomes = selection.prompt_outcomes(gen['rows'], r.reward_threshold)
     missing = r.prompts_per_cycle - len(outcomes) + len(selection.dropped_prompts(outcomes, r.prompt_filter))
     if missing <= 0:

@@ -26,7 +26,12 @@ is chosen with it: the best cycle and early stopping read the first held-out set
 
 Refill (`raft.refill` with a `raft.prompt_filter`): after the cycle's window is sampled and verified, the
 prompts that follow it in the rotation are sampled in rounds, as many per round as prompts were dropped,
-until prompts_per_cycle prompts survive the filter or the rotation is used up (DAPO's dynamic sampling).
+until prompts_per_cycle prompts survive the filter, `raft.max_refill_rounds` rounds have run or the rotation
+is used up (DAPO's dynamic sampling).
+
+Hints (`raft.hint_share`, cycles that run programs): last, the prompts still without a correct sample whose
+task has a reference are sampled once more, each sample continuing the start of that reference
+(raftjax.rl.hints).
 
 Adaptive K (`raft.adaptive_rounds`, cycles that run programs): after the window and refill, the cycle's
 prompts without a correct sample are sampled again, samples_per_prompt more each (sample_index continues),

@@ -44,8 +44,9 @@ def conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
   return out, f'{len(out)} of the {total} examples of {sft.data}'
 
 
-def examples(conversations_: list[list[dict]], tokenizer, system_prompt: str) -> list[Example]:
-  """Each conversation as an Example: everything before the last message chat-templated (with the run's
-  system prompt unless it has its own), the last message's tokens plus eos as the completion."""
-  return [Example(format_messages(tokenizer, c[:-1], system_prompt), encode_completion(tokenizer, c[-1]['content']))
-          for c in conversations_]
+def examples(conversations_: list[list[dict]], tokenizer, system_prompt: str, prompt_format: str = '') -> list[Example]:
+  """Each conversation as an Example: everything before the last message as the sampler formats a prompt
+  (the run's chat template and system prompt, or `generation.prompt_format`), the last message's tokens
+  plus eos as the completion."""
+  return [Example(format_messages(tokenizer, c[:-1], system_prompt, prompt_format),
+                  encode_completion(tokenizer, c[-1]['content'])) for c in conversations_]

@@ -65,7 +65,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
   model, tokenizer, _ = checkpoint.load(source, mesh, fresh, as_base=not last, lora_dropout=training.lora_dropout,
                                         seed=config.seed, **config_lib.model_overrides(config))
   conversations, described = data.conversations(sft, config_lib.draw_seed(config.seed, _SEED))
-  examples = data.examples(conversations, tokenizer, config.generation.system_prompt)
+  examples = data.examples(conversations, tokenizer, config.generation.system_prompt, config.generation.prompt_format)
   _, eval_tasks, split = tasks_lib.task_split(config)
   sft_log = saved or dict(data=described, base=config.sft_checkpoint, held_out=split, config=config.to_dict(),
                           evaluation=None, epochs=[], best_epoch=None)

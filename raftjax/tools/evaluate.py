@@ -54,6 +54,7 @@ def main(argv) -> None:
     if f.checkpoint != 'base' and checkpoint.find(f.checkpoint) is None:
       raise ValueError(f'--checkpoint={f.checkpoint}: not a finished raftjax checkpoint (cycle_N, cycle_N_final, '
                        "sft/final or their checkpoint/), nor 'base'")
+    checkpoint.check(source, config.generation.prompt_format)
     out = rundir.AtomicOutput(f.samples) if f.samples and distributed.is_main() else None
   except (ValueError, OSError) as e:
     cli.fail(f'--samples={f.samples}: cannot write there: {e.strerror}' if isinstance(e, OSError) else str(e))

@@ -36,7 +36,6 @@ def run(config, output: str, devices=None) -> list[dict]:
   lines = [{'prompt_id': tasks[i // n]['id'], 'sample_index': i % n, 'completion': s.completion,
             'finish_reason': s.finish_reason, 'num_tokens': s.num_tokens, 'logprob': s.logprob}
            for i, s in enumerate(samples)]
-  os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
   rundir.write_jsonl(output, lines)
   tokens = sum(s.num_tokens for s in samples)
   logging.info('%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
@@ -49,8 +48,15 @@ def main(argv):
 
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  cli.check(flags.FLAGS.config)
-  run(flags.FLAGS.config, flags.FLAGS.output)
+  config = flags.FLAGS.config
+  cli.check(config)
+  try:
+    checkpoint.check(config.sft_checkpoint, config.generation.prompt_format)
+    os.makedirs(os.path.dirname(os.path.abspath(flags.FLAGS.output)), exist_ok=True)
+    rundir.AtomicOutput(flags.FLAGS.output).close()  # writable, and a regular file or a new path
+  except (ValueError, OSError) as e:
+    cli.fail(f'--output={flags.FLAGS.output}: cannot write there: {e.strerror}' if isinstance(e, OSError) else str(e))
+  run(config, flags.FLAGS.output)
 
 
 if __name__ == '__main__':
