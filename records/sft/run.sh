@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The SFT study (records/sft/README.md): for each seed, the default job (SFT stage, then RAFT), RAFT with
+# hinted rollouts from the same SFT checkpoint, and every model of the chain evaluated on the built-in
+# held-out split and the beginner set, 4 samples per task at T = 0.7, programs run.
+#   bash records/sft/run.sh [SEEDS...]     (default: 0 1; resumable: rerun to continue; OUT=runs/sft_study)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-runs/sft_study}
+sampled=(--config.evaluation.samples_per_prompt=4 --config.evaluation.temperature=0.7)
+
+evaluate() {  # evaluate NAME CHECKPOINT SEED: both task sets, once
+  local name=$1 checkpoint=$2 seed=$3 dir=$out/eval/seed_$3
+  mkdir -p "$dir"
+  [[ -s $dir/$name.held_out.json ]] || python -m raftjax.tools.evaluate --config=configs/raft.py --config.seed="$seed" \
+    "${sampled[@]}" --checkpoint="$checkpoint" --samples="$dir/$name.held_out.samples.jsonl" > "$dir/$name.held_out.json"
+  [[ -s $dir/$name.beginner.json ]] || python -m raftjax.tools.evaluate --config=configs/raft.py --config.seed="$seed" \
+    "${sampled[@]}" --checkpoint="$checkpoint" --tasks=raftjax/data/heldout_beginner.jsonl \
+    --samples="$dir/$name.beginner.samples.jsonl" > "$dir/$name.beginner.json"
+}
+
+final() { ls -d "$1"/cycle_*_final; }  # the run's best cycle
+seeds=("$@")
+[[ ${#seeds[@]} -gt 0 ]] || seeds=(0 1)
+mkdir -p "$out/sft_raft" "$out/sft_raft_hints"
+for seed in "${seeds[@]}"; do
+  run=$out/sft_raft/seed_$seed
+  /usr/bin/time -v -o "$run.time" python -m raftjax.main --config=configs/raft.py --config.seed="$seed" \
+    --config.output_dir="$run" 2> "$run.log" || { tail -5 "$run.log"; exit 1; }
+  hints=$out/sft_raft_hints/seed_$seed
+  python -m raftjax.main --config=configs/sft_hints.py --config.seed="$seed" --config.output_dir="$hints" \
+    --config.sft.data= --config.sft_checkpoint="$run/sft/final" 2> "$hints.log" || { tail -5 "$hints.log"; exit 1; }
+  evaluate base base "$seed"
+  evaluate sft "$run/sft/final" "$seed"
+  evaluate sft_raft "$(final "$run")" "$seed"
+  evaluate sft_raft_hints "$(final "$hints")" "$seed"
+done
