@@ -131,6 +131,9 @@ class SamplingConfig(_Checked):
   # Top-p looks for the nucleus among this many most likely tokens and falls back to a full sort of the
   # vocabulary (the same result, ~50x slower on CPU) only on the steps where they hold < top_p.
   top_p_candidates: int = 256
+  # Run a scanned model's layers unrolled in the sampler (training keeps the scan): straight-line code over
+  # the stacked weights' slices, which XLA:CPU runs faster; compiles take longer (BENCHMARKS.md, "Sampler").
+  unroll_layers: bool = False
 
   def _checks(self):
     return (('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),

@@ -16,8 +16,10 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# 1 cycle of 4 training tasks x 2 samples, 7 held-out tasks (0.05 of 137), short completions.
-OVERRIDES = ['--config.raft.num_cycles=1', '--config.raft.prompts_per_cycle=4', '--config.raft.samples_per_prompt=2',
+# An SFT stage of 8 corpus examples, then 1 cycle of 4 training tasks x 2 samples, 7 held-out tasks (0.05 of
+# 137), short completions.
+OVERRIDES = ['--config.sft.num_examples=8', '--config.training.gradient_accumulation_steps=1',
+             '--config.raft.num_cycles=1', '--config.raft.prompts_per_cycle=4', '--config.raft.samples_per_prompt=2',
              '--config.generation.max_new_tokens=48', '--config.generation.batch_size=4', '--config.eval_fraction=0.05']
 
 
@@ -65,13 +67,15 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
   no_torch = subprocess.run(['python', '-c', 'import torch'], env=env, capture_output=True, text=True)
   assert no_torch.returncode != 0 and "No module named 'torch'" in no_torch.stderr
 
-  # The seed's output layout.
+  # The seed's output layout: the SFT stage, then RAFT from its best epoch.
+  assert {'epoch_1', 'final', 'sft_log.json', 'metrics.jsonl'} <= set(os.listdir(os.path.join(out_dir, 'sft')))
   assert sorted(os.listdir(os.path.join(out_dir, 'cycle_1'))) == ['checkpoint', 'kept.jsonl', 'samples.jsonl',
                                                                   'stats.json']
   assert os.path.isdir(os.path.join(out_dir, 'cycle_1_final', 'checkpoint'))
   with open(os.path.join(out_dir, 'training_log.json')) as f:
     log = json.load(f)
   assert [c['cycle'] for c in log['cycles']] == [1] and log['best_cycle'] == 1
+  assert log['config']['sft_checkpoint'] == os.path.join(out_dir, 'sft', 'final')
   with open(os.path.join(out_dir, 'cycle_1', 'samples.jsonl')) as f:
     assert len(f.readlines()) == 4 * 2
   assert log['base']['num_tasks'] == 7
@@ -89,7 +93,9 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
   assert 'evaluating 137 tasks: all of the built-in task set' in everything.stderr
 
   # The other user commands, on this run, without torch.
-  _shell(f'python -m raftjax.tools.export --checkpoint={cycle}_final --output={tmp_path}/adapter', repo, env)
+  _shell(f'python -m raftjax.tools.export --checkpoint={cycle}_final --output={tmp_path}/merged', repo, env)
+  assert os.path.isfile(os.path.join(tmp_path, 'merged', 'model.safetensors'))  # on top of SFT: merged
+  _shell(f'python -m raftjax.tools.export --checkpoint={out_dir}/sft/final --output={tmp_path}/adapter', repo, env)
   assert os.path.isfile(os.path.join(tmp_path, 'adapter', 'adapter_model.safetensors'))
   _shell(f'python -m raftjax.tools.report --workdir={out_dir}', repo, env)
   assert os.path.isfile(os.path.join(out_dir, 'report', 'report.md'))

@@ -241,7 +241,8 @@ class Sampler:
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
     positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
     cache = self._constrain_cache(init_cache(self.model_cfg, p, t))
-    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1)
+    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1,
+                                                 unroll_layers=self.config.unroll_layers)
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
     grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=1), ((0, 0), (0, 0), (0, 0), (0, cache_len - t), (0, 0)))
@@ -283,7 +284,7 @@ class Sampler:
     def body(loop: _Loop) -> _Loop:
       # The last sampled token goes in at its row's next position; finished rows write past the cache.
       positions = jnp.where(loop.done, cache_len, lengths + loop.num - 1)[:, None]
-      logits, cache = model(loop.token[:, None], positions, cache=loop.cache)
+      logits, cache = model(loop.token[:, None], positions, cache=loop.cache, unroll_layers=self.config.unroll_layers)
       return advance(loop._replace(cache=self._constrain_cache(cache)), logits[:, 0])
 
     def running(loop: _Loop):

@@ -263,15 +263,17 @@ class Llama(nnx.Module):
 
   def __call__(self, tokens: jax.Array, positions: jax.Array | None = None,
                segment_ids: jax.Array | None = None, cache: KVCache | None = None,
-               logits_at: jax.Array | None = None):
-    """logits[B, T, V] (or [B, 1, V] at index logits_at[B] of each row: a prefill needs only its last)."""
+               logits_at: jax.Array | None = None, unroll_layers: bool = False):
+    """logits[B, T, V] (or [B, 1, V] at index logits_at[B] of each row: a prefill needs only its last).
+    `unroll_layers` runs a scanned stack as straight-line code over its weights' slices (the sampler's
+    choice: one decode step gains from it on CPU, BENCHMARKS.md); the weights stay stacked."""
     b, t = tokens.shape
     if positions is None:
       positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
     mask = attention_mask(positions, segment_ids, cache_len=None if cache is None else cache[0].shape[3])
     dtype = jnp.dtype(self.cfg.dtype)
     x = self.embed_tokens[...][tokens].astype(dtype)
-    x, cache = self._layers(x, positions, mask, rope_frequencies(self.cfg), cache)
+    x, cache = self._layers(x, positions, mask, rope_frequencies(self.cfg), cache, unroll_layers)
     if logits_at is not None:
       x = jnp.take_along_axis(x, logits_at[:, None, None], axis=1)
     x = self.norm(x)
@@ -282,7 +284,7 @@ class Llama(nnx.Module):
     logits = logits.astype(jnp.float32)
     return logits if cache is None else (logits, cache)
 
-  def _layers(self, x, positions, mask, inv_freq, cache):
+  def _layers(self, x, positions, mask, inv_freq, cache, unroll: bool):
     """Every block: one scan over the stack, or a Python loop. Blocks whose dropout is on advance their
     RNG streams, which are then written back; nothing else is (the sampler calls the model inside its
     while loop, where the model's variables may not be written)."""
@@ -298,7 +300,8 @@ class Llama(nnx.Module):
         x, cache, rng = apply(*carry, *layer_and_state)
         return (x, cache), rng
 
-      (x, cache), rng = jax.lax.scan(body, (x, cache), (jnp.arange(self.cfg.num_layers), state))
+      (x, cache), rng = jax.lax.scan(body, (x, cache), (jnp.arange(self.cfg.num_layers), state),
+                                     unroll=self.cfg.num_layers if unroll else 1)
       updates = [(self.layers, rng)]
     else:
       updates = []
