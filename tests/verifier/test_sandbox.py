@@ -688,7 +688,8 @@ def _user_python(user: str) -> str | None:
 @pytest.mark.skipif(not ROOT, reason='already running as an ordinary user')
 def test_as_an_ordinary_user(tmp_path_factory):
   """This module again, as a user created for it (CI runs as root, which hides what researchers meet),
-  with a mode-600 cloud credential in that user's home that no hostile program may see."""
+  with a mode-600 cloud credential in that user's home that no hostile program may see; and the output
+  files' checks (tests/test_rundir.py: no FIFO, symlink or directory replaced) as that user too."""
   try:
     pw = pwd.getpwnam(TEST_USER)
   except KeyError:
@@ -710,7 +711,7 @@ def test_as_an_ordinary_user(tmp_path_factory):
     package = os.path.dirname(os.path.dirname(sandbox.__file__))
     shutil.copytree(package, os.path.join(copy, 'raftjax'), ignore=shutil.ignore_patterns('__pycache__'))
     os.makedirs(os.path.join(copy, 'tests'))
-    for path in (__file__, procs.__file__):
+    for path in (__file__, procs.__file__, os.path.join(os.path.dirname(procs.__file__), 'test_rundir.py')):
       shutil.copy(path, os.path.join(copy, 'tests'))
     site = os.path.join(copy, 'site')
     os.makedirs(site)
@@ -731,7 +732,8 @@ def test_as_an_ordinary_user(tmp_path_factory):
            'RAFTJAX_TEST_SECRET_FILE': secret_path, 'RAFTJAX_TEST_SECRET': token}
     proc = subprocess.run(
         [_admin_tool('runuser'), '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()],
-         python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py'],
+         python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py',
+         'tests/test_rundir.py'],
         cwd=copy, capture_output=True, text=True, timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
@@ -740,7 +742,8 @@ def test_as_an_ordinary_user(tmp_path_factory):
     skips = re.findall(r'SKIPPED \[(\d+)\] [^:]+:\d+: (.*)', output)
     assert re.fullmatch(r'=* ?\d+ passed, \d+ skipped in .*', summary), output[-3000:]
     assert ('1', 'already running as an ordinary user') in skips, output[-3000:]
-    assert {reason for _, reason in skips} <= {'already running as an ordinary user', 'needs namespaces'}
+    assert {reason for _, reason in skips} <= {'already running as an ordinary user', 'needs namespaces',
+                                               'mknod needs root'}
     if not [reason for _, reason in skips if reason == 'needs namespaces']:
       print(f'as {TEST_USER}: {summary}')  # ns and pgrp both tested
     assert token not in output  # not even in a failure message
