@@ -15,6 +15,11 @@ The model's shapes come from the config's `sft_checkpoint` (or a `model.presets`
 config.json or a GGUF header. Nothing is downloaded and no weight is read. Memory per device is XLA's
 memory analysis (inputs, split into weights, adapters, optimizer state and KV cache; outputs;
 temporaries; the total against the device's memory).
+
+A mesh axis that does not divide a dimension is dropped from that array's sharding, not padded
+(`mesh.fitted_spec`): the array is then replicated over that axis and takes that many times the memory
+per device (SmolLM2's 3 KV heads over tensor = 4: the KV cache whole on every device). The report lists
+each such array with the numbers (`warnings`), and `table` prints them.
 """
 
 import dataclasses
@@ -31,7 +36,7 @@ from raftjax.data import tasks as tasks_lib
 from raftjax.generate.sampler import Sampler
 from raftjax.model import checkpoint, presets, weights
 from raftjax.model import mesh as mesh_lib
-from raftjax.model.llama import Llama, ModelConfig
+from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig
 from raftjax.model.lora import add_lora
 from raftjax.model.tokenizer import format_prompt
 from raftjax.train import trainer
@@ -157,6 +162,8 @@ class Program:
   lowered: jax.stages.Lowered
   inputs: list[tuple[str, str, jax.ShapeDtypeStruct]]  # (name, kind, abstract array) of what it holds
   tokens: int  # per call: prompt tokens (prefill), rows (decode: one token each), trained tokens (train)
+  # (name, shape, logical axes) of the arrays it lowers whose sharding the mesh rules decide: `dropped_splits`
+  sharded: list[tuple[str, tuple, tuple]] = dataclasses.field(default_factory=list)
 
 
 def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, Program]:
@@ -165,6 +172,7 @@ def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, 
   tcfg = dataclasses.replace(c.training, gradient_accumulation_steps=shapes.accumulation)
   model, optimizer = abstract_model(cfg, tcfg, mesh, optimizer=True)
   params = _named(model, nnx.Param, 'weights', trained=tcfg)
+  opt_state = _named(optimizer, nnx.Variable, 'optimizer')
   sampler = Sampler(model, _NoTokenizer(), mesh, c.generation)
   prefill, decode = sampler.lower(nnx.state(model), shapes.prompts, shapes.longest_prompt,
                                   shapes.samples_per_prompt)
@@ -176,10 +184,14 @@ def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, 
   micro = {k: jax.ShapeDtypeStruct((a, b, t_train), v.dtype, sharding=sharding)
            for k, v in trainer.pack([trainer.Example([0], [0])], t_train).items()}
   train = trainer.train_step.lower(model, optimizer, micro, jax.ShapeDtypeStruct((), jnp.float32))
+  weight_axes = _axes(model, nnx.Param)
+  cache_axes = [(name, x.shape, CACHE_AXES) for name, _, x in caches]
+  batch_axes = [('micro_batch', (a, b, t_train), (None, 'batch', 'length'))]
   return {
-      'prefill': Program(prefill, params + caches, p * t),  # the cache is its output
-      'decode': Program(decode, params + caches, rows),
-      'train': Program(train, params + _named(optimizer, nnx.Variable, 'optimizer'), a * b * t_train),
+      'prefill': Program(prefill, params + caches, p * t, weight_axes + cache_axes),  # the cache is its output
+      'decode': Program(decode, params + caches, rows, weight_axes + cache_axes),
+      'train': Program(train, params + opt_state, a * b * t_train,
+                       weight_axes + _axes(optimizer, nnx.Variable) + batch_axes),
   }
 
 
@@ -207,6 +219,58 @@ def _named(node, kind, label: str, trained=None) -> list[tuple[str, str, jax.Sha
       what = 'trained'
     out.append(('.'.join(map(str, path)), what, v.get_value()))
   return out
+
+
+def _axes(node, kind) -> list[tuple[str, tuple, tuple]]:
+  """(path, shape, logical axes) of `node`'s variables that carry `logical_axes` (the others are replicated
+  by design: RNG keys, step counts)."""
+  out = []
+  for path, v in nnx.to_flat_state(nnx.state(node, kind)):
+    axes = getattr(v, 'logical_axes', None)
+    if axes is not None:
+      out.append(('.'.join(map(str, path)), tuple(v.get_value().shape), tuple(axes)))
+  return out
+
+
+def _entries(spec, rank: int) -> list[tuple[str, ...]]:
+  return [(a,) if isinstance(a, str) else tuple(a or ()) for a in tuple(spec) + (None,) * (rank - len(spec))]
+
+
+def dropped_splits(name: str, shape, logical_axes, mesh) -> list[dict]:
+  """The mesh axes the rules ask for and `mesh.fitted_spec` drops from array `name` because they do not
+  divide its dimension: one dict per dimension, with `factor` (how many times the memory per device the
+  array takes against the split asked for) and a one-line `message`."""
+  wanted = mesh_lib.logical_to_spec(logical_axes, mesh)
+  got = mesh_lib.fitted_spec(shape, wanted, mesh)
+  out = []
+  for dim, (size, logical, want, have) in enumerate(zip(shape, logical_axes, _entries(wanted, len(shape)),
+                                                        _entries(got, len(shape)))):
+    if set(want) == set(have):
+      continue
+    ways = lambda axes: math.prod(mesh.shape[a] for a in axes)
+    factor = ways(want) // ways(have)
+    asked = ' x '.join(f'{a}={mesh.shape[a]}' for a in want)
+    outcome = 'replicated' if not have else f"split over {' x '.join(f'{a}={mesh.shape[a]}' for a in have)} only"
+    out.append(dict(array=name, shape=list(shape), dimension=dim, size=size, logical_axis=logical,
+                    mesh_axes={a: mesh.shape[a] for a in want}, kept={a: mesh.shape[a] for a in have},
+                    factor=factor,
+                    message=f'{name}: dimension {dim} ({size} {logical}) is not divisible by {asked}: {outcome}, '
+                    f'{factor}x the memory per device'))
+  return out
+
+
+def split_warnings(programs: dict[str, Program], mesh) -> list[dict]:
+  """`dropped_splits` of every array the programs lower, once per array and dimension, with the programs
+  that hold it; the array with the most memory per device first."""
+  found: dict[tuple[str, int], dict] = {}
+  sizes: dict[str, int] = {}
+  for program_name, program in programs.items():
+    for name, x in ((n, x) for n, _, x in program.inputs):
+      sizes[name] = _device_bytes(x)
+    for name, shape, axes in program.sharded:
+      for w in dropped_splits(name, shape, axes, mesh):
+        found.setdefault((name, w['dimension']), dict(w, programs=[]))['programs'].append(program_name)
+  return sorted(found.values(), key=lambda w: -sizes.get(w['array'], 0))
 
 
 def _device_bytes(x: jax.ShapeDtypeStruct) -> int:
@@ -265,6 +329,7 @@ def report(config, target: Slice, source: str, prompt_tokens: int, add_costs=Non
                           hlo_bytes=len(compiled.as_text()) if compiled else None,
                           memory=memory_of(program, compiled, capacity, mesh.size if cpu else 1),
                           largest_inputs=largest_inputs(program), tokens_per_call=program.tokens)
+  warnings = split_warnings(lowered, mesh)
   # Costs need a peak to compare with (not on CPU), and a config that does not fit has no speed.
   fits = all(p['memory']['fits'] for p in programs.values())
   cycle = add_costs(cfg, config, mesh, shapes, programs, target) if add_costs and not cpu and fits else None
@@ -273,7 +338,7 @@ def report(config, target: Slice, source: str, prompt_tokens: int, add_costs=Non
                param_dtype=cfg.param_dtype, remat=cfg.remat)
   return dict(topology=target.name, devices=len(target.devices), device_kind=target.devices[0].device_kind,
               chip=dataclasses.asdict(target.chip) if target.chip else None, mesh=dict(mesh.shape), model=model,
-              shapes=dataclasses.asdict(shapes), programs=programs, cycle=cycle,
+              shapes=dataclasses.asdict(shapes), programs=programs, cycle=cycle, warnings=warnings,
               fits=all(p['memory']['fits'] for p in programs.values()))
 
 
@@ -307,6 +372,10 @@ def table(rep: dict) -> str:
     c = rep['cycle']
     lines.append(f"a cycle, predicted upper bound: sampling {c['sample_s']:.0f} s, training {c['train_s']:.0f} s, "
                  f"held-out evaluation {c['eval_s']:.0f} s, in all {c['total_s']:.0f} s of device time")
+  if rep.get('warnings'):
+    lines.append('warning: not split as the mesh asks (a mesh axis that does not divide a dimension is dropped, '
+                 'not padded):')
+    lines.extend(f"  {w['message']}" for w in rep['warnings'])
   for name, p in rep['programs'].items():
     if not p['memory']['fits']:
       why = p['error'] or f"{p['memory']['total'] / GiB:.2f} GiB > {p['memory']['capacity'] / GiB:.2f} GiB"
@@ -325,6 +394,8 @@ def preflight(config, mesh, source: str) -> dict | None:
     return None
   rep = report(config, local_slice(mesh.devices.flat), source, longest_prompt(config, source))
   text = table(rep)
+  for w in rep['warnings']:
+    log.warning('%s', w['message'])
   if not rep['fits']:
     raise MemoryError(f'this config does not fit the devices (raftjax.programs):\n{text}')
   log.info('the cycle fits (raftjax.programs):\n%s', text)

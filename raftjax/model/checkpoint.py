@@ -77,6 +77,13 @@ def find(path: str) -> str | None:
   return None
 
 
+def stage_finished(directory: str) -> bool:
+  """Whether a cycle's or an SFT epoch's directory is finished: its stats.json (written last) and a
+  complete checkpoint are there; a kill at any moment before leaves it unfinished, to be run again."""
+  return (os.path.exists(os.path.join(directory, 'stats.json'))
+          and finished_step(os.path.join(directory, 'checkpoint')) is not None)
+
+
 def saved_layout(meta: dict) -> dict:
   """The ModelConfig fields a cycle's checkpoint fixes: the layers' layout its weights were saved in
   (checkpoints written before the scanned layout existed are loop-layout ones)."""

@@ -27,6 +27,8 @@ import jax
 import numpy as np
 from jax.experimental import multihost_utils
 
+from raftjax import rundir
+
 
 def _on_cloud_tpu_vm() -> bool:
   """libtpu installed and TPU chips attached (/dev/accel* on v2-v4, /dev/vfio on v5e and later)."""
@@ -67,6 +69,18 @@ def initialize(coordinator_address: str = '', num_processes: int = 0, process_id
 def is_main() -> bool:
   """True on the process that writes files and logs (process 0, or the only one)."""
   return jax.process_index() == 0
+
+
+def write_json(path: str, obj) -> None:
+  """`rundir.write_json` on process 0 only: every output file of a run is written by it."""
+  if is_main():
+    rundir.write_json(path, obj)
+
+
+def write_jsonl(path: str, rows: list[dict]) -> None:
+  """`rundir.write_jsonl` on process 0 only."""
+  if is_main():
+    rundir.write_jsonl(path, rows)
 
 
 def _allgather_bytes(data: bytes) -> list[bytes]:

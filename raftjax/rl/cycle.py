@@ -19,7 +19,7 @@ from raftjax.model.lora import add_lora
 from raftjax.model.tokenizer import encode_completion
 from raftjax.rl import hints, selection
 from raftjax.evaluate import describe
-from raftjax.rl.job import Job, held_out, progress, write_json, write_jsonl
+from raftjax.rl.job import Job, held_out, progress
 from raftjax.train import trainer
 from raftjax.sections import TrainConfig
 
@@ -46,7 +46,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
   trained_tasks = [t for t in job.train_tasks if t['id'] in outcomes and t['id'] not in dropped]
   encode = functools.partial(encode_completion, job.sampler.tokenizer)
   demos = selection.demonstrations(trained_tasks, rows, encode) if r.demonstrations else []
-  write_jsonl(os.path.join(directory, 'kept.jsonl'), kept + demos)
+  distributed.write_jsonl(os.path.join(directory, 'kept.jsonl'), kept + demos)
   train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept + demos
 
   t0 = time.perf_counter()  # 4. fine-tune (never on nothing)
@@ -80,7 +80,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
               seeds=dict(sample=[job.config.seed, cycle], train=job.seed(cycle, -3)))
   checkpoint.save(os.path.join(directory, 'checkpoint'), cycle, job.model, meta, t.full_finetune)
   seconds['save_s'] = time.perf_counter() - t0
-  write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the cycle finished
+  distributed.write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the cycle finished
   tr = stats['train']
   log.info('Cycle %d: %.1f%% compile rate (kept %d/%d samples%s)%s; held-out: %s', cycle,
            100 * tr['compile_rate'], len(kept), len(gen['rows']),
@@ -145,7 +145,7 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
   mine = lambda r: r['prompt_id'] in order and first_sample <= r['sample_index'] < first_sample + n
   counts = collections.Counter(r['prompt_id'] for r in done if mine(r))
   complete = {p for p, k in counts.items() if k == n}
-  write_jsonl(path, [r for r in done if not mine(r) or r['prompt_id'] in complete])  # drop a half-written chunk
+  distributed.write_jsonl(path, [r for r in done if not mine(r) or r['prompt_id'] in complete])  # drop a half-written chunk
   rows = [r for r in done if mine(r) and r['prompt_id'] in complete]  # other rounds' rows stay in the file
   size = c.generation.batch_size
   sampler = job.sampler_for(c.generation)

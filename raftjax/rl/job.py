@@ -2,7 +2,6 @@
 held-out and transfer evaluations, process-0 file writes, progress bars, the one-line summaries."""
 
 import dataclasses
-import os
 
 import ml_collections
 import tqdm
@@ -11,9 +10,8 @@ from jax.sharding import Mesh
 from raftjax import config as config_lib
 from raftjax import evaluate
 from raftjax import metrics as metrics_lib
-from raftjax import rundir
 from raftjax.generate.sampler import Sampler
-from raftjax.model import checkpoint, distributed
+from raftjax.model import distributed
 from raftjax.model.llama import Llama
 from raftjax.rl import diagnostics
 from raftjax.verifier.pool import Verifier
@@ -83,23 +81,6 @@ def transfer(job: Job) -> dict:
   metrics = evaluate.evaluate(job.model, sampler, job.verifier, cfg, job.transfer_tasks,
                               e.pass_at_k if sampled else e.samples_per_prompt, job.seed(-6))[0]
   return dict(metrics, temperature=sampler.config.temperature)
-
-
-def cycle_finished(out_dir: str, cycle: int) -> bool:
-  directory = rundir.cycle_dir(out_dir, cycle)
-  return (os.path.exists(os.path.join(directory, 'stats.json'))
-          and checkpoint.finished_step(os.path.join(directory, 'checkpoint')) is not None)
-
-
-def write_json(path: str, obj) -> None:
-  """Every output file of the loop is written by process 0 only."""
-  if distributed.is_main():
-    rundir.write_json(path, obj)
-
-
-def write_jsonl(path: str, rows: list[dict]) -> None:
-  if distributed.is_main():
-    rundir.write_jsonl(path, rows)
 
 
 def progress(**kwargs) -> tqdm.tqdm:

@@ -60,7 +60,7 @@ from raftjax.model import mesh as mesh_lib
 from raftjax.rl import selection
 from raftjax.rl.cycle import run_cycle
 from raftjax.evaluate import describe
-from raftjax.rl.job import Job, cycle_finished, held_out, transfer, write_json
+from raftjax.rl.job import Job, held_out, transfer
 from raftjax.verifier.pool import Verifier
 
 log = logging.getLogger('raftjax')
@@ -74,7 +74,7 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
   out_dir = config.output_dir
   os.makedirs(out_dir, exist_ok=True)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  last = max((c for c in range(1, config.raft.num_cycles + 1) if cycle_finished(out_dir, c)), default=0)
+  last = max((c for c in range(1, config.raft.num_cycles + 1) if checkpoint.stage_finished(rundir.cycle_dir(out_dir, c))), default=0)
   first = config_lib.for_cycle(config, 0)
   t = first.training
   fresh_lora = None if t.full_finetune else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
@@ -106,12 +106,12 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
         training_log['base'] = dict(base_evaluation, reused='the SFT stage\'s evaluation of this model')
       else:
         training_log['base'] = dict(held_out(job, 0), seconds=time.perf_counter() - t0) if eval_tasks else {}
-      write_json(log_path, training_log)
+      distributed.write_json(log_path, training_log)
       metrics.cycle(0, dict(eval=training_log['base']))
       log.info('Base: %s', describe(training_log['base']))
     if job.transfer_tasks and 'transfer' not in training_log:
       training_log['transfer'] = dict(base=transfer(job), final=None, final_cycle=None)
-      write_json(log_path, training_log)
+      distributed.write_json(log_path, training_log)
       log.info('Base, transfer tasks: %s', describe(training_log['transfer']['base']))
 
     stop = selection.stop_reason(training_log['base'], training_log['cycles'], first.raft)
@@ -123,7 +123,7 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
       training_log['cycles'].append(stats)
       stop = selection.stop_reason(training_log['base'], training_log['cycles'], first.raft)
       training_log['stop_reason'] = stop
-      write_json(log_path, training_log)
+      distributed.write_json(log_path, training_log)
     finished = len(training_log['cycles'])
     if job.transfer_tasks and finished and training_log['transfer']['final_cycle'] != finished:
       training_log['transfer'].update(final=transfer(job), final_cycle=finished)
@@ -133,7 +133,7 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
   training_log['stop_reason'] = stop or 'num_cycles'
   if training_log['best_cycle'] and distributed.is_main():
     rundir.copy_final(out_dir, training_log['best_cycle'])
-  write_json(log_path, training_log)
+  distributed.write_json(log_path, training_log)
   best = training_log['best_cycle']
   log.info('Best cycle: %s (held-out mean reward %s); stopped: %s', best,
            f"{training_log['cycles'][best - 1]['eval'].get('mean_reward', float('nan')):.3f}" if best else 'nan',

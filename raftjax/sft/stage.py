@@ -57,7 +57,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
   os.makedirs(out, exist_ok=True)
   training = dataclasses.replace(config_lib.for_cycle(config, 0).training, epochs=sft.epochs,
                                  learning_rate=sft.learning_rate, objective='sft', lr_decay_per_cycle=1.0)
-  last = max((e for e in range(1, sft.epochs + 1) if _epoch_finished(config.output_dir, e)), default=0)
+  last = max((e for e in range(1, sft.epochs + 1) if checkpoint.stage_finished(rundir.epoch_dir(config.output_dir, e))), default=0)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
   fresh = None if training.full_finetune else dict(rank=training.lora_rank, alpha=training.lora_alpha,
                                                    targets=list(training.lora_targets))
@@ -87,7 +87,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
       t0 = time.perf_counter()
       sft_log['evaluation'] = dict(held_out(0), seconds=time.perf_counter() - t0)
       metrics.cycle(0, dict(eval=sft_log['evaluation']))
-      _write_json(log_path, sft_log)
+      distributed.write_json(log_path, sft_log)
       log.info('SFT base: %s', evaluate.describe(sft_log['evaluation']))
     optimizer = trainer.make_optimizer(model, training)
     if last:
@@ -112,10 +112,10 @@ def run(config: ml_collections.ConfigDict) -> str | None:
       stats = dict(epoch=epoch, eval=evaluation, losses=list(losses), loss_first=losses[0] if losses else None,
                    loss_last=losses[-1] if losses else None, examples=len(examples),
                    seconds=dict(train_s=train_s, eval_s=time.perf_counter() - t0))
-      _write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the epoch finished
+      distributed.write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the epoch finished
       metrics.cycle(epoch, stats)
       sft_log['epochs'].append(stats)
-      _write_json(log_path, sft_log)
+      distributed.write_json(log_path, sft_log)
       log.info('SFT epoch %d: loss %.3f -> %.3f; held-out: %s', epoch, stats['loss_first'] or float('nan'),
                stats['loss_last'] or float('nan'), evaluate.describe(evaluation))
       losses.clear()
@@ -127,7 +127,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
   sft_log['best_epoch'] = rundir.best_cycle(sft_log['epochs'], key='epoch')
   if distributed.is_main():
     rundir.replace_tree(rundir.epoch_dir(config.output_dir, sft_log['best_epoch']), final)
-  _write_json(log_path, sft_log)
+  distributed.write_json(log_path, sft_log)
   distributed.broadcast(None)  # every process waits for process 0's copy of the best epoch
   log.info('SFT: best epoch %d; RAFT starts from %s', sft_log['best_epoch'], final)
   return final
@@ -139,12 +139,3 @@ def best_evaluation(config: ml_collections.ConfigDict) -> dict:
   return sft_log['epochs'][sft_log['best_epoch'] - 1]['eval']
 
 
-def _epoch_finished(output_dir: str, epoch: int) -> bool:
-  directory = rundir.epoch_dir(output_dir, epoch)
-  return (os.path.exists(os.path.join(directory, 'stats.json'))
-          and checkpoint.finished_step(os.path.join(directory, 'checkpoint')) is not None)
-
-
-def _write_json(path: str, obj) -> None:
-  if distributed.is_main():
-    rundir.write_json(path, obj)

@@ -332,16 +332,49 @@ class _stdin_file:
     self.f.close()
 
 
+class _Capped:
+  """The first `size` bytes of a stream; `add` says whether it went past them."""
+
+  def __init__(self, size: int):
+    self.size, self.data, self.total = size, bytearray(), 0
+
+  def add(self, chunk: bytes) -> bool:
+    self.total += len(chunk)
+    self.data += chunk[:max(self.size - len(self.data), 0)]
+    return self.total > self.size
+
+  def value(self) -> bytes:
+    return bytes(self.data)
+
+
+class _HeadTail(_Capped):
+  """The first and the last `size` // 2 bytes of a stream, and how many were cut between them."""
+
+  def __init__(self, size: int):
+    super().__init__(max(size // 2, 1))
+    self.tail = bytearray()
+
+  def add(self, chunk: bytes) -> bool:
+    room = self.size - len(self.data)
+    super().add(chunk)
+    self.tail += chunk[max(room, 0):]
+    del self.tail[:-self.size]
+    return False  # never stops the run
+
+  def value(self) -> bytes:
+    cut = self.total - len(self.data) - len(self.tail)
+    return bytes(self.data) + (f'\n[... {cut} bytes cut ...]\n'.encode() if cut else b'') + bytes(self.tail)
+
+
 def _read_capped(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, bool]:
-  """Reads both pipes until EOF, keeping at most the cap of each; a cap hit kills the run, or, without
-  `kill_on_output_cap`, only the head and the tail are kept (`_HeadTail`)."""
-  if not limits.kill_on_output_cap:
-    return _read_head_and_tail(proc, limits)
-  bufs = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+  """Reads both pipes until EOF, keeping at most the cap of each: a cap hit kills the run, or, without
+  `kill_on_output_cap`, only each stream's head and tail are kept (`_HeadTail`) and the run goes on."""
+  keep = _Capped if limits.kill_on_output_cap else _HeadTail
+  streams = {proc.stdout.fileno(): keep(limits.max_output_bytes), proc.stderr.fileno(): keep(limits.max_output_bytes)}
   exceeded = False
   deadline = time.monotonic() + limits.wall_s + 5.0  # the launcher enforces wall_s; this is a backstop
   with selectors.DefaultSelector() as sel:
-    for fd in bufs:
+    for fd in streams:
       os.set_blocking(fd, False)
       sel.register(fd, selectors.EVENT_READ)
     while sel.get_map() and time.monotonic() < deadline:
@@ -351,53 +384,11 @@ def _read_capped(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, 
         chunk = os.read(key.fd, 65536)
         if not chunk:
           sel.unregister(key.fd)
-          continue
-        buf = bufs[key.fd]
-        room = limits.max_output_bytes - len(buf)
-        buf += chunk[:max(room, 0)]
-        if len(chunk) > room and not exceeded:
+        elif streams[key.fd].add(chunk) and not exceeded:
           exceeded = True
           proc.send_signal(signal.SIGTERM)  # the launcher kills the whole run and reports
-  return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), exceeded
-
-
-class _HeadTail:
-  """The first and the last `size` // 2 bytes of a stream, and how many were cut between them."""
-
-  def __init__(self, size: int):
-    self.half, self.head, self.tail, self.total = max(size // 2, 1), bytearray(), bytearray(), 0
-
-  def add(self, chunk: bytes) -> None:
-    self.total += len(chunk)
-    room = self.half - len(self.head)
-    self.head += chunk[:max(room, 0)]
-    self.tail += chunk[max(room, 0):]
-    del self.tail[:-self.half]
-
-  def value(self) -> bytes:
-    cut = self.total - len(self.head) - len(self.tail)
-    return bytes(self.head) + (f'\n[... {cut} bytes cut ...]\n'.encode() if cut else b'') + bytes(self.tail)
-
-
-def _read_head_and_tail(proc: subprocess.Popen, limits: Limits) -> tuple[bytes, bytes, bool]:
-  streams = {proc.stdout.fileno(): _HeadTail(limits.max_output_bytes),
-             proc.stderr.fileno(): _HeadTail(limits.max_output_bytes)}
-  deadline = time.monotonic() + limits.wall_s + 5.0  # the launcher enforces wall_s; this is a backstop
-  with selectors.DefaultSelector() as sel:
-    for fd in streams:
-      os.set_blocking(fd, False)
-      sel.register(fd, selectors.EVENT_READ)
-    while sel.get_map() and time.monotonic() < deadline:
-      if proc.poll() is not None:
-        deadline = min(deadline, time.monotonic() + 0.2)
-      for key, _ in sel.select(timeout=0.1):
-        chunk = os.read(key.fd, 65536)
-        if chunk:
-          streams[key.fd].add(chunk)
-        else:
-          sel.unregister(key.fd)
   out, err = streams[proc.stdout.fileno()], streams[proc.stderr.fileno()]
-  return out.value(), err.value(), max(out.total, err.total) > limits.max_output_bytes
+  return out.value(), err.value(), exceeded or max(out.total, err.total) > limits.max_output_bytes
 
 
 def _reap(proc: subprocess.Popen, limits: Limits) -> None:
