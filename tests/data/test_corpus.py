@@ -123,6 +123,7 @@ def test_oracle_says_none_where_the_reference_exits_1(corpus):
 
 
 @needs_gcc
+@pytest.mark.slow
 def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_path):
   # Held-out inputs are what decontamination runs the oracles on: a sample of (reference, held-out input)
   # pairs, half of them inputs the reference reads (an answer), half any input (mostly a failure).
@@ -152,6 +153,7 @@ def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_pa
 
 
 @needs_gcc
+@pytest.mark.slow
 def test_every_reference_gets_reward_1(corpus, verdicts):
   refs, _ = verdicts
   failed = [(t['id'], r['stage'], r['reward'], r['detail'] or r['compiler_output'][:300])
@@ -160,6 +162,7 @@ def test_every_reference_gets_reward_1(corpus, verdicts):
 
 
 @needs_gcc
+@pytest.mark.slow
 def test_a_reference_that_prints_a_prompt_is_refused(verdicts):
   _, prompted = verdicts
   assert len(prompted) >= 30

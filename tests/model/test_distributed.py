@@ -17,6 +17,8 @@ import pytest
 
 from helpers import REPO, saved_params
 
+pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
+
 TIMEOUT_S = 300
 # Fields that record how long something took: the only ones allowed to differ between runs.
 TIMINGS = ('compile_s', 'run_s', 'seconds')

@@ -4,6 +4,8 @@ in a RAFT cycle the hinted samples are graded as whole programs and trained as t
 import json
 import os
 
+import pytest
+
 import helpers
 from raftjax.rl import hints
 from raftjax.model import weights
@@ -24,6 +26,7 @@ def test_the_hint_is_whole_lines_of_the_reference_and_shrinks_with_its_share():
   assert hints.hinted_tasks(tasks, 0.0) == []
 
 
+@pytest.mark.slow
 def test_a_cycle_hints_the_unsolved_prompts_and_trains_on_the_continuation(tiny_dir, tmp_path, monkeypatch):
   """The tiny model never doubles a number (tests/tiny.py): 'twice' is unsolved and hinted."""
   tasks = [json.loads(line) for line in open(os.path.join(tiny_dir, 'tasks.jsonl'))]

@@ -23,6 +23,8 @@ from raftjax.rl import selection
 from raftjax.sections import TrainConfig
 from raftjax.train import trainer as train
 
+pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
+
 
 def _strip(rows):
   return [{k: v for k, v in r.items() if not k.endswith('_s')} for r in rows]

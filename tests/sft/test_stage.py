@@ -2,6 +2,7 @@
 checkpoints every epoch, keeps the best, resumes after a kill to the same weights, and RAFT then starts
 from its result with the SFT adapters merged into the base."""
 
+import pytest
 import json
 import os
 import shutil
@@ -16,6 +17,8 @@ from raftjax.model import checkpoint
 from raftjax.model import mesh as mesh_lib
 from raftjax.rl import loop
 from raftjax.sft import stage
+
+pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
 DOUBLE = '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n' \
          '  printf("%d\\n", 2 * n);\n  return 0;\n}\n'

@@ -16,6 +16,8 @@ from raftjax import programs as programs_lib
 from raftjax.generate import sampler as sample_lib
 from raftjax.model.llama import cache_bytes
 
+pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
+
 # libtpu ships for x86_64 Linux only (the `tpu` extra installs it there); CI is such a machine.
 pytest.importorskip('libtpu', reason='libtpu (the tpu extra) is not installed on this platform')
 GiB = 2**30

@@ -8,6 +8,8 @@ import pytest
 
 from helpers import REPO
 
+pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
+
 
 NOTEBOOK = os.path.join(REPO, 'notebooks', 'raft_run.ipynb')
 
