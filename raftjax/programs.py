@@ -372,10 +372,7 @@ def table(rep: dict) -> str:
     c = rep['cycle']
     lines.append(f"a cycle, predicted upper bound: sampling {c['sample_s']:.0f} s, training {c['train_s']:.0f} s, "
                  f"held-out evaluation {c['eval_s']:.0f} s, in all {c['total_s']:.0f} s of device time")
-  if rep.get('warnings'):
-    lines.append('warning: not split as the mesh asks (a mesh axis that does not divide a dimension is dropped, '
-                 'not padded):')
-    lines.extend(f"  {w['message']}" for w in rep['warnings'])
+  lines.extend(warning_lines(rep))
   for name, p in rep['programs'].items():
     if not p['memory']['fits']:
       why = p['error'] or f"{p['memory']['total'] / GiB:.2f} GiB > {p['memory']['capacity'] / GiB:.2f} GiB"
@@ -383,6 +380,21 @@ def table(rep: dict) -> str:
       lines.extend(f"  {x['bytes_per_device'] / GiB:8.3f} GiB  {x['name']} {x['shape']} {x['dtype']} {x['spec']}"
                    for x in p['largest_inputs'])
   return '\n'.join(lines)
+
+
+def warning_lines(rep: dict, limit: int = 6) -> list[str]:
+  """The report's `warnings` as lines: the `limit` largest arrays' messages, then a count of the rest."""
+  warnings = rep.get('warnings') or []
+  if not warnings:
+    return []
+  lines = ['warning: not split as the mesh asks (a mesh axis that does not divide a dimension is dropped, not '
+           'padded: raftjax.model.mesh.fitted_spec):']
+  lines.extend(f"  {w['message']}" for w in warnings[:limit])
+  rest = warnings[limit:]
+  if rest:
+    kinds = ', '.join(sorted({f"{w['size']} {w['logical_axis']}" for w in rest}))
+    lines.append(f'  and {len(rest)} more arrays of {kinds} (the JSON report, --json, lists them)')
+  return lines
 
 
 def preflight(config, mesh, source: str) -> dict | None:
@@ -394,8 +406,8 @@ def preflight(config, mesh, source: str) -> dict | None:
     return None
   rep = report(config, local_slice(mesh.devices.flat), source, longest_prompt(config, source))
   text = table(rep)
-  for w in rep['warnings']:
-    log.warning('%s', w['message'])
+  if rep['warnings']:
+    log.warning('%s', '\n'.join(warning_lines(rep)))
   if not rep['fits']:
     raise MemoryError(f'this config does not fit the devices (raftjax.programs):\n{text}')
   log.info('the cycle fits (raftjax.programs):\n%s', text)

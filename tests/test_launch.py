@@ -153,6 +153,7 @@ def test_creates_a_missing_vm_and_starts_detached(cloud):
   assert 'setsid nohup bash -c' in job and '>>~/raftjax-run.log 2>&1 </dev/null &' in job
   assert '--config=configs/raft.py' in job and '--config.raft.num_cycles=5' in job
   assert '--config.output_dir=runs/raft' in job  # default: the VM's own disk, with a warning
+  assert job.index('--config=configs/raft.py') < job.index('--config.output_dir')  # config_flags: --config= first
   assert "on the VM's own disk" in out.stderr
   assert 'ACTION=logs' in out.stdout and 'ACTION=fetch' in out.stdout
 
@@ -181,7 +182,7 @@ def test_the_job_detaches_and_gets_the_arguments_unchanged(cloud, tmp_path):
         break
       time.sleep(0.1)
     argv = json.loads((home / 'argv.json').read_text())
-    assert argv == ['-m', 'raftjax.main', f'--config.sft_checkpoint={home}/raftjax-models/Qwen-7B', *args]
+    assert argv == ['-m', 'raftjax.main', *args, f'--config.sft_checkpoint={home}/raftjax-models/Qwen-7B']
     pid = int((home / 'raftjax-run.pid').read_text())
     assert os.getpgid(pid) == pid  # a session of its own: no SIGHUP from the ssh that started it
     _, calls = cloud(ACTION='stop')

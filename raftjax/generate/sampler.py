@@ -30,6 +30,7 @@ in its last bits a draw near a boundary can pick another token (SmolLM2's sample
 import collections
 import logging
 import math
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -59,6 +60,15 @@ class Decoded(NamedTuple):
   finish: jax.Array  # [R] int32, index into FINISH_REASONS
   steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
   cache: tuple  # the final KV cache (returned so that the donated input buffer is reused in place)
+
+
+def call_stats(before: collections.Counter, after: collections.Counter) -> dict:
+  """What a sampler's calls between two readings of `Sampler.stats` did: decode efficiency is generated
+  over computed tokens (the share of the decode loop's row-steps that produced a token anyone keeps)."""
+  d = after - before
+  return dict(calls=d['calls'], rows=d['rows'], decode_steps=d['steps'],
+              decode_efficiency=d['generated_tokens'] / d['computed_tokens'] if d['computed_tokens'] else None,
+              tokens_per_s=d['generated_tokens'] / d['seconds'] if d['seconds'] else None)
 
 
 def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
@@ -123,6 +133,9 @@ class Sampler:
     self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(
         len(seqs), width)
     self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
+    # Per call, summed: calls, rows (padding included), decode steps, computed tokens (rows x steps: a
+    # finished row still takes its slot until every row is done), generated tokens, seconds (`call_stats`).
+    self.stats = collections.Counter()
     self._prefill = jax.jit(self._prefill_fn, static_argnums=(0, 4, 5))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
 
@@ -144,8 +157,12 @@ class Sampler:
     out, size = [], self.config.batch_size
     for start in range(0, len(prompts), size):
       chunk = prompts[start:start + size]
+      t0 = time.perf_counter()
       decoded = self._decode_chunk(graphdef, state, chunk, samples_per_prompt, seed, start * samples_per_prompt)
       out.extend(self._finish(decoded, len(chunk) * samples_per_prompt))
+      rows, steps = decoded.tokens.shape[0], int(decoded.steps)
+      self.stats.update(calls=1, rows=rows, steps=steps, computed_tokens=rows * steps,
+                        generated_tokens=int(jnp.sum(decoded.num_tokens)), seconds=time.perf_counter() - t0)
     return out
 
   def decode(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,

@@ -16,6 +16,7 @@ from raftjax import rows as rows_lib
 from raftjax import rundir
 from raftjax.model import checkpoint, distributed
 from raftjax.model.lora import add_lora
+from raftjax.generate.sampler import call_stats
 from raftjax.model.tokenizer import encode_completion
 from raftjax.rl import hints, selection
 from raftjax.evaluate import describe
@@ -34,6 +35,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
   seconds = {}
 
   t0 = time.perf_counter()  # 1-2. generate and verify (streamed to samples.jsonl), refill
+  sampler, before = job.sampler_for(c.generation), collections.Counter(job.sampler_for(c.generation).stats)
   gen = generate_with_refill(job, c, cycle, os.path.join(directory, 'samples.jsonl'))
   seconds.update(generate_s=gen['sample_s'], verify_wait_s=gen['verify_wait_s'],
                  generate_and_verify_s=time.perf_counter() - t0)
@@ -72,7 +74,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
                    trained=len({k['prompt_id'] for k in kept}), demonstrated=len(demos)),
       signals=dict(selection.generation_stats(gen['rows']),
                    **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}),
-      trained_on=len(train_set))
+      trained_on=len(train_set), sampler=call_stats(before, sampler.stats))
   t0 = time.perf_counter()
   t = c.training
   meta = dict(cycle=cycle, base=job.base, full_finetune=t.full_finetune,

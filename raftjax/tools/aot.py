@@ -24,6 +24,11 @@ temporaries; the total against the chip's HBM); flops and bytes per call and XLA
 roofline (the larger of flops / peak and bytes / HBM bandwidth); and a cycle's device time from those (an
 upper bound: every sample runs to max_new_tokens). Compiler predictions, not measurements.
 
+An array the mesh cannot split as its axes ask (SmolLM2's 3 KV heads over tensor = 4: `mesh.fitted_spec`
+drops the axis, it does not pad) is held whole over that axis; each one is a warning with the numbers
+(`kv_cache.k: dimension 2 (3 kv_heads) is not divisible by tensor=4: replicated, 4x the memory per
+device`), printed under the table and kept in the JSON report (`warnings`).
+
 XLA's cost analysis counts a loop's body once, and a scanned model's layers are a loop (so is the decode
 loop, which is what makes its numbers per generated token). Costs are therefore taken from the same
 programs compiled with 1 and 2 unrolled layers and one micro-batch, extrapolated linearly to the model's
@@ -71,17 +76,32 @@ GENERATIONS = {
 }
 
 
+def quiet_libtpu(name: str) -> None:
+  """Tells libtpu, before it loads, what it would otherwise ask the TPU VM's metadata server for, on a host
+  without TPU chips (jax sets TPU_SKIP_MDS_QUERY=1 there when it is imported): the accelerator type (that of
+  slice `name`) and the workers' hostnames (this one). Unset, libtpu prints "could not determine TPU
+  accelerator type" and "unexpected worker hostname ... could not determine TPU worker hostnames" errors
+  that mean nothing for compiling; they describe the runtime, not the topology compiled for (the devices,
+  chips and programs are the same with or without them). Variables already set are kept."""
+  if os.environ.get('TPU_SKIP_MDS_QUERY') != '1':
+    return  # a TPU VM: libtpu reads the real values
+  generation, _, count = name.partition('-')
+  os.environ.setdefault('TPU_ACCELERATOR_TYPE', f"{'v5litepod' if generation == 'v5e' else generation}-{count}")
+  os.environ.setdefault('TPU_WORKER_HOSTNAMES', 'localhost')
+
+
 def tpu_slice(name: str, num_slices: int = 1) -> Slice:
   """The devices of TPU slice `name` ('v5e-8', 'v4-32', ...), without the slice (libtpu describes it)."""
-  # Compiling needs no TPU, so several processes may hold libtpu at once (else the second one to load it
-  # fails on /tmp/libtpu_lockfile, which any JAX process holds once libtpu is installed).
-  os.environ.setdefault('ALLOW_MULTIPLE_LIBTPU_LOAD', '1')
-  from jax.experimental import topologies
-  from jax.experimental.pallas import tpu as pltpu
-
   generation, _, count = name.partition('-')
   if generation not in GENERATIONS or not count.isdigit():
     raise ValueError(f'--topology={name}: expected cpu or GENERATION-SIZE, GENERATION one of {sorted(GENERATIONS)}')
+  # Compiling needs no TPU, so several processes may hold libtpu at once (else the second one to load it
+  # fails on /tmp/libtpu_lockfile, which any JAX process holds once libtpu is installed).
+  os.environ.setdefault('ALLOW_MULTIPLE_LIBTPU_LOAD', '1')
+  quiet_libtpu(name)
+  from jax.experimental import topologies
+  from jax.experimental.pallas import tpu as pltpu
+
   per_chip, shapes, chip_config, version, cores = GENERATIONS[generation]
   chips = int(count) // per_chip
   if chips not in shapes or int(count) % per_chip:

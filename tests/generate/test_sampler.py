@@ -1,5 +1,6 @@
 """Sampler: exact top-p, eos/stop handling, bucketing, 1 vs 8 devices, memory check, greedy parity."""
 
+import collections
 import dataclasses
 import importlib.util
 import json
@@ -272,3 +273,15 @@ def test_cli_writes_one_line_per_sample(tmp_path):
   assert [(x['prompt_id'], x['sample_index']) for x in lines] == [('t0', 0), ('t0', 1), ('t1', 0), ('t1', 1)]
   assert all(x['num_tokens'] <= 8 and x['finish_reason'] in ('eos', 'stop', 'length') for x in lines)
   assert all(isinstance(x['completion'], str) and x['logprob'] < 0 for x in lines)
+
+
+def test_call_stats_count_what_the_decode_loop_computed(tiny, mesh1):
+  """3 prompts x 2 samples run as 4 x 2 rows (prompts are padded to a power of two): without eos every live
+  row decodes all 12 steps and the padding rows none, so 6 of 8 row-steps made a token."""
+  sampler = make(tiny, mesh1)
+  before = collections.Counter(sampler.stats)
+  samples = sampler.generate(tiny, PROMPTS, 2, seed=0)
+  stats = sample_lib.call_stats(before, sampler.stats)
+  assert (stats['calls'], stats['rows'], stats['decode_steps']) == (1, 8, 12)
+  assert sum(s.num_tokens for s in samples) == 6 * 12 and stats['decode_efficiency'] == 0.75
+  assert stats['tokens_per_s'] > 0

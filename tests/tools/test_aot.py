@@ -2,6 +2,7 @@
 described by `jax.experimental.topologies` (no TPU needed), on the mesh the tests use (data 4 x tensor 2)."""
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +135,7 @@ def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
   assert out.returncode == 1, out.stderr[-2000:]
   assert 'decode does not fit: RESOURCE_EXHAUSTED' in out.stdout
   assert 'kv_cache.k [2, 655360, 2, 464, 16] float32' in out.stdout  # among its largest inputs
+  assert 'could not determine TPU' not in out.stderr and 'TPU_WORKER_HOSTNAMES' not in out.stderr  # quieted
   row = next(line for line in out.stdout.splitlines() if line.startswith('decode '))
   assert ' NO ' in row
 
@@ -156,3 +158,40 @@ def test_preflight_refuses_before_any_weight_loads(tiny_dir, tmp_path, v5e8, mon
   monkeypatch.setattr(raft.checkpoint, 'load', lambda *args, **kwargs: pytest.fail('weights loaded first'))
   with pytest.raises(MemoryError, match=f'{config.sft_checkpoint} does not fit'):
     raft.run(config)
+
+
+def test_arrays_the_mesh_cannot_split_are_warned_with_their_numbers(tiny_dir, v5e8):
+  """The tiny model's 2 KV heads over tensor = 4: `fitted_spec` drops the axis, so the KV cache and the K/V
+  projections (with their LoRA B and its Adam moments) are whole on every chip of the axis. The report
+  says so, largest first, in its JSON and under the table; the 4 query heads split and are not listed."""
+  config = _config(tiny_dir)
+  config.mesh.shape = (2, 1, 4)
+  source = config.sft_checkpoint
+  rep = programs_lib.report(config, v5e8, source, programs_lib.longest_prompt(config, source))  # no cost programs
+  warnings = {w['array']: w for w in json.loads(json.dumps(rep))['warnings']}
+  cache = warnings['kv_cache.k']
+  assert cache['message'] == ('kv_cache.k: dimension 2 (2 kv_heads) is not divisible by tensor=4: replicated, '
+                              '4x the memory per device')
+  assert (cache['dimension'], cache['size'], cache['logical_axis'], cache['factor']) == (2, 2, 'kv_heads', 4)
+  assert cache['mesh_axes'] == {'tensor': 4} and cache['kept'] == {} and cache['programs'] == ['prefill', 'decode']
+  assert rep['warnings'][0]['array'].startswith('kv_cache.')
+  assert warnings['layers.self_attn.k_proj.kernel']['programs'] == ['prefill', 'decode', 'train']
+  assert {'layers.self_attn.v_proj.lora.b', 'opt_state.1.inner_state.0.mu.layers.self_attn.k_proj.lora.b'} <= set(warnings)
+  assert not [name for name in warnings if 'q_proj' in name or 'mlp' in name]
+  # The cache's rows still split over data = 2, its heads not at all: 4x a quarter of it per chip.
+  cfg = programs_lib.model_config(source, config)
+  slots = sample_lib.prompt_bucket(rep['shapes']['longest_prompt'], 32) + config.generation.max_new_tokens
+  assert rep['programs']['decode']['memory']['kv_cache'] == cache_bytes(cfg, 8, slots) // 2
+  text = programs_lib.table(rep)
+  assert 'warning: not split as the mesh asks' in text and f"  {cache['message']}" in text
+  assert f"and {len(warnings) - 6} more arrays of 2 kv_heads" in text
+
+
+def test_dropped_splits_partial_and_none(v5e8):
+  """A batch of 6 rows over data 2 x fsdp 4 keeps data and loses fsdp; what divides is not reported."""
+  mesh = mesh_lib.make_mesh((2, 4, 1), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
+  [w] = programs_lib.dropped_splits('micro_batch', (1, 6, 256), (None, 'batch', 'length'), mesh)
+  assert w['message'] == ('micro_batch: dimension 1 (6 batch) is not divisible by data=2 x fsdp=4: split over data=2 '
+                          'only, 4x the memory per device')
+  assert w['kept'] == {'data': 2} and w['factor'] == 4
+  assert programs_lib.dropped_splits('micro_batch', (1, 8, 256), (None, 'batch', 'length'), mesh) == []
