@@ -25,10 +25,10 @@ def get_sweep():
   run = lambda threshold: {'raft.reward_threshold': threshold, 'verifier.run_after_compile': True}
   all_levers = efficacy['variants']['all']
   return dict(
-      seeds=efficacy['seeds'],
-      overrides=efficacy['overrides'],
-      variants={
-          'demos': dict(all_levers, **{'raft.demonstrations': True}),
-          'answer': dict(all_levers, **{'verifier.answer_credit': 0.5, 'cycles': [run(0.5), run(0.5), run(0.8)]}),
-      },
+    seeds=efficacy['seeds'],
+    overrides=efficacy['overrides'],
+    variants={
+      'demos': dict(all_levers, **{'raft.demonstrations': True}),
+      'answer': dict(all_levers, **{'verifier.answer_credit': 0.5, 'cycles': [run(0.5), run(0.5), run(0.8)]}),
+    },
   )

@@ -20,30 +20,38 @@ The variants (the sweep runs seed 0 of every variant before seed 1, in this orde
                   correct one, in the cycle that runs programs
 """
 
-CONTRACT = ('You write complete C programs. Read the input from standard input exactly as described and print '
-            'only the requested output: no prompts such as "Enter a number:", no labels, no explanations. '
-            'Answer with the program in one C code block.')
+CONTRACT = (
+  'You write complete C programs. Read the input from standard input exactly as described and print '
+  'only the requested output: no prompts such as "Enter a number:", no labels, no explanations. '
+  'Answer with the program in one C code block.'
+)
 
 
 def get_sweep():
   return dict(
-      seeds=[0, 1],
-      overrides={
-          'raft.early_stopping': False,  # every run does its 3 cycles: the curves compare cycle by cycle
-          'evaluation.pass_at_k': 4,
-          'evaluation.pass_at_k_temperature': 0.7,
-          'evaluation.transfer_prompts': 'beginner',
+    seeds=[0, 1],
+    overrides={
+      'raft.early_stopping': False,  # every run does its 3 cycles: the curves compare cycle by cycle
+      'evaluation.pass_at_k': 4,
+      'evaluation.pass_at_k_temperature': 0.7,
+      'evaluation.transfer_prompts': 'beginner',
+    },
+    variants={
+      'default': {},
+      'all': {
+        'raft.prefer_correct': True,
+        'extra_train_prompts': 'easy',
+        'generation.system_prompt': CONTRACT,
+        'raft.adaptive_rounds': 1,
+        'cycles': [
+          {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
+          {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
+          {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True},
+        ],
       },
-      variants={
-          'default': {},
-          'all': {'raft.prefer_correct': True, 'extra_train_prompts': 'easy', 'generation.system_prompt': CONTRACT,
-                  'raft.adaptive_rounds': 1,
-                  'cycles': [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
-                             {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True},
-                             {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True}]},
-          'prefer_correct': {'raft.prefer_correct': True},
-          'easy': {'extra_train_prompts': 'easy'},
-          'contract': {'generation.system_prompt': CONTRACT},
-          'adaptive': {'raft.adaptive_rounds': 1},
-      },
+      'prefer_correct': {'raft.prefer_correct': True},
+      'easy': {'extra_train_prompts': 'easy'},
+      'contract': {'generation.system_prompt': CONTRACT},
+      'adaptive': {'raft.adaptive_rounds': 1},
+    },
   )

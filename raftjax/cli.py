@@ -30,8 +30,10 @@ def config_flag(help_text: str = 'raftjax config file (get_config()); default: c
   except (AttributeError, KeyError):
     raise SystemExit(f'FATAL Flags parsing error: {_unknown_override(sys.argv)}') from None
   except Exception as e:  # pylint: disable=broad-except  # the config file is missing or raised
-    raise SystemExit(f'FATAL Flags parsing error: --config={_config_path(sys.argv)}: cannot load it: '
-                     f'{type(e).__name__}: {_first_line(e)}') from None
+    raise SystemExit(
+      f'FATAL Flags parsing error: --config={_config_path(sys.argv)}: cannot load it: '
+      f'{type(e).__name__}: {_first_line(e)}'
+    ) from None
 
 
 def check(config) -> None:
@@ -71,8 +73,7 @@ def parse_flags(argv: list[str]) -> list[str]:
   except (AttributeError, KeyError):
     raise SystemExit(f'FATAL Flags parsing error: {_unknown_override(argv)}') from None
   except Exception as e:  # pylint: disable=broad-except  # the config file itself raised
-    raise SystemExit(f'FATAL Flags parsing error: {_config_path(argv)}: {type(e).__name__}: {_first_line(e)}'
-                     ) from None
+    raise SystemExit(f'FATAL Flags parsing error: {_config_path(argv)}: {type(e).__name__}: {_first_line(e)}') from None
 
 
 def _first_line(e: BaseException) -> str:
@@ -94,7 +95,7 @@ def _unknown_override(argv: list[str]) -> str:
   for arg in argv:
     if not arg.startswith('--config.'):
       continue
-    node, keys = config, arg[len('--config.'):].split('=', 1)[0].split('.')
+    node, keys = config, arg[len('--config.') :].split('=', 1)[0].split('.')
     for depth, key in enumerate(keys):
       if not isinstance(node, ml_collections.ConfigDict) or key not in node:
         where = '.'.join(['config', *keys[:depth]])

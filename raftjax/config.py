@@ -18,17 +18,44 @@ import dataclasses
 import ml_collections
 import numpy as np
 
-from raftjax.sections import (CURRICULUM, EvalConfig, MeshConfig, ModelSection, RaftConfig, RunConfig,
-                              SamplingConfig, SftConfig, TrainConfig, VerifierConfig)
+from raftjax.sections import (
+  CURRICULUM,
+  EvalConfig,
+  MeshConfig,
+  ModelSection,
+  RaftConfig,
+  RunConfig,
+  SamplingConfig,
+  SftConfig,
+  TrainConfig,
+  VerifierConfig,
+)
 
-SECTIONS = {'model': ModelSection, 'mesh': MeshConfig, 'generation': SamplingConfig, 'sft': SftConfig,
-            'raft': RaftConfig, 'evaluation': EvalConfig, 'training': TrainConfig, 'verifier': VerifierConfig}
+SECTIONS = {
+  'model': ModelSection,
+  'mesh': MeshConfig,
+  'generation': SamplingConfig,
+  'sft': SftConfig,
+  'raft': RaftConfig,
+  'evaluation': EvalConfig,
+  'training': TrainConfig,
+  'verifier': VerifierConfig,
+}
 # Keys a `cycles` entry may change (a curriculum or a schedule): the others shape compiled programs or the
 # run itself. Each distinct `generation.temperature` compiles the sampler once (raftjax.rl.loop).
-CYCLE_KEYS = (('raft.reward_threshold', 'raft.keep_top_percent', 'raft.selection', 'raft.samples_per_prompt',
-               'raft.prefer_correct', 'raft.adaptive_rounds', 'raft.demonstrations', 'raft.hint_share',
-               'training.learning_rate', 'training.epochs', 'generation.temperature')
-              + tuple(f'verifier.{f.name}' for f in dataclasses.fields(VerifierConfig)))
+CYCLE_KEYS = (
+  'raft.reward_threshold',
+  'raft.keep_top_percent',
+  'raft.selection',
+  'raft.samples_per_prompt',
+  'raft.prefer_correct',
+  'raft.adaptive_rounds',
+  'raft.demonstrations',
+  'raft.hint_share',
+  'training.learning_rate',
+  'training.epochs',
+  'generation.temperature',
+) + tuple(f'verifier.{f.name}' for f in dataclasses.fields(VerifierConfig))
 
 
 def defaults() -> ml_collections.ConfigDict:
@@ -44,6 +71,7 @@ def defaults() -> ml_collections.ConfigDict:
 @dataclasses.dataclass(frozen=True)
 class CycleConfig:
   """The typed sections one cycle runs with."""
+
   raft: RaftConfig
   generation: SamplingConfig
   training: TrainConfig
@@ -97,8 +125,9 @@ def for_cycle(config: ml_collections.ConfigDict, cycle: int) -> CycleConfig:
   """The typed sections of `cycle` (1-based): the `cycles` entry for it, or the last one, on top (cycle 0:
   the config's own values)."""
   c = _with_overrides(config, cycle)
-  return CycleConfig(**{name: typed(SECTIONS[name], c[name], name) for name in
-                        ('raft', 'generation', 'training', 'verifier')})
+  return CycleConfig(
+    **{name: typed(SECTIONS[name], c[name], name) for name in ('raft', 'generation', 'training', 'verifier')}
+  )
 
 
 def section(config: ml_collections.ConfigDict, name: str):
@@ -116,8 +145,11 @@ def evaluation_sampling(config: ml_collections.ConfigDict, generation: SamplingC
   draws fewer samples per prompt, so it takes more prompts per call (on CPU, 32 rows decode ~1.4x more
   tokens/s than 8)."""
   rows = generation.batch_size * config.raft.samples_per_prompt
-  return dataclasses.replace(generation, temperature=config.evaluation.temperature,
-                             batch_size=max(1, rows // config.evaluation.samples_per_prompt))
+  return dataclasses.replace(
+    generation,
+    temperature=config.evaluation.temperature,
+    batch_size=max(1, rows // config.evaluation.samples_per_prompt),
+  )
 
 
 def pass_at_k_sampling(config: ml_collections.ConfigDict, generation: SamplingConfig) -> SamplingConfig:
@@ -126,8 +158,13 @@ def pass_at_k_sampling(config: ml_collections.ConfigDict, generation: SamplingCo
   samples are draws of the policy, which the entropy and KL estimates on them assume), as many rows per
   call as training."""
   rows = generation.batch_size * config.raft.samples_per_prompt
-  return dataclasses.replace(generation, temperature=config.evaluation.pass_at_k_temperature, top_p=1.0, top_k=0,
-                             batch_size=max(1, rows // config.evaluation.pass_at_k))
+  return dataclasses.replace(
+    generation,
+    temperature=config.evaluation.pass_at_k_temperature,
+    top_p=1.0,
+    top_k=0,
+    batch_size=max(1, rows // config.evaluation.pass_at_k),
+  )
 
 
 def check(config: ml_collections.ConfigDict) -> None:
@@ -155,12 +192,16 @@ def check(config: ml_collections.ConfigDict) -> None:
     except ValueError as e:
       raise ValueError(f'{e} (in cycle {cycle}, with its overrides)' if cycle else str(e)) from None
     if c.raft.demonstrations and c.training.objective != 'sft':  # a reference has no sampling policy's log-probs
-      _fail('raft.demonstrations', True, f"False with training.objective {c.training.objective!r} (sft only)")
+      _fail('raft.demonstrations', True, f'False with training.objective {c.training.objective!r} (sft only)')
 
 
 def model_overrides(config: ml_collections.ConfigDict) -> dict:
   """The `raftjax.model.llama.ModelConfig` fields a config sets, for every loader (`checkpoint.load`): the
   `model` section, and `training.remat` (the model runs its layers under that policy; only the train
   step's differentiation sees it)."""
-  return dict(dtype=config.model.dtype, param_dtype=config.model.param_dtype,
-              scan_layers=config.model.scan_layers, remat=config.training.remat)
+  return dict(
+    dtype=config.model.dtype,
+    param_dtype=config.model.param_dtype,
+    scan_layers=config.model.scan_layers,
+    remat=config.training.remat,
+  )

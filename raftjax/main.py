@@ -14,17 +14,16 @@ import logging
 
 from absl import app, flags
 
-from raftjax import cli
-from raftjax.model import distributed
-from raftjax import pipeline
-from raftjax.model import weights
+from raftjax import cli, pipeline
+from raftjax.model import distributed, weights
 
 _CONFIG = cli.config_flag()
 _COORDINATOR = flags.DEFINE_string('coordinator_address', '', 'HOST:PORT of process 0 in a multi-process run')
 _NUM_PROCESSES = flags.DEFINE_integer('num_processes', 0, 'processes in a multi-process run')
 _PROCESS_ID = flags.DEFINE_integer('process_id', -1, "this process's index in a multi-process run")
-_HEARTBEAT = flags.DEFINE_integer('heartbeat_timeout_s', 100,
-                                  'a process silent this long is dead: all others stop with an error')
+_HEARTBEAT = flags.DEFINE_integer(
+  'heartbeat_timeout_s', 100, 'a process silent this long is dead: all others stop with an error'
+)
 
 
 def main(argv) -> None:

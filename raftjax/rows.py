@@ -29,6 +29,7 @@ class Sample:
   hint: the start of the task's reference program the sampler was given after the prompt (`raft.hint_share`,
     raftjax.rl.hints): context, not sampled; `tokens` and their log-probs are the model's continuation only.
   """
+
   tokens: list[int]
   num_tokens: int
   finish_reason: str  # 'eos' | 'stop' | 'length'
@@ -41,6 +42,7 @@ class Sample:
 
 class Verdict(TypedDict):
   """What the verifier says of one completion (raftjax.verifier.reward owns the stages and rewards)."""
+
   reward: float  # the ladder: 0.0, 0.3, 0.5, 0.7, 0.7 + 0.2 * passed share, 1.0
   stage: str  # reward.STAGES; 'reference' for a demonstration row
   compiler_output: str  # gcc's diagnostics, head and tail kept when long
@@ -56,6 +58,7 @@ class Verdict(TypedDict):
 class SampleRow(Verdict):
   """One line of samples.jsonl: the task, the sample's index among the task's samples, `Sample`'s fields
   and the `Verdict`."""
+
   prompt_id: str
   sample_index: int  # 0 .. samples_per_prompt - 1 (adaptive rounds continue the count; -1: a demonstration)
   tokens: list[int]

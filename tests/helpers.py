@@ -10,8 +10,16 @@ from configs import raft as raft_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A tiny LLaMA-family config in transformers' spelling: GQA (6 heads, 2 KV heads), 2 layers.
-TINY_HF = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=2, num_attention_heads=6,
-               num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-5)
+TINY_HF = dict(
+  vocab_size=96,
+  hidden_size=48,
+  intermediate_size=80,
+  num_hidden_layers=2,
+  num_attention_heads=6,
+  num_key_value_heads=2,
+  max_position_embeddings=128,
+  rms_norm_eps=1e-5,
+)
 
 
 def save_random_hf_model(config_cls, kwargs: dict, path: str, **save_kwargs):
@@ -49,8 +57,7 @@ def tiny_config(tiny_dir: str, output_dir: str):
   c.training.learning_rate = 3e-3
   c.training.max_seq_len = 256
   c.verifier.num_workers = 2
-  c.cycles = [{'raft.reward_threshold': 0.3},
-              {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True}]
+  c.cycles = [{'raft.reward_threshold': 0.3}, {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True}]
   return c
 
 
@@ -77,8 +84,9 @@ def saved_params(directory: str) -> dict:
 
   path = os.path.join(directory, str(ckpt.finished_step(directory)), 'params')
   checkpointer = ocp.PyTreeCheckpointer()
-  as_numpy = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray),
-                          checkpointer.metadata(path).item_metadata.tree)
+  as_numpy = jax.tree.map(
+    lambda _: ocp.RestoreArgs(restore_type=np.ndarray), checkpointer.metadata(path).item_metadata.tree
+  )
   return checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))
 
 
@@ -86,7 +94,7 @@ def reference_files(tasks: list[dict], directory) -> dict[str, pathlib.Path]:
   """{task id: path} of each task's "reference" written to `directory/<id>.c` (for tools that take files)."""
   out = {}
   for task in tasks:
-    out[task['id']] = pathlib.Path(directory) / f"{task['id']}.c"
+    out[task['id']] = pathlib.Path(directory) / f'{task["id"]}.c'
     out[task['id']].write_text(task['reference'])
   return out
 
@@ -118,6 +126,7 @@ def misjudged_references(tasks: list[dict], solutions) -> tuple[list, list]:
   assert len(results) == len(batch)
   rows = [((i, r['reward'], r['stage'], r['detail']), kind, r) for (i, kind), r in zip(labels, results)]
   bad_refs = [row for row, kind, r in rows if kind == 'ref' and not (r['stage'] == 'correct' and r['reward'] == 1.0)]
-  bad_wrongs = [row for row, kind, r in rows
-                if kind == 'wrong' and not (r['stage'] == 'tests_failed' and r['reward'] < 1.0)]
+  bad_wrongs = [
+    row for row, kind, r in rows if kind == 'wrong' and not (r['stage'] == 'tests_failed' and r['reward'] < 1.0)
+  ]
   return bad_refs, bad_wrongs

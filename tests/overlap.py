@@ -21,8 +21,10 @@ from raftjax.data.corpus.similar import SIMILARITY_THRESHOLD, similarity, templa
 def closest_pairs(heldout, training, n=10):
   """The n most similar (similarity, held-out id, training id) prompt pairs."""
   template = template_words(training, heldout)
-  pairs = [(round(similarity(h['prompt'], t['prompt'], template), 3), h['id'], t['id'])
-           for h, t in itertools.product(heldout, training)]
+  pairs = [
+    (round(similarity(h['prompt'], t['prompt'], template), 3), h['id'], t['id'])
+    for h, t in itertools.product(heldout, training)
+  ]
   return sorted(pairs, reverse=True)[:n]
 
 
@@ -30,15 +32,16 @@ def _contained(a: dict, b: dict) -> bool:
   """Whether every test of task `a` is a test of task `b` (outputs compared as the verifier does)."""
   from raftjax.verifier import reward
 
-  return all(any(x['stdin'] == y['stdin'] and reward.outputs_match(y['stdout'].encode(), x['stdout'])
-                 for y in b['tests']) for x in a['tests'])
+  return all(
+    any(x['stdin'] == y['stdin'] and reward.outputs_match(y['stdout'].encode(), x['stdout']) for y in b['tests'])
+    for x in a['tests']
+  )
 
 
 def same_tests(heldout, training) -> list[tuple[str, str]]:
   """(held-out id, training id) pairs where one task's whole test set is contained in the other's. Single
   edge cases may coincide (0 -> 0); a whole test set may not."""
-  return [(h['id'], t['id']) for h, t in itertools.product(heldout, training)
-          if _contained(h, t) or _contained(t, h)]
+  return [(h['id'], t['id']) for h, t in itertools.product(heldout, training) if _contained(h, t) or _contained(t, h)]
 
 
 def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
@@ -46,8 +49,12 @@ def _compile(src: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
   # less input than it expects then computes the same thing on every machine, and zero is the value most
   # likely to make it pass a held-out task by accident (a - 2 * b with b missing echoes a).
   exe = out_dir / src.stem
-  subprocess.run(['gcc', '-std=c11', '-O0', '-w', '-ftrivial-auto-var-init=zero', str(src), '-o', str(exe), '-lm'],
-                 check=True, capture_output=True, timeout=120)
+  subprocess.run(
+    ['gcc', '-std=c11', '-O0', '-w', '-ftrivial-auto-var-init=zero', str(src), '-o', str(exe), '-lm'],
+    check=True,
+    capture_output=True,
+    timeout=120,
+  )
   return exe
 
 

@@ -43,7 +43,7 @@ def processes_of(uids) -> list[int]:
   for pid in filter(str.isdigit, os.listdir('/proc')):
     try:
       with open(f'/proc/{pid}/status') as f:
-        real_uid = int(next(l for l in f if l.startswith('Uid:')).split()[1])
+        real_uid = int(next(line for line in f if line.startswith('Uid:')).split()[1])
     except (OSError, StopIteration):
       continue
     if real_uid in uids:

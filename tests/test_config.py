@@ -13,28 +13,38 @@ import ml_collections
 import pytest
 from flax import nnx
 
+from raftjax import cli, sections
+from raftjax import config as config_lib
+from raftjax.data import tasks as tasks_lib
+from raftjax.model.llama import Linear, Llama, ModelConfig
+from raftjax.sections import VerifierConfig
+
 from configs import raft as raft_config
 from configs import raft_7b
 from helpers import REPO
-from raftjax import cli
-from raftjax import config as config_lib
-from raftjax.sections import VerifierConfig
-from raftjax.data import tasks as tasks_lib
-from raftjax.model.llama import Linear, Llama, ModelConfig
-from raftjax import sections
 
 
 def _main(*flags):
-  return subprocess.run([sys.executable, '-m', 'raftjax.main', '--config=configs/raft.py', *flags], cwd=REPO,
-                        capture_output=True, text=True, timeout=120, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  return subprocess.run(
+    [sys.executable, '-m', 'raftjax.main', '--config=configs/raft.py', *flags],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=120,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
 
 
 def test_bad_overrides_on_the_real_command_line_are_one_line_each(tmp_path):
   """One real CLI run per kind of error: an unknown key, a value of the wrong type, a value out of range."""
   for flag, message in (
-      ('--config.raft.bogus=1', "--config.raft.bogus: config.raft has no key 'bogus'; its keys: adaptive_rounds, demonstrations, early_stopping,"),
-      ('--config.raft.num_cycles=three', 'num_cycles'),
-      ('--config.raft.reward_threshold=1.5', 'config.raft.reward_threshold = 1.5: expected a reward in [0, 1]')):
+    (
+      '--config.raft.bogus=1',
+      "--config.raft.bogus: config.raft has no key 'bogus'; its keys: adaptive_rounds, demonstrations, early_stopping,",
+    ),
+    ('--config.raft.num_cycles=three', 'num_cycles'),
+    ('--config.raft.reward_threshold=1.5', 'config.raft.reward_threshold = 1.5: expected a reward in [0, 1]'),
+  ):
     out = _main(flag, f'--config.output_dir={tmp_path}')
     assert out.returncode != 0
     assert message in out.stderr, out.stderr
@@ -67,7 +77,7 @@ def test_every_config_key_is_a_field_of_its_typed_config():
     for key, value in c[name].items():
       assert typed[key] == (tuple(value) if isinstance(value, (list, tuple)) else value), (name, key)
   c.generation.unknown = 1
-  with pytest.raises(ValueError, match=r"config\.generation\.unknown = 1: expected a key of config\.generation"):
+  with pytest.raises(ValueError, match=r'config\.generation\.unknown = 1: expected a key of config\.generation'):
     config_lib.check(c)
 
 
@@ -90,7 +100,9 @@ def test_slice_configs_need_a_model_and_are_valid_with_one(name):
   assert c.model.dtype == 'bfloat16' and c.model.scan_layers
 
 
-@pytest.mark.parametrize('key,value,message', [
+@pytest.mark.parametrize(
+  'key,value,message',
+  [
     ('raft.reward_threshold', 1.5, r'raft\.reward_threshold = 1\.5: expected a reward in \[0, 1\]'),
     ('raft.reward_threshold', -0.1, r'raft\.reward_threshold = -0\.1'),
     ('raft.keep_top_percent', 0.0, r'raft\.keep_top_percent = 0\.0: expected a fraction in \(0, 1\]'),
@@ -128,7 +140,8 @@ def test_slice_configs_need_a_model_and_are_valid_with_one(name):
     ('verifier.run_timeout_s', float('inf'), r'verifier\.run_timeout_s = inf: expected a finite number'),
     ('verifier.num_workers', -1, r'verifier\.num_workers'),
     ('verifier.num_workers', 10**6, r'verifier\.num_workers = 1000000: expected 0 \(one per usable core\) to 1024'),
-])
+  ],
+)
 def test_config_values_are_checked(key, value, message):
   c = raft_config.get_config()
   c.cycles = []
@@ -145,7 +158,9 @@ def test_demonstrations_need_the_sft_objective_in_the_cycle_that_uses_them():
   c = raft_config.get_config()
   c.training.objective = 'raft_pp'
   c.cycles = [{}, {'raft.demonstrations': True}]
-  with pytest.raises(ValueError, match=r"raft\.demonstrations = True: expected False with training\.objective 'raft_pp'"):
+  with pytest.raises(
+    ValueError, match=r"raft\.demonstrations = True: expected False with training\.objective 'raft_pp'"
+  ):
     config_lib.check(c)
   c.training.objective = 'sft'
   config_lib.check(c)  # a cycle key like the curriculum's
@@ -162,7 +177,7 @@ def test_scan_layers_is_a_bool():
 def test_task_set_keys_take_names_or_paths():
   c = raft_config.get_config()
   c.evaluation = ml_collections.ConfigDict(dict(c.evaluation.to_dict(), transfer_prompts=3))
-  with pytest.raises(ValueError, match=r"evaluation\.transfer_prompts = 3: expected a string"):
+  with pytest.raises(ValueError, match=r'evaluation\.transfer_prompts = 3: expected a string'):
     config_lib.check(c)
   c = raft_config.get_config()
   c.evaluation.transfer_prompts = 'beginner'
@@ -199,7 +214,9 @@ def test_defaults_have_one_owner():
   restated = []
   for path in sorted(glob.glob(os.path.join(REPO, 'configs', '*.py'))):
     tree = ast.parse(open(path).read())
-    parents = [a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == 'configs' for a in n.names]
+    parents = [
+      a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == 'configs' for a in n.names
+    ]
     defaults = importlib.import_module(f'configs.{parents[0]}').get_config() if parents else config_lib.defaults()
     for node in ast.walk(tree):
       if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Attribute):
@@ -220,11 +237,13 @@ def test_defaults_have_one_owner():
 
 
 def test_main_refuses_bad_values_in_one_line_before_any_work(tmp_path):
-  for flag, message in (('--config.verifier.memory_mb=-5', 'config.verifier.memory_mb = -5'),
-                        ('--config.raft.num_cycles=-1', 'config.raft.num_cycles = -1'),
-                        ('--config.eval_fraction=2', 'config.eval_fraction = 2'),
-                        ('--config.output_dir=', "config.output_dir = ''"),
-                        ('--config.verifier.run_timeout_s=inf', 'config.verifier.run_timeout_s = inf')):
+  for flag, message in (
+    ('--config.verifier.memory_mb=-5', 'config.verifier.memory_mb = -5'),
+    ('--config.raft.num_cycles=-1', 'config.raft.num_cycles = -1'),
+    ('--config.eval_fraction=2', 'config.eval_fraction = 2'),
+    ('--config.output_dir=', "config.output_dir = ''"),
+    ('--config.verifier.run_timeout_s=inf', 'config.verifier.run_timeout_s = inf'),
+  ):
     out = _main(flag, *([] if 'output_dir' in flag else [f'--config.output_dir={tmp_path}/run']))
     assert out.returncode != 0 and message in out.stderr, (flag, out.stderr)
     assert 'Traceback' not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
@@ -235,15 +254,27 @@ def test_a_missing_or_broken_config_file_is_one_line(tmp_path):
   broken = tmp_path / 'broken.py'
   broken.write_text('def get_config():\n  return 1 / 0\n')
   for path, message in ((tmp_path / 'missing.py', 'missing.py'), (broken, 'ZeroDivisionError')):
-    out = subprocess.run([sys.executable, '-m', 'raftjax.main', f'--config={path}'], cwd=REPO, capture_output=True,
-                         text=True, timeout=120, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+    out = subprocess.run(
+      [sys.executable, '-m', 'raftjax.main', f'--config={path}'],
+      cwd=REPO,
+      capture_output=True,
+      text=True,
+      timeout=120,
+      env=dict(os.environ, JAX_PLATFORMS='cpu'),
+    )
     assert out.returncode != 0 and message in out.stderr, out.stderr
     assert 'Traceback' not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
 
 
 def test_lora_targets_are_the_models_projections():
-  model = nnx.eval_shape(lambda: Llama(ModelConfig(vocab_size=16, hidden_size=8, intermediate_size=16, num_layers=1,
-                                                   num_heads=2, num_kv_heads=1, head_dim=4), nnx.Rngs(0)))
+  model = nnx.eval_shape(
+    lambda: Llama(
+      ModelConfig(
+        vocab_size=16, hidden_size=8, intermediate_size=16, num_layers=1, num_heads=2, num_kv_heads=1, head_dim=4
+      ),
+      nnx.Rngs(0),
+    )
+  )
   names = {path[-1] for path, m in nnx.iter_modules(model) if isinstance(m, Linear) and path[-1] != 'lm_head'}
   assert names == set(sections.LORA_TARGETS)
   assert set(config_lib.CYCLE_KEYS) >= {f'verifier.{f.name}' for f in dataclasses.fields(VerifierConfig)}

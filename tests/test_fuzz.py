@@ -12,18 +12,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO
 from raftjax import config as config_lib
 from raftjax.data import formats
 from raftjax.data import tasks as tasks_lib
 from raftjax.tools import verify as verify_cli
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12)
+from helpers import REPO
+
+JSON = st.recursive(
+  st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+  lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+  max_leaves=12,
+)
 # Objects shaped like the real thing, with any value in any field: these reach the checks past "is it JSON".
-TASKISH = st.fixed_dictionaries({}, optional={'id': JSON, 'prompt': JSON, 'tests': JSON, 'language': JSON,
-                                              'difficulty': JSON, 'reference': JSON})
+TASKISH = st.fixed_dictionaries(
+  {}, optional={'id': JSON, 'prompt': JSON, 'tests': JSON, 'language': JSON, 'difficulty': JSON, 'reference': JSON}
+)
 LINE = st.one_of(JSON.map(json.dumps), TASKISH.map(json.dumps), st.text(max_size=60))
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
 
@@ -50,9 +54,21 @@ def test_sft_lines_read_or_name_the_line(obj):
     assert messages[-1]['role'] == 'assistant' and all(isinstance(m['content'], str) for m in messages)
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(LINE, st.fixed_dictionaries({'completion': st.text(max_size=20)}, optional={
-    'prompt': JSON, 'prompt_id': JSON, 'id': JSON, 'tests': JSON, 'language': JSON}).map(json.dumps)), max_size=4))
+@settings(
+  max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+  st.lists(
+    st.one_of(
+      LINE,
+      st.fixed_dictionaries(
+        {'completion': st.text(max_size=20)},
+        optional={'prompt': JSON, 'prompt_id': JSON, 'id': JSON, 'tests': JSON, 'language': JSON},
+      ).map(json.dumps),
+    ),
+    max_size=4,
+  )
+)
 def test_sample_files_read_or_name_the_line(tmp_path, lines):
   path = tmp_path / 'samples.jsonl'
   path.write_text('\n'.join(lines))
@@ -66,12 +82,19 @@ def test_sample_files_read_or_name_the_line(tmp_path, lines):
 
 def _keys():
   c = config_lib.defaults()
-  return [(section, key) for section in config_lib.SECTIONS for key in c[section]] + \
-      [(None, key) for key in c if key not in config_lib.SECTIONS and key != 'cycles']
+  return [(section, key) for section in config_lib.SECTIONS for key in c[section]] + [
+    (None, key) for key in c if key not in config_lib.SECTIONS and key != 'cycles'
+  ]
 
 
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70), st.floats(),
-                   st.text(max_size=12), st.lists(st.integers() | st.text(max_size=4), max_size=3))
+VALUES = st.one_of(
+  st.none(),
+  st.booleans(),
+  st.integers(min_value=-(2**70), max_value=2**70),
+  st.floats(),
+  st.text(max_size=12),
+  st.lists(st.integers() | st.text(max_size=4), max_size=3),
+)
 
 
 @FAST
@@ -92,13 +115,30 @@ def _configdict(d):
   return ml_collections.ConfigDict(d)
 
 
-ARGS = st.lists(st.one_of(
-    st.sampled_from(['--input=', '--output=', '--tasks=', '--config.verifier.num_workers=', '--config.verifier.memory_mb=',
-                     '--config.verifier.run_timeout_s=', '--config.verifier.min_isolation=', '--config.nope=',
-                     '--config=', '--bogus=', '--config.verifier.answer_credit=']).flatmap(
-        lambda flag: st.text(st.characters(codec='utf-8', exclude_characters='\x00'), max_size=25).map(
-            lambda v: flag + v)),
-    st.text(st.characters(codec='utf-8', exclude_characters='\x00'), max_size=10)), min_size=1, max_size=3)
+ARGS = st.lists(
+  st.one_of(
+    st.sampled_from(
+      [
+        '--input=',
+        '--output=',
+        '--tasks=',
+        '--config.verifier.num_workers=',
+        '--config.verifier.memory_mb=',
+        '--config.verifier.run_timeout_s=',
+        '--config.verifier.min_isolation=',
+        '--config.nope=',
+        '--config=',
+        '--bogus=',
+        '--config.verifier.answer_credit=',
+      ]
+    ).flatmap(
+      lambda flag: st.text(st.characters(codec='utf-8', exclude_characters='\x00'), max_size=25).map(lambda v: flag + v)
+    ),
+    st.text(st.characters(codec='utf-8', exclude_characters='\x00'), max_size=10),
+  ),
+  min_size=1,
+  max_size=3,
+)
 
 
 @pytest.mark.slow
@@ -107,7 +147,13 @@ ARGS = st.lists(st.one_of(
 def test_any_command_line_is_one_line_not_a_traceback(tmp_path, args):
   """`tools.verify` (config flags, file flags) on random arguments, none of which name a real input file:
   it must refuse in one line with a non-zero status."""
-  out = subprocess.run([sys.executable, '-m', 'raftjax.tools.verify', *args], cwd=tmp_path, capture_output=True,
-                       text=True, timeout=120, env=dict(os.environ, PYTHONPATH=REPO))
+  out = subprocess.run(
+    [sys.executable, '-m', 'raftjax.tools.verify', *args],
+    cwd=tmp_path,
+    capture_output=True,
+    text=True,
+    timeout=120,
+    env=dict(os.environ, PYTHONPATH=REPO),
+  )
   assert out.returncode != 0, (args, out.stdout[-500:])
   assert 'Traceback' not in out.stderr and len(out.stderr.strip().splitlines()) <= 2, (args, out.stderr[-2000:])

@@ -10,12 +10,32 @@ from helpers import REPO
 
 PACKAGE = os.path.join(REPO, 'raftjax')
 # Host-side: they run in the verifier's pool, the report, the notebook and the CLIs that need no model.
-JAX_FREE = ('raftjax.config', 'raftjax.sections', 'raftjax.cli', 'raftjax.rundir', 'raftjax.rows', 'raftjax.metrics', 'raftjax.data.tasks',
-            'raftjax.data.families', 'raftjax.data.corpus.', 'raftjax.data.formats', 'raftjax.verifier.reward',
-            'raftjax.verifier.extract', 'raftjax.verifier.sandbox', 'raftjax.verifier.root',
-            'raftjax.verifier.program', 'raftjax.verifier.pool', 'raftjax.rl.selection', 'raftjax.rl.hints',
-            'raftjax.tools.report', 'raftjax.tools.audit', 'raftjax.tools.compare', 'raftjax.tools.verify',
-            'raftjax.tools.corpus', 'raftjax.bench.verifier')
+JAX_FREE = (
+  'raftjax.config',
+  'raftjax.sections',
+  'raftjax.cli',
+  'raftjax.rundir',
+  'raftjax.rows',
+  'raftjax.metrics',
+  'raftjax.data.tasks',
+  'raftjax.data.families',
+  'raftjax.data.corpus.',
+  'raftjax.data.formats',
+  'raftjax.verifier.reward',
+  'raftjax.verifier.extract',
+  'raftjax.verifier.sandbox',
+  'raftjax.verifier.root',
+  'raftjax.verifier.program',
+  'raftjax.verifier.pool',
+  'raftjax.rl.selection',
+  'raftjax.rl.hints',
+  'raftjax.tools.report',
+  'raftjax.tools.audit',
+  'raftjax.tools.compare',
+  'raftjax.tools.verify',
+  'raftjax.tools.corpus',
+  'raftjax.bench.verifier',
+)
 # The core: what a run is made of. Tools and benchmarks may import it, never the other way round.
 TOOLS = ('raftjax.tools', 'raftjax.bench')
 MAX_LINES = 400
@@ -87,10 +107,12 @@ def test_no_import_cycles():
 def test_host_side_modules_import_without_jax():
   graph = _imports()
   host = [m for m in graph if _host_side(m)]
-  code = ('import sys\n'
-          f'for m in {host!r}: __import__(m)\n'
-          'loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib", "flax", "optax", "orbax"))\n'
-          'assert not loaded, loaded\n')
+  code = (
+    'import sys\n'
+    f'for m in {host!r}: __import__(m)\n'
+    'loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib", "flax", "optax", "orbax"))\n'
+    'assert not loaded, loaded\n'
+  )
   out = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True, text=True, timeout=120)
   assert out.returncode == 0, out.stderr
   files = _modules()

@@ -18,9 +18,16 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # An SFT stage of 8 corpus examples, then 1 cycle of 4 training tasks x 2 samples, 7 held-out tasks (0.05 of
 # 137), short completions.
-OVERRIDES = ['--config.sft.num_examples=8', '--config.training.gradient_accumulation_steps=1',
-             '--config.raft.num_cycles=1', '--config.raft.prompts_per_cycle=4', '--config.raft.samples_per_prompt=2',
-             '--config.generation.max_new_tokens=48', '--config.generation.batch_size=4', '--config.eval_fraction=0.05']
+OVERRIDES = [
+  '--config.sft.num_examples=8',
+  '--config.training.gradient_accumulation_steps=1',
+  '--config.raft.num_cycles=1',
+  '--config.raft.prompts_per_cycle=4',
+  '--config.raft.samples_per_prompt=2',
+  '--config.generation.max_new_tokens=48',
+  '--config.generation.batch_size=4',
+  '--config.eval_fraction=0.05',
+]
 
 
 def readme_first_command() -> str:
@@ -34,8 +41,11 @@ def readme_first_command() -> str:
 
 def _checkout_copy(dest: str) -> str:
   """The files a clone of this checkout would have (tracked and new, not ignored), copied to `dest`."""
-  files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=REPO, check=True,
-                         capture_output=True).stdout.decode().split('\0')
+  files = (
+    subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=REPO, check=True, capture_output=True)
+    .stdout.decode()
+    .split('\0')
+  )
   for name in filter(None, files):
     if os.path.isfile(os.path.join(REPO, name)):
       os.makedirs(os.path.dirname(os.path.join(dest, name)), exist_ok=True)
@@ -57,8 +67,9 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
   venv = str(tmp_path / 'venv')
   subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
   env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'VIRTUAL_ENV', 'JAX_PLATFORMS')}
-  env.update(PATH=os.path.join(venv, 'bin') + os.pathsep + env['PATH'], VIRTUAL_ENV=venv,
-             PIP_DISABLE_PIP_VERSION_CHECK='1')
+  env.update(
+    PATH=os.path.join(venv, 'bin') + os.pathsep + env['PATH'], VIRTUAL_ENV=venv, PIP_DISABLE_PIP_VERSION_CHECK='1'
+  )
   out_dir = str(tmp_path / 'run')
   overrides = ' '.join(OVERRIDES)
   _shell(f'{command} --config.output_dir={out_dir} {overrides}', repo, env)
@@ -69,8 +80,12 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
 
   # The seed's output layout: the SFT stage, then RAFT from its best epoch.
   assert {'epoch_1', 'final', 'sft_log.json', 'metrics.jsonl'} <= set(os.listdir(os.path.join(out_dir, 'sft')))
-  assert sorted(os.listdir(os.path.join(out_dir, 'cycle_1'))) == ['checkpoint', 'kept.jsonl', 'samples.jsonl',
-                                                                  'stats.json']
+  assert sorted(os.listdir(os.path.join(out_dir, 'cycle_1'))) == [
+    'checkpoint',
+    'kept.jsonl',
+    'samples.jsonl',
+    'stats.json',
+  ]
   assert os.path.isdir(os.path.join(out_dir, 'cycle_1_final', 'checkpoint'))
   with open(os.path.join(out_dir, 'training_log.json')) as f:
     log = json.load(f)
@@ -82,14 +97,22 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
 
   # raftjax.evaluate evaluates the run's held-out split by default: the numbers of training_log.json.
   cycle = os.path.join(out_dir, 'cycle_1')
-  evaluated = _shell(f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env)
-  assert 'evaluating 7 tasks: held-out tasks of the built-in task set split by eval_fraction 0.05, seed 0' \
-      in evaluated.stderr
-  metrics = json.loads(evaluated.stdout[evaluated.stdout.index('{'):])
+  evaluated = _shell(
+    f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint={cycle}', repo, env
+  )
+  assert (
+    'evaluating 7 tasks: held-out tasks of the built-in task set split by eval_fraction 0.05, seed 0'
+    in evaluated.stderr
+  )
+  metrics = json.loads(evaluated.stdout[evaluated.stdout.index('{') :])
   for key in ('num_tasks', 'compile_rate', 'pass_rate', 'mean_reward', 'stages'):
     assert metrics[key] == log['cycles'][0]['eval'][key], key
-  everything = _shell(f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint=base --split=all '
-                      '--config.generation.max_new_tokens=8', repo, env)
+  everything = _shell(
+    f'python -m raftjax.tools.evaluate --config=configs/raft.py {overrides} --checkpoint=base --split=all '
+    '--config.generation.max_new_tokens=8',
+    repo,
+    env,
+  )
   assert 'evaluating 137 tasks: all of the built-in task set' in everything.stderr
 
   # The other user commands, on this run, without torch.
@@ -99,18 +122,29 @@ def test_readme_first_command_in_a_fresh_venv_without_torch(tmp_path):
   assert os.path.isfile(os.path.join(tmp_path, 'adapter', 'adapter_model.safetensors'))
   _shell(f'python -m raftjax.tools.report --workdir={out_dir}', repo, env)
   assert os.path.isfile(os.path.join(out_dir, 'report', 'report.md'))
-  _shell(f'python -m raftjax.tools.verify --input={cycle}/samples.jsonl --output={tmp_path}/rewards.jsonl '
-         '--config.verifier.run_after_compile=True', repo, env)
+  _shell(
+    f'python -m raftjax.tools.verify --input={cycle}/samples.jsonl --output={tmp_path}/rewards.jsonl '
+    '--config.verifier.run_after_compile=True',
+    repo,
+    env,
+  )
   with open(tmp_path / 'tasks.jsonl', 'w') as f:
     f.write(json.dumps({'id': 'hi', 'prompt': 'Write a C program that prints hi.'}) + '\n')
-  _shell(f'python -m raftjax.tools.sample --config=configs/raft.py --config.prompts={tmp_path}/tasks.jsonl '
-         f'--config.generation.max_new_tokens=16 --output={tmp_path}/sampled.jsonl', repo, env)
+  _shell(
+    f'python -m raftjax.tools.sample --config=configs/raft.py --config.prompts={tmp_path}/tasks.jsonl '
+    f'--config.generation.max_new_tokens=16 --output={tmp_path}/sampled.jsonl',
+    repo,
+    env,
+  )
   with open(tmp_path / 'sampled.jsonl') as f:
     assert len(f.readlines()) == 4  # samples_per_prompt of the config file
 
   # The notebook, as the README installs it (jupyter on top of the user install: still no torch).
   _shell('pip install -q nbclient nbformat ipykernel', repo, env)
-  _shell('python -c "import nbclient, nbformat; nb = nbformat.read(\'notebooks/raft_run.ipynb\', 4); '
-         'nbclient.NotebookClient(nb, timeout=300, resources={\'metadata\': {\'path\': \'notebooks\'}}).execute()"',
-         repo, dict(env, RAFTJAX_RUN_DIR=out_dir))
+  _shell(
+    "python -c \"import nbclient, nbformat; nb = nbformat.read('notebooks/raft_run.ipynb', 4); "
+    "nbclient.NotebookClient(nb, timeout=300, resources={'metadata': {'path': 'notebooks'}}).execute()\"",
+    repo,
+    dict(env, RAFTJAX_RUN_DIR=out_dir),
+  )
   assert subprocess.run(['python', '-c', 'import torch'], env=env, capture_output=True).returncode != 0

@@ -9,10 +9,11 @@ import shutil
 import pytest
 import transformers
 
-import helpers
 from raftjax.model import checkpoint, weights
 from raftjax.rl import loop
 from raftjax.tools import sample
+
+import helpers
 
 RAW = 'Task: {prompt}\nAnswer in C:\n```c\n'
 
@@ -22,11 +23,22 @@ def _model(kind: str, directory, tokenizer: str | None = 'chat') -> str:
   without its chat template ('base'), or none."""
   tok = weights.load_tokenizer(weights.SMOLLM2)
   config_cls = transformers.Qwen2Config if kind == 'qwen2' else transformers.LlamaConfig
-  helpers.save_random_hf_model(config_cls, dict(helpers.TINY_HF, vocab_size=len(tok), hidden_size=32,
-                                                intermediate_size=64, num_attention_heads=4, num_key_value_heads=2,
-                                                max_position_embeddings=512, tie_word_embeddings=True,
-                                                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id),
-                               str(directory))
+  helpers.save_random_hf_model(
+    config_cls,
+    dict(
+      helpers.TINY_HF,
+      vocab_size=len(tok),
+      hidden_size=32,
+      intermediate_size=64,
+      num_attention_heads=4,
+      num_key_value_heads=2,
+      max_position_embeddings=512,
+      tie_word_embeddings=True,
+      bos_token_id=tok.bos_token_id,
+      eos_token_id=tok.eos_token_id,
+    ),
+    str(directory),
+  )
   if tokenizer:
     if tokenizer == 'base':
       tok.chat_template = None
@@ -45,7 +57,9 @@ def test_what_a_directory_lacks_is_named_before_any_weight_loads(tmp_path):
   with pytest.raises(weights.CheckpointError, match=r'bare: no tokenizer \(tokenizer.json'):
     checkpoint.check(bare)
   base = _model('llama', tmp_path / 'base', tokenizer='base')
-  with pytest.raises(weights.CheckpointError, match=r'no chat template \(a base model\?\); set generation.prompt_format'):
+  with pytest.raises(
+    weights.CheckpointError, match=r'no chat template \(a base model\?\); set generation.prompt_format'
+  ):
     checkpoint.check(base)
   checkpoint.check(base, prompt_format=RAW)
   config = json.load(open(os.path.join(base, 'config.json')))

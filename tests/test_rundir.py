@@ -11,8 +11,12 @@ from raftjax import rundir
 
 
 def test_best_cycle_is_the_highest_mean_reward_and_the_earliest_among_equals():
-  cycles = [{'cycle': 1, 'eval': {'mean_reward': 0.4}}, {'cycle': 2, 'eval': {'mean_reward': 0.6}},
-            {'cycle': 3, 'eval': {'mean_reward': 0.6}}, {'cycle': 4, 'eval': {}}]
+  cycles = [
+    {'cycle': 1, 'eval': {'mean_reward': 0.4}},
+    {'cycle': 2, 'eval': {'mean_reward': 0.6}},
+    {'cycle': 3, 'eval': {'mean_reward': 0.6}},
+    {'cycle': 4, 'eval': {}},
+  ]
   assert rundir.best_cycle(cycles) == 2 and rundir.best_cycle([]) is None
   epochs = [{'epoch': 1, 'eval': {'mean_reward': 0.2}}, {'epoch': 2, 'eval': {'mean_reward': 0.1}}]
   assert rundir.best_cycle(epochs, key='epoch') == 1

@@ -14,8 +14,13 @@ from helpers import REPO
 @pytest.mark.slow
 def test_the_smoke_config_runs_the_whole_job(tmp_path):
   t0 = time.monotonic()
-  out = subprocess.run([sys.executable, '-m', 'raftjax.main', '--config=configs/smoke.py',
-                        f'--config.output_dir={tmp_path}/run'], cwd=REPO, capture_output=True, text=True, timeout=900)
+  out = subprocess.run(
+    [sys.executable, '-m', 'raftjax.main', '--config=configs/smoke.py', f'--config.output_dir={tmp_path}/run'],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=900,
+  )
   assert out.returncode == 0, out.stderr[-3000:]
   log = json.load(open(tmp_path / 'run' / 'training_log.json'))
   sft = json.load(open(tmp_path / 'run' / 'sft' / 'sft_log.json'))

@@ -9,16 +9,26 @@ from raftjax.bench.sampler import bench_sampler
 from raftjax.bench.train import bench_train
 from raftjax.bench.verifier import bench_verifier
 
-BENCHMARKS = {
-    'verifier': bench_verifier,
-    'sampler': bench_sampler,
-    'train': bench_train,
-}
+BENCHMARKS = {'verifier': bench_verifier, 'sampler': bench_sampler, 'train': bench_train}
 
 
 # Every benchmark argument as a flag (defaults are the functions' own; only flags given are passed).
-_FLAGS = ('checkpoint', 'samples_per_prompt', 'max_new_tokens', 'n_rounds', 'large_batches', 'peak_bandwidth_gbs',
-          'rows', 'seq_len', 'rank', 'alpha', 'n_steps', 'workdir', 'scan_layers', 'remat')
+_FLAGS = (
+  'checkpoint',
+  'samples_per_prompt',
+  'max_new_tokens',
+  'n_rounds',
+  'large_batches',
+  'peak_bandwidth_gbs',
+  'rows',
+  'seq_len',
+  'rank',
+  'alpha',
+  'n_steps',
+  'workdir',
+  'scan_layers',
+  'remat',
+)
 
 
 def main(argv: list[str]) -> None:

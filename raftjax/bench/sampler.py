@@ -5,25 +5,38 @@ import dataclasses
 import os
 import time
 
-from raftjax.sections import ModelSection, SamplingConfig
 from raftjax.bench.sides import Side, import_jax, import_torch, machine, sync, torch_model
-
+from raftjax.sections import ModelSection, SamplingConfig
 
 SAMPLER_PROMPTS = (
-    'Write a C program that prints Hello, World!',
-    'Write a C program that reads two integers from standard input and prints their sum.',
+  'Write a C program that prints Hello, World!',
+  'Write a C program that reads two integers from standard input and prints their sum.',
 )
 # Peak memory bandwidth (bytes/s) by `device_kind`, for the roofline fraction on accelerators.
 PEAK_BANDWIDTH = {
-    'NVIDIA H100 80GB HBM3': 3.35e12, 'NVIDIA H100 PCIe': 2.0e12, 'NVIDIA H200': 4.8e12,
-    'NVIDIA A100-SXM4-80GB': 2.04e12, 'NVIDIA A100-SXM4-40GB': 1.56e12, 'TPU v4': 1.2e12, 'TPU v5 lite': 8.19e11,
-    'TPU v5e': 8.19e11, 'TPU v5p': 2.76e12, 'TPU v6 lite': 1.64e12, 'TPU v6e': 1.64e12,
+  'NVIDIA H100 80GB HBM3': 3.35e12,
+  'NVIDIA H100 PCIe': 2.0e12,
+  'NVIDIA H200': 4.8e12,
+  'NVIDIA A100-SXM4-80GB': 2.04e12,
+  'NVIDIA A100-SXM4-40GB': 1.56e12,
+  'TPU v4': 1.2e12,
+  'TPU v5 lite': 8.19e11,
+  'TPU v5e': 8.19e11,
+  'TPU v5p': 2.76e12,
+  'TPU v6 lite': 1.64e12,
+  'TPU v6e': 1.64e12,
 }
 
 
-def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt: int = 4,
-                  max_new_tokens: int = 128, n_rounds: int = 3, large_batches: list[int] | None = None,
-                  peak_bandwidth_gbs: float = 0.0, scan_layers: bool | None = None) -> dict:
+def bench_sampler(
+  checkpoint: str = 'smollm2-135m-instruct',
+  samples_per_prompt: int = 4,
+  max_new_tokens: int = 128,
+  n_rounds: int = 3,
+  large_batches: list[int] | None = None,
+  peak_bandwidth_gbs: float = 0.0,
+  scan_layers: bool | None = None,
+) -> dict:
   """Decode throughput of raftjax's sampler and of transformers' torch `generate`, each in its own process.
 
   Same prompts and rows (2 prompts x `samples_per_prompt`), T=0.7, top-p 0.95, and exactly
@@ -39,40 +52,51 @@ def bench_sampler(checkpoint: str = 'smollm2-135m-instruct', samples_per_prompt:
   load_before = os.getloadavg()[0]  # other processes on a shared machine skew both sides, torch's most
   with Side('raftjax.bench.sampler:jax_side', checkpoint=checkpoint, scan_layers=scan_layers, **settings) as jax_side:
     first = jax_side('generate', seed=0)
-    with Side('raftjax.bench.sampler:torch_side', checkpoint=checkpoint, prompts=jax_side.info['prompts'],
-               pad_id=jax_side.info['pad_id'], **settings) as torch_side:
+    with Side(
+      'raftjax.bench.sampler:torch_side',
+      checkpoint=checkpoint,
+      prompts=jax_side.info['prompts'],
+      pad_id=jax_side.info['pad_id'],
+      **settings,
+    ) as torch_side:
       rounds = [(jax_side('generate', seed=i + 1), torch_side('generate')) for i in range(n_rounds)]
     if large_batches is None:
       large_batches = [] if jax_side.info['backend'] == 'cpu' else [64, 256]
-    large = jax_side('large_batches', rows=list(large_batches), n_rounds=n_rounds,
-                     peak_bandwidth=peak_bandwidth_gbs * 1e9)
+    large = jax_side(
+      'large_batches', rows=list(large_batches), n_rounds=n_rounds, peak_bandwidth=peak_bandwidth_gbs * 1e9
+    )
   jax_s, torch_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
   rows = len(SAMPLER_PROMPTS) * samples_per_prompt
   tokens = rows * max_new_tokens
   info = {k: v for k, v in jax_side.info.items() if k not in ('prompts', 'pad_id')}
   return {
-      **info,
-      'load_avg_1m_before_after': [round(load_before, 2), round(os.getloadavg()[0], 2)],
-      'checkpoint': checkpoint, 'scan_layers': scan_layers, 'rows': rows, 'prompts': len(SAMPLER_PROMPTS),
-      'max_new_tokens': max_new_tokens,
-      'temperature': 0.7, 'top_p': 0.95, 'rounds': n_rounds,
-      'raftjax_tokens_per_s': round(tokens / jax_s, 1),
-      'raftjax_step_ms': round(1000 * jax_s / max_new_tokens, 2),
-      'raftjax_compile_s': round(first - jax_s, 1),
-      'transformers_tokens_per_s': round(tokens / torch_s, 1),
-      'speedup': round(torch_s / jax_s, 2),
-      **large,
+    **info,
+    'load_avg_1m_before_after': [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    'checkpoint': checkpoint,
+    'scan_layers': scan_layers,
+    'rows': rows,
+    'prompts': len(SAMPLER_PROMPTS),
+    'max_new_tokens': max_new_tokens,
+    'temperature': 0.7,
+    'top_p': 0.95,
+    'rounds': n_rounds,
+    'raftjax_tokens_per_s': round(tokens / jax_s, 1),
+    'raftjax_step_ms': round(1000 * jax_s / max_new_tokens, 2),
+    'raftjax_compile_s': round(first - jax_s, 1),
+    'transformers_tokens_per_s': round(tokens / torch_s, 1),
+    'speedup': round(torch_s / jax_s, 2),
+    **large,
   }
 
 
 def jax_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int, scan_layers: bool):
   jax = import_jax()
 
-  from raftjax.model import mesh as mesh_lib  # pylint: disable=import-outside-toplevel
   from raftjax.generate import sampler as sample  # pylint: disable=import-outside-toplevel
-  from raftjax.model.tokenizer import format_prompt  # pylint: disable=import-outside-toplevel
+  from raftjax.model import mesh as mesh_lib  # pylint: disable=import-outside-toplevel
   from raftjax.model import weights  # pylint: disable=import-outside-toplevel
   from raftjax.model.llama import cache_bytes  # pylint: disable=import-outside-toplevel
+  from raftjax.model.tokenizer import format_prompt  # pylint: disable=import-outside-toplevel
 
   mesh = mesh_lib.make_mesh((-1, 1, 1), ('data', 'fsdp', 'tensor'))
   model, tok = weights.load_pretrained(checkpoint, mesh=mesh, scan_layers=scan_layers)
@@ -84,8 +108,9 @@ def jax_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int, scan
     """Seconds to sample `batch` (default: the 2 prompts), host detokenisation included."""
     batch = batch or prompts
     if len(batch) not in samplers:
-      samplers[len(batch)] = sample.Sampler(model, tok, mesh, dataclasses.replace(config, batch_size=len(batch)),
-                                            eos_ids=())
+      samplers[len(batch)] = sample.Sampler(
+        model, tok, mesh, dataclasses.replace(config, batch_size=len(batch)), eos_ids=()
+      )
     sampler = samplers[len(batch)]
     t0 = time.perf_counter()
     out = sampler.generate(model, batch, samples_per_prompt, seed)
@@ -110,8 +135,7 @@ def jax_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int, scan
   return info, {'generate': generate, 'large_batches': large_batches}
 
 
-def torch_side(checkpoint: str, prompts: list[list[int]], pad_id: int, samples_per_prompt: int,
-                        max_new_tokens: int):
+def torch_side(checkpoint: str, prompts: list[list[int]], pad_id: int, samples_per_prompt: int, max_new_tokens: int):
   """transformers' `generate` (torch, float32) on the same token ids, left-padded as it expects."""
   torch = import_torch()
 
@@ -123,9 +147,17 @@ def torch_side(checkpoint: str, prompts: list[list[int]], pad_id: int, samples_p
   def generate(n: int = max_new_tokens) -> float:
     t0 = time.perf_counter()
     with torch.no_grad():
-      out = model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.7, top_p=0.95,
-                           max_new_tokens=n, min_new_tokens=n, num_return_sequences=samples_per_prompt,
-                           pad_token_id=pad_id)
+      out = model.generate(
+        input_ids=ids,
+        attention_mask=mask,
+        do_sample=True,
+        temperature=0.7,
+        top_p=0.95,
+        max_new_tokens=n,
+        min_new_tokens=n,
+        num_return_sequences=samples_per_prompt,
+        pad_token_id=pad_id,
+      )
     sync(torch)
     assert out.shape == (len(prompts) * samples_per_prompt, width + n)
     return time.perf_counter() - t0

@@ -42,8 +42,9 @@ class Side:
     self._end(timeout=10)  # it has ended or is ending after a failure
     if status == 'error':
       raise RuntimeError(f'benchmark process {self._process.name} failed:\n{value}')
-    raise RuntimeError(f'benchmark process {self._process.name} exited with code {self._process.exitcode} '
-                       'without answering')
+    raise RuntimeError(
+      f'benchmark process {self._process.name} exited with code {self._process.exitcode} without answering'
+    )
 
   def _end(self, timeout: float) -> None:
     """Waits up to `timeout` s for the process to end, then kills it; either way reaps it (no zombie)."""
@@ -79,13 +80,18 @@ def import_jax():
   it instead of preallocating most of the device."""
   os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
   import jax  # pylint: disable=import-outside-toplevel
+
   return jax
 
 
 def machine(jax) -> dict:
   import platform  # pylint: disable=import-outside-toplevel
-  return {'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores',
-          'devices': f'{jax.devices()[0].device_kind} x {jax.device_count()}', 'backend': jax.default_backend()}
+
+  return {
+    'machine': f'{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} usable cores',
+    'devices': f'{jax.devices()[0].device_kind} x {jax.device_count()}',
+    'backend': jax.default_backend(),
+  }
 
 
 def import_torch():
@@ -93,8 +99,10 @@ def import_torch():
   try:
     import torch  # pylint: disable=import-outside-toplevel
   except ImportError:
-    raise RuntimeError('raftjax.bench sampler|train compare with torch (transformers, PEFT), a test-only '
-                       'dependency: pip install -e ".[test]"') from None
+    raise RuntimeError(
+      'raftjax.bench sampler|train compare with torch (transformers, PEFT), a test-only '
+      'dependency: pip install -e ".[test]"'
+    ) from None
   return torch
 
 
@@ -109,8 +117,9 @@ def torch_model(checkpoint: str):
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   path = weights.resolve(checkpoint)
   if path.endswith('.gguf'):
-    model = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
-                                                 dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(
+      os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32
+    )
   else:
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
   return model.to('cuda' if torch.cuda.is_available() else 'cpu')

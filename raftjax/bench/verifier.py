@@ -26,8 +26,10 @@ def bench_verifier(n_rounds: int = 4) -> dict:
   task = {'id': 'double', 'prompt': '', 'tests': tests}
 
   def program(i):  # distinct sources, so the per-batch dedup does not help
-    return ('```c\n#include <stdio.h>\nint main(void) {\n  int x;\n  if (scanf("%d", &x) != 1) '
-            f'return 1;\n  printf("%d\\n", 2 * x + {i} - {i});\n  return 0;\n}}\n```')
+    return (
+      '```c\n#include <stdio.h>\nint main(void) {\n  int x;\n  if (scanf("%d", &x) != 1) '
+      f'return 1;\n  printf("%d\\n", 2 * x + {i} - {i});\n  return 0;\n}}\n```'
+    )
 
   program_lib.verify(task, program(-1), cfg)  # warm the page cache and build the launcher
   count = iter(range(10**9))  # every program distinct
@@ -46,22 +48,24 @@ def bench_verifier(n_rounds: int = 4) -> dict:
 
   # Best of several interleaved rounds: on a shared machine that approximates the quiet-machine speed
   # of each, measured under the same conditions.
-  with Verifier(dataclasses.replace(cfg, num_workers=cores)) as pool_v, \
-       Verifier(dataclasses.replace(cfg, num_workers=1)) as one_v:
+  with (
+    Verifier(dataclasses.replace(cfg, num_workers=cores)) as pool_v,
+    Verifier(dataclasses.replace(cfg, num_workers=1)) as one_v,
+  ):
     rate(pool_v, 2 * cores), rate(one_v, 2)  # warm-up
     rounds = [(single_s(), rate(pool_v, 16 * cores), rate(one_v, 16)) for _ in range(n_rounds)]
   single = min(r[0] for r in rounds)
   pool, one = max(r[1] for r in rounds), max(r[2] for r in rounds)
   ideal = cores / single
   return {
-      'cores': cores,
-      'rounds': n_rounds,
-      'single_program_ms': round(1000 * single, 1),
-      'programs_per_s_pool': round(pool, 2),
-      'programs_per_s_one_worker': round(one, 2),
-      'programs_per_s_ideal': round(ideal, 2),
-      'pool_fraction_of_ideal': round(pool / ideal, 3),
-      **_sandbox_overhead(program(0)),
+    'cores': cores,
+    'rounds': n_rounds,
+    'single_program_ms': round(1000 * single, 1),
+    'programs_per_s_pool': round(pool, 2),
+    'programs_per_s_one_worker': round(one, 2),
+    'programs_per_s_ideal': round(ideal, 2),
+    'pool_fraction_of_ideal': round(pool / ideal, 3),
+    **_sandbox_overhead(program(0)),
   }
 
 
@@ -75,8 +79,17 @@ def _sandbox_overhead(completion: str) -> dict:
 def _overhead_in(completion: str, workdir: str) -> dict:
   with open(os.path.join(workdir, 'main.c'), 'w') as f:
     f.write(extract_code(completion))
-  gcc = [program_lib.resolve_compilers(VerifierConfig()).c_compiler, '-std=c11', '-Wall', '-Wextra', '-O0',
-         'main.c', '-o', 'prog', '-lm']
+  gcc = [
+    program_lib.resolve_compilers(VerifierConfig()).c_compiler,
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-O0',
+    'main.c',
+    '-o',
+    'prog',
+    '-lm',
+  ]
   prog = os.path.join(workdir, 'prog')
 
   def best_ms(fn, n=15):
@@ -93,16 +106,18 @@ def _overhead_in(completion: str, workdir: str) -> dict:
   isolation = sandbox.best_isolation()
   weaker = 'uid' if os.geteuid() == 0 else 'pgrp'
   out = {
-      'isolation': isolation,
-      'gcc_bare_ms': best_ms(lambda: subprocess.run(gcc, cwd=workdir, env=env, check=True)),
-      'gcc_sandboxed_ms': best_ms(lambda: sandbox.run(gcc, workdir, compile_limits, env=env, root=root)),
-      'run_bare_ms': best_ms(lambda: subprocess.run([prog], input=b'3\n', capture_output=True)),
-      'run_sandboxed_ms': best_ms(lambda: sandbox.run([prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env,
-                                                        scratch=True, root=root)),
+    'isolation': isolation,
+    'gcc_bare_ms': best_ms(lambda: subprocess.run(gcc, cwd=workdir, env=env, check=True)),
+    'gcc_sandboxed_ms': best_ms(lambda: sandbox.run(gcc, workdir, compile_limits, env=env, root=root)),
+    'run_bare_ms': best_ms(lambda: subprocess.run([prog], input=b'3\n', capture_output=True)),
+    'run_sandboxed_ms': best_ms(
+      lambda: sandbox.run([prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env, scratch=True, root=root)
+    ),
   }
   if weaker != isolation:
-    out[f'run_sandboxed_ms_{weaker}'] = best_ms(lambda: sandbox.run(
-        [prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env, scratch=True, isolation=weaker))
+    out[f'run_sandboxed_ms_{weaker}'] = best_ms(
+      lambda: sandbox.run([prog], workdir, sandbox.Limits(), stdin=b'3\n', env=env, scratch=True, isolation=weaker)
+    )
   out['gcc_overhead_ms'] = round(out['gcc_sandboxed_ms'] - out['gcc_bare_ms'], 2)
   out['run_overhead_ms'] = round(out['run_sandboxed_ms'] - out['run_bare_ms'], 2)
   return out

@@ -29,11 +29,14 @@ def read(path: str) -> list[list[dict]]:
   except OSError as e:
     raise FormatError(f'{path}: cannot read SFT data: {e.strerror or e}') from None
   text = tasks_lib.decode_utf8(data, path, FormatError)
-  out = [conversation(obj, where) for where, _, obj in tasks_lib.jsonl_objects(tasks_lib.jsonl_lines(text), path,
-                                                                               FormatError)]
+  out = [
+    conversation(obj, where)
+    for where, _, obj in tasks_lib.jsonl_objects(tasks_lib.jsonl_lines(text), path, FormatError)
+  ]
   if not out:
-    raise FormatError(f'{path}: no examples (expected JSONL lines like {{"prompt": ..., "completion": ...}} or '
-                      '{"messages": [...]})')
+    raise FormatError(
+      f'{path}: no examples (expected JSONL lines like {{"prompt": ..., "completion": ...}} or {{"messages": [...]}})'
+    )
   return out
 
 
@@ -45,17 +48,19 @@ def conversation(obj, where: str) -> list[dict]:
     messages = _messages(obj['messages'], where, 'messages')
   elif 'prompt' in obj and 'completion' in obj:
     prompt = obj['prompt']
-    messages = ([{'role': 'user', 'content': prompt}] if isinstance(prompt, str) else
-                _messages(prompt, where, 'prompt'))
+    messages = [{'role': 'user', 'content': prompt}] if isinstance(prompt, str) else _messages(prompt, where, 'prompt')
     completion = obj['completion']
-    messages += ([{'role': 'assistant', 'content': completion}] if isinstance(completion, str) else
-                 _messages(completion, where, 'completion'))
+    messages += (
+      [{'role': 'assistant', 'content': completion}]
+      if isinstance(completion, str)
+      else _messages(completion, where, 'completion')
+    )
   else:
     raise FormatError(f'{where}: expected "messages", or "prompt" and "completion"; got keys {sorted(obj)[:8]}')
   if messages[-1]['role'] != 'assistant' or not messages[-1]['content'].strip():
     raise FormatError(f'{where}: the last message must be a non-empty "assistant" message (what is trained on)')
   if len(messages) < 2:
-    raise FormatError(f'{where}: expected at least one message before the assistant\'s answer')
+    raise FormatError(f"{where}: expected at least one message before the assistant's answer")
   return messages
 
 
@@ -65,7 +70,8 @@ def _messages(value, where: str, key: str) -> list[dict]:
   out = []
   for i, m in enumerate(value):
     if not isinstance(m, dict) or m.get('role') not in ROLES or not isinstance(m.get('content'), str):
-      raise FormatError(f'{where}: "{key}"[{i}] must be {{"role": one of {ROLES}, "content": a string}}, got '
-                        f'{str(m)[:80]}')
+      raise FormatError(
+        f'{where}: "{key}"[{i}] must be {{"role": one of {ROLES}, "content": a string}}, got {str(m)[:80]}'
+      )
     out.append({'role': m['role'], 'content': m['content']})
   return out

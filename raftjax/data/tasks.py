@@ -53,8 +53,7 @@ def load_tasks(path: str | None = None) -> list[dict]:
   """Reads and validates a task file; None or '' reads the built-in set."""
   if not path:
     resource = importlib.resources.files('raftjax.data').joinpath(BUILTIN)
-    return parse_tasks(resource.read_text(encoding='utf-8'),
-                       name=f'<built-in {BUILTIN}>')
+    return parse_tasks(resource.read_text(encoding='utf-8'), name=f'<built-in {BUILTIN}>')
   try:
     with open(path, 'rb') as f:
       data = f.read()
@@ -69,8 +68,10 @@ def decode_utf8(data: bytes, name: str, error: type[Exception] = ValueError) -> 
     return data.decode('utf-8')
   except UnicodeDecodeError as e:
     line_start, lineno = data.rfind(b'\n', 0, e.start) + 1, data.count(b'\n', 0, e.start) + 1
-    raise error(f'{name}:{lineno}: not valid UTF-8 (byte '
-                f'{data[e.start:e.start + 1]!r} at column {e.start - line_start + 1}: {e.reason})') from None
+    raise error(
+      f'{name}:{lineno}: not valid UTF-8 (byte '
+      f'{data[e.start : e.start + 1]!r} at column {e.start - line_start + 1}: {e.reason})'
+    ) from None
 
 
 def jsonl_lines(text: str) -> list[str]:
@@ -89,8 +90,7 @@ def jsonl_objects(lines, name: str, error: type[Exception] = ValueError):
     try:
       obj = json.loads(line)
     except json.JSONDecodeError as e:
-      raise error(f'{where}: malformed JSON ({e.msg} at column {e.colno}); expected one JSON object per line'
-                  ) from None
+      raise error(f'{where}: malformed JSON ({e.msg} at column {e.colno}); expected one JSON object per line') from None
     except RecursionError:
       raise error(f'{where}: JSON nested too deeply; expected one flat JSON object per line') from None
     yield where, lineno, obj
@@ -102,18 +102,17 @@ def parse_tasks(text: str, name: str = '<string>') -> list[dict]:
   for where, lineno, obj in jsonl_objects(jsonl_lines(text), name, TaskFileError):
     task = _check_task(obj, lineno, where)
     if task['id'] in first_line:
-      raise TaskFileError(f"{where}: duplicate id {task['id']!r} (first "
-                          f"used on line {first_line[task['id']]})")
+      raise TaskFileError(f'{where}: duplicate id {task["id"]!r} (first used on line {first_line[task["id"]]})')
     first_line[task['id']] = lineno
     tasks.append(task)
   if not tasks:
-    raise TaskFileError(f'{name}: no tasks (expected JSONL lines like '
-                        '{"id": ..., "prompt": ..., "tests": [...]})')
+    raise TaskFileError(f'{name}: no tasks (expected JSONL lines like {{"id": ..., "prompt": ..., "tests": [...]}})')
   return tasks
 
 
 def _check_task(obj, lineno: int, where: str) -> dict:
   """Validates one parsed line and returns the normalised task."""
+
   def fail(msg):
     raise TaskFileError(f'{where}: {msg}')
 
@@ -132,39 +131,32 @@ def _check_task(obj, lineno: int, where: str) -> dict:
   task.setdefault('language', 'c')
   if task['language'] not in LANGUAGES:
     fail(f'"language" must be one of {LANGUAGES}, got {task["language"]!r}')
-  if 'difficulty' in task and (
-      type(task['difficulty']) is not int
-      or task['difficulty'] not in DIFFICULTIES):
+  if 'difficulty' in task and (type(task['difficulty']) is not int or task['difficulty'] not in DIFFICULTIES):
     fail(f'"difficulty" must be an integer 1..5, got {task["difficulty"]!r}')
   if 'reference' in task and not (isinstance(task['reference'], str) and task['reference'].strip()):
     fail(f'"reference" must be a non-empty string (a C program), got {task["reference"]!r}')
   tests = task.setdefault('tests', [])
   if not isinstance(tests, list):
-    fail(f'"tests" must be a list of {{"stdin": str, "stdout": str}}, got '
-         f'{type(tests).__name__}')
+    fail(f'"tests" must be a list of {{"stdin": str, "stdout": str}}, got {type(tests).__name__}')
   task['tests'] = [_check_test(t, i, fail) for i, t in enumerate(tests)]
   return task
 
 
 def _check_test(test, i: int, fail) -> dict:
   if not isinstance(test, dict):
-    fail(f'tests[{i}] must be an object {{"stdin": str, "stdout": str}}, '
-         f'got {type(test).__name__}')
+    fail(f'tests[{i}] must be an object {{"stdin": str, "stdout": str}}, got {type(test).__name__}')
   if 'stdout' not in test:
     fail(f'tests[{i}] is missing "stdout"')
   for key in ('stdin', 'stdout'):
     if key in test and not isinstance(test[key], str):
-      fail(f'tests[{i}]["{key}"] must be a string, got '
-           f'{type(test[key]).__name__}')
+      fail(f'tests[{i}]["{key}"] must be a string, got {type(test[key]).__name__}')
   extra = set(test) - {'stdin', 'stdout'}
   if extra:
-    fail(f'tests[{i}] has unknown keys {sorted(extra)}; expected only '
-         '"stdin" and "stdout"')
+    fail(f'tests[{i}] has unknown keys {sorted(extra)}; expected only "stdin" and "stdout"')
   return {'stdin': test.get('stdin', ''), 'stdout': test['stdout']}
 
 
-def split_tasks(tasks: list[dict], eval_fraction: float,
-                seed: int = 0) -> tuple[list[dict], list[dict]]:
+def split_tasks(tasks: list[dict], eval_fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
   """Deterministic held-out split, stratified by "difficulty".
 
   round(len(tasks) * eval_fraction) tasks go to eval, shared out between the
@@ -182,13 +174,13 @@ def split_tasks(tasks: list[dict], eval_fraction: float,
   quota = {k: len(strata[k]) * n_eval / max(len(tasks), 1) for k in keys}
   count = {k: int(quota[k]) for k in keys}
   by_remainder = sorted(keys, key=lambda k: count[k] - quota[k])
-  for k in by_remainder[:n_eval - sum(count.values())]:
+  for k in by_remainder[: n_eval - sum(count.values())]:
     count[k] += 1
   eval_ids = set()
   for k in keys:
     ids = sorted(strata[k])
     random.Random(f'{seed}/{k}').shuffle(ids)
-    eval_ids.update(ids[:count[k]])
+    eval_ids.update(ids[: count[k]])
   train = [t for t in tasks if t['id'] not in eval_ids]
   evals = [t for t in tasks if t['id'] in eval_ids]
   return train, evals
@@ -211,8 +203,10 @@ def task_split(config) -> tuple[list[dict], list[dict], str]:
     extra = extra_train_tasks(config.extra_train_prompts)
     clash = sorted({t['id'] for t in extra} & {t['id'] for t in train_tasks + eval_tasks})
     if clash:
-      raise TaskFileError(f'extra_train_prompts {config.extra_train_prompts}: task id {clash[0]!r} is already '
-                          f'a task of {source}{" or eval_prompts" if config.eval_prompts else ""}; expected new ids')
+      raise TaskFileError(
+        f'extra_train_prompts {config.extra_train_prompts}: task id {clash[0]!r} is already '
+        f'a task of {source}{" or eval_prompts" if config.eval_prompts else ""}; expected new ids'
+      )
     train_tasks = train_tasks + extra
     described += f' + {len(extra)} training tasks from extra_train_prompts {config.extra_train_prompts}'
   if not train_tasks:

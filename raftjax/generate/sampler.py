@@ -40,12 +40,12 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from raftjax.sections import SamplingConfig
 from raftjax.generate.sampling import entropy, sample_logits, token_logprobs
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_bytes, cache_shape, init_cache
 from raftjax.model.tokenizer import format_prompt
 from raftjax.rows import Sample
+from raftjax.sections import SamplingConfig
 
 FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
 _EOS, _STOP, _LENGTH = 1, 2, 3
@@ -53,6 +53,7 @@ _EOS, _STOP, _LENGTH = 1, 2, 3
 
 class Decoded(NamedTuple):
   """Device output of one decode call, rows [R] (pad rows included), M = max_new_tokens."""
+
   tokens: jax.Array  # [R, M] int32, pad after a row's end
   logprobs: jax.Array  # [R, M] float32, 0 after a row's end
   entropies: jax.Array  # [R, M] float32: entropy of the temperature-1 distribution each token was drawn at
@@ -66,9 +67,13 @@ def call_stats(before: collections.Counter, after: collections.Counter) -> dict:
   """What a sampler's calls between two readings of `Sampler.stats` did: decode efficiency is generated
   over computed tokens (the share of the decode loop's row-steps that produced a token anyone keeps)."""
   d = after - before
-  return dict(calls=d['calls'], rows=d['rows'], decode_steps=d['steps'],
-              decode_efficiency=d['generated_tokens'] / d['computed_tokens'] if d['computed_tokens'] else None,
-              tokens_per_s=d['generated_tokens'] / d['seconds'] if d['seconds'] else None)
+  return dict(
+    calls=d['calls'],
+    rows=d['rows'],
+    decode_steps=d['steps'],
+    decode_efficiency=d['generated_tokens'] / d['computed_tokens'] if d['computed_tokens'] else None,
+    tokens_per_s=d['generated_tokens'] / d['seconds'] if d['seconds'] else None,
+  )
 
 
 def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
@@ -80,13 +85,21 @@ def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> in
   # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
   need = total if device.platform == 'cpu' else total * math.prod(shard) // math.prod(shape)
   free, source = mesh_lib.available_bytes(device)
-  logging.info('KV cache: %d rows x %d slots = %.3f GiB (%.3f GiB per device); %.3f GiB free (%s)', rows,
-               length, total / 2**30, need / 2**30, free / 2**30, source)
+  logging.info(
+    'KV cache: %d rows x %d slots = %.3f GiB (%.3f GiB per device); %.3f GiB free (%s)',
+    rows,
+    length,
+    total / 2**30,
+    need / 2**30,
+    free / 2**30,
+    source,
+  )
   if need > free:
     raise MemoryError(
-        f'KV cache for {rows} rows x {length} slots needs {need / 2**30:.3f} GiB ({need} bytes) per device '
-        f'but only {free / 2**30:.3f} GiB ({free} bytes) is free ({source}). Lower generation.batch_size, '
-        f'raft.samples_per_prompt or generation.max_new_tokens, or add devices to the data axes.')
+      f'KV cache for {rows} rows x {length} slots needs {need / 2**30:.3f} GiB ({need} bytes) per device '
+      f'but only {free / 2**30:.3f} GiB ({free} bytes) is free ({source}). Lower generation.batch_size, '
+      f'raft.samples_per_prompt or generation.max_new_tokens, or add devices to the data axes.'
+    )
   return total
 
 
@@ -113,8 +126,7 @@ class _Loop(NamedTuple):
 class Sampler:
   """Generates samples from a `Llama` on `mesh`; see the module docstring."""
 
-  def __init__(self, model: Llama, tokenizer, mesh: Mesh, config: SamplingConfig,
-               eos_ids: Sequence[int] | None = None):
+  def __init__(self, model: Llama, tokenizer, mesh: Mesh, config: SamplingConfig, eos_ids: Sequence[int] | None = None):
     """`eos_ids` default to the tokenizer's eos token; () never stops on eos (benchmarks)."""
     self.model_cfg: ModelConfig = model.cfg
     self.graphdef = nnx.split(model)[0]
@@ -130,8 +142,7 @@ class Sampler:
     # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
     seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
     width = max((len(s) for s in seqs), default=0)
-    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(
-        len(seqs), width)
+    self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(len(seqs), width)
     self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
     # Per call, summed: calls, rows (padding included), decode steps, computed tokens (rows x steps: a
     # finished row still takes its slot until every row is done), generated tokens, seconds (`call_stats`).
@@ -145,8 +156,9 @@ class Sampler:
     """`format_prompt` with this sampler's tokenizer and system prompt."""
     return format_prompt(self.tokenizer, prompt, self.config.system_prompt, self.config.prompt_format)
 
-  def generate(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int,
-               seed: int) -> list[Sample | None]:
+  def generate(
+    self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int
+  ) -> list[Sample | None]:
     """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major.
 
     In a multi-process run a sample is returned only by the process whose devices hold its row; the
@@ -156,17 +168,24 @@ class Sampler:
     graphdef, state = self._split(model_or_state)
     out, size = [], self.config.batch_size
     for start in range(0, len(prompts), size):
-      chunk = prompts[start:start + size]
+      chunk = prompts[start : start + size]
       t0 = time.perf_counter()
       decoded = self._decode_chunk(graphdef, state, chunk, samples_per_prompt, seed, start * samples_per_prompt)
       out.extend(self._finish(decoded, len(chunk) * samples_per_prompt))
       rows, steps = decoded.tokens.shape[0], int(decoded.steps)
-      self.stats.update(calls=1, rows=rows, steps=steps, computed_tokens=rows * steps,
-                        generated_tokens=int(jnp.sum(decoded.num_tokens)), seconds=time.perf_counter() - t0)
+      self.stats.update(
+        calls=1,
+        rows=rows,
+        steps=steps,
+        computed_tokens=rows * steps,
+        generated_tokens=int(jnp.sum(decoded.num_tokens)),
+        seconds=time.perf_counter() - t0,
+      )
     return out
 
-  def decode(self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int,
-             first_sample: int = 0) -> Decoded:
+  def decode(
+    self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int, first_sample: int = 0
+  ) -> Decoded:
     """Device-level generation for one chunk of prompts, all in one call; rows beyond len(prompts) * N are
     padding. Sample j of prompt i draws from the key of sample first_sample + i * N + j."""
     return self._decode_chunk(*self._split(model_or_state), prompts, samples_per_prompt, seed, first_sample)
@@ -183,24 +202,26 @@ class Sampler:
     if not prompts or min(lengths) == 0:
       raise ValueError('generate needs at least one prompt, and no prompt may be empty')
     if max(lengths) + c.max_new_tokens > self.model_cfg.max_position_embeddings:
-      raise ValueError(f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
-                       f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}")
+      raise ValueError(
+        f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
+        f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}"
+      )
     num_prompts, t, cache_len = self.call_shape(len(prompts), max(lengths))
     rows = num_prompts * n
     check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
 
     tokens = np.full((num_prompts, t), self.pad_id, np.int32)
     for i, p in enumerate(prompts):
-      tokens[i, :len(p)] = p
+      tokens[i, : len(p)] = p
     prompt_lengths = np.ones(num_prompts, np.int32)
-    prompt_lengths[:len(prompts)] = lengths
+    prompt_lengths[: len(prompts)] = lengths
     live = np.arange(rows) < len(prompts) * n
     sample_ids = first_sample + np.arange(rows, dtype=np.int32)
-    put = lambda x: jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1),
-                                                              self.mesh))
+    put = lambda x: jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1), self.mesh))
     cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
-    return self._decode(graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live),
-                        put(sample_ids), jnp.uint32(seed))
+    return self._decode(
+      graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live), put(sample_ids), jnp.uint32(seed)
+    )
 
   def call_shape(self, num_prompts: int, longest: int) -> tuple[int, int, int]:
     """(prompts, prompt bucket, cache slots) of the device call for `num_prompts` prompts, the longest of
@@ -213,8 +234,9 @@ class Sampler:
   def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
     """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
     shape = cache_shape(self.model_cfg, rows, cache_len)
-    return jax.ShapeDtypeStruct(shape, jnp.dtype(self.model_cfg.dtype),
-                                sharding=mesh_lib.array_sharding(shape, CACHE_AXES, self.mesh))
+    return jax.ShapeDtypeStruct(
+      shape, jnp.dtype(self.model_cfg.dtype), sharding=mesh_lib.array_sharding(shape, CACHE_AXES, self.mesh)
+    )
 
   def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
     """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
@@ -227,12 +249,20 @@ class Sampler:
       return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, axes, self.mesh))
 
     i32 = jnp.int32
-    prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt,
-                                  cache_len)
+    prefill = self._prefill.lower(
+      self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt, cache_len
+    )
     cache = (self.cache_spec(rows, cache_len),) * 2
-    decode = self._decode.lower(self.graphdef, state, cache, spec((rows, self.model_cfg.vocab_size), jnp.float32),
-                                spec((rows,), i32), spec((rows,), bool), spec((rows,), i32),
-                                jax.ShapeDtypeStruct((), jnp.uint32))
+    decode = self._decode.lower(
+      self.graphdef,
+      state,
+      cache,
+      spec((rows, self.model_cfg.vocab_size), jnp.float32),
+      spec((rows,), i32),
+      spec((rows,), bool),
+      spec((rows,), i32),
+      jax.ShapeDtypeStruct((), jnp.uint32),
+    )
     return prefill, decode
 
   def _split(self, model_or_state):
@@ -258,8 +288,9 @@ class Sampler:
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
     positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
     cache = self._constrain_cache(init_cache(self.model_cfg, p, t))
-    logits, cache = self._model(graphdef, state)(tokens, positions, cache=cache, logits_at=lengths - 1,
-                                                 unroll_layers=self.config.unroll_layers)
+    logits, cache = self._model(graphdef, state)(
+      tokens, positions, cache=cache, logits_at=lengths - 1, unroll_layers=self.config.unroll_layers
+    )
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
     grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=1), ((0, 0), (0, 0), (0, 0), (0, cache_len - t), (0, 0)))
@@ -281,8 +312,9 @@ class Sampler:
       step_keys = jax.vmap(jax.random.fold_in, (0, None))(keys, loop.step)
       uniforms = jax.vmap(jax.random.uniform)(step_keys)
       logits = self._constrain(logits, ('batch', None))
-      token = sample_logits(logits, uniforms, temperature=c.temperature, top_p=c.top_p, top_k=c.top_k,
-                            candidates=c.top_p_candidates)
+      token = sample_logits(
+        logits, uniforms, temperature=c.temperature, top_p=c.top_p, top_k=c.top_k, candidates=c.top_p_candidates
+      )
       token = jnp.where(running, token, self.pad_id)
       logprob = jnp.where(running, token_logprobs(logits, token), 0.0)
       h = jnp.where(running, entropy(logits), 0.0)
@@ -293,10 +325,16 @@ class Sampler:
       length = running & (num >= c.max_new_tokens)
       finish = jnp.where(eos, _EOS, jnp.where(stop, _STOP, jnp.where(length, _LENGTH, loop.finish)))
       return loop._replace(
-          step=loop.step + 1, token=token, done=loop.done | eos | stop | length, num=num, finish=finish,
-          recent=recent, tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
-          logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1),
-          entropies=jax.lax.dynamic_update_slice_in_dim(loop.entropies, h[:, None], loop.step, 1))
+        step=loop.step + 1,
+        token=token,
+        done=loop.done | eos | stop | length,
+        num=num,
+        finish=finish,
+        recent=recent,
+        tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
+        logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1),
+        entropies=jax.lax.dynamic_update_slice_in_dim(loop.entropies, h[:, None], loop.step, 1),
+      )
 
     def body(loop: _Loop) -> _Loop:
       # The last sampled token goes in at its row's next position; finished rows write past the cache.
@@ -308,11 +346,18 @@ class Sampler:
       return ~jnp.all(loop.done)
 
     m = c.max_new_tokens
-    loop = _Loop(step=jnp.int32(0), token=jnp.zeros(rows, jnp.int32), done=~live, num=jnp.zeros(rows, jnp.int32),
-                 finish=jnp.zeros(rows, jnp.int32), recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
-                 tokens=jnp.full((rows, m), self.pad_id, jnp.int32), logprobs=jnp.zeros((rows, m), jnp.float32),
-                 entropies=jnp.zeros((rows, m), jnp.float32),
-                 cache=cache)
+    loop = _Loop(
+      step=jnp.int32(0),
+      token=jnp.zeros(rows, jnp.int32),
+      done=~live,
+      num=jnp.zeros(rows, jnp.int32),
+      finish=jnp.zeros(rows, jnp.int32),
+      recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
+      tokens=jnp.full((rows, m), self.pad_id, jnp.int32),
+      logprobs=jnp.zeros((rows, m), jnp.float32),
+      entropies=jnp.zeros((rows, m), jnp.float32),
+      cache=cache,
+    )
     loop = jax.lax.while_loop(running, body, advance(loop, logits))
     return Decoded(loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish, loop.step, loop.cache)
 
@@ -320,12 +365,13 @@ class Sampler:
 
   def _finish(self, d: Decoded, rows: int) -> list[Sample | None]:
     """Samples of the first `rows` rows that this process holds (None for the others)."""
-    held, (tokens, logprobs, entropies, num, finish) = local_rows(d.tokens, d.logprobs, d.entropies, d.num_tokens,
-                                                                  d.finish)
+    held, (tokens, logprobs, entropies, num, finish) = local_rows(
+      d.tokens, d.logprobs, d.entropies, d.num_tokens, d.finish
+    )
     out: list[Sample | None] = [None] * rows
     for i, r in enumerate(held):
       if r < rows:
-        out[r] = self._sample(tokens[i, :num[i]], logprobs[i], entropies[i], FINISH_REASONS[finish[i]])
+        out[r] = self._sample(tokens[i, : num[i]], logprobs[i], entropies[i], FINISH_REASONS[finish[i]])
     return out
 
   def _sample(self, tokens: np.ndarray, logprobs: np.ndarray, entropies: np.ndarray, reason: str) -> Sample:
@@ -341,10 +387,15 @@ class Sampler:
         lo, hi = (lo, mid) if any(s in decode(tokens[:mid]) for s in self.config.stop_strings) else (mid + 1, hi)
       tokens, reason = tokens[:hi], 'stop'
     n = len(tokens)
-    return Sample(tokens=[int(i) for i in tokens], num_tokens=n, finish_reason=reason,
-                  logprob=float(np.sum(logprobs[:n], dtype=np.float64)),
-                  token_logprobs=[float(x) for x in logprobs[:n]],
-                  entropy=float(np.sum(entropies[:n], dtype=np.float64)), completion=text)
+    return Sample(
+      tokens=[int(i) for i in tokens],
+      num_tokens=n,
+      finish_reason=reason,
+      logprob=float(np.sum(logprobs[:n], dtype=np.float64)),
+      token_logprobs=[float(x) for x in logprobs[:n]],
+      entropy=float(np.sum(entropies[:n], dtype=np.float64)),
+      completion=text,
+    )
 
 
 def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:

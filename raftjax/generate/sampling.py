@@ -8,8 +8,15 @@ import jax
 import jax.numpy as jnp
 
 
-def sample_logits(logits: jax.Array, uniforms: jax.Array, *, temperature: float, top_p: float = 1.0,
-                  top_k: int = 0, candidates: int = 256) -> jax.Array:
+def sample_logits(
+  logits: jax.Array,
+  uniforms: jax.Array,
+  *,
+  temperature: float,
+  top_p: float = 1.0,
+  top_k: int = 0,
+  candidates: int = 256,
+) -> jax.Array:
   """Draws tokens[R] from logits[R, V] with one uniform[R] in [0, 1) per row.
 
   Order as in transformers: temperature, then top-k (ties with the k-th logit are kept), then top-p. The

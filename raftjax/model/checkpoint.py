@@ -39,8 +39,10 @@ def _manager(directory: str, optimizer: bool = False) -> ocp.CheckpointManager:
 def save(directory: str, step: int, model: Llama, meta: dict, full_finetune: bool, optimizer=None) -> None:
   """Saves the trainable weights and metadata (plus the layers' layout) of cycle or epoch `step`, and the
   optimizer's state when given; blocks until written."""
-  items = dict(params=ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, trainable(full_finetune)))),
-               meta=ocp.args.JsonSave(dict(meta, scan_layers=model.cfg.scan_layers)))
+  items = dict(
+    params=ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(model, trainable(full_finetune)))),
+    meta=ocp.args.JsonSave(dict(meta, scan_layers=model.cfg.scan_layers)),
+  )
   if optimizer is not None:
     items['optimizer'] = ocp.args.StandardSave(nnx.to_pure_dict(nnx.state(optimizer, nnx.optimizer.OptState)))
   with _manager(directory, optimizer is not None) as mngr:
@@ -52,8 +54,9 @@ def restore_optimizer(directory: str, optimizer) -> None:
   """Loads the optimizer state saved with the step under `directory` into `optimizer` (built the same way)."""
   step = finished_step(directory)
   state = nnx.state(optimizer, nnx.optimizer.OptState)
-  abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding),
-                          nnx.to_pure_dict(state))
+  abstract = jax.tree.map(
+    lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), nnx.to_pure_dict(state)
+  )
   with _manager(directory, True) as mngr:
     out = mngr.restore(step, args=ocp.args.Composite(optimizer=ocp.args.StandardRestore(abstract)))
   nnx.replace_by_pure_dict(state, out['optimizer'])
@@ -80,8 +83,10 @@ def find(path: str) -> str | None:
 def stage_finished(directory: str) -> bool:
   """Whether a cycle's or an SFT epoch's directory is finished: its stats.json (written last) and a
   complete checkpoint are there; a kill at any moment before leaves it unfinished, to be run again."""
-  return (os.path.exists(os.path.join(directory, 'stats.json'))
-          and finished_step(os.path.join(directory, 'checkpoint')) is not None)
+  return (
+    os.path.exists(os.path.join(directory, 'stats.json'))
+    and finished_step(os.path.join(directory, 'checkpoint')) is not None
+  )
 
 
 def saved_layout(meta: dict) -> dict:
@@ -104,11 +109,13 @@ def restore(directory: str, model: Llama, full_finetune: bool) -> dict:
   if step is None:
     raise FileNotFoundError(f'{directory}: no finished raftjax checkpoint')
   params = nnx.state(model, trainable(full_finetune))
-  abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding),
-                          nnx.to_pure_dict(params))
+  abstract = jax.tree.map(
+    lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), nnx.to_pure_dict(params)
+  )
   with _manager(directory) as mngr:
-    out = mngr.restore(step, args=ocp.args.Composite(params=ocp.args.StandardRestore(abstract),
-                                                     meta=ocp.args.JsonRestore()))
+    out = mngr.restore(
+      step, args=ocp.args.Composite(params=ocp.args.StandardRestore(abstract), meta=ocp.args.JsonRestore())
+    )
   nnx.replace_by_pure_dict(params, out['params'])
   nnx.update(model, params)
   return out['meta']
@@ -137,8 +144,16 @@ def base_model(source: str, mesh: Mesh, **overrides) -> Llama:
   return model
 
 
-def load(source: str, mesh: Mesh, lora: dict | None, *, as_base: bool = False, lora_dropout: float = 0.0,
-         seed: int = 0, **overrides) -> tuple[Llama, object, dict | None]:
+def load(
+  source: str,
+  mesh: Mesh,
+  lora: dict | None,
+  *,
+  as_base: bool = False,
+  lora_dropout: float = 0.0,
+  seed: int = 0,
+  **overrides,
+) -> tuple[Llama, object, dict | None]:
   """(model, tokenizer, metadata) of `source`, the weights on `mesh`; metadata is None for a base and for
   a raftjax checkpoint loaded `as_base`.
 

@@ -33,17 +33,23 @@ from raftjax import rundir
 def _on_cloud_tpu_vm() -> bool:
   """libtpu installed and TPU chips attached (/dev/accel* on v2-v4, /dev/vfio on v5e and later)."""
   return importlib.util.find_spec('libtpu') is not None and bool(
-      glob.glob('/dev/accel*') or glob.glob('/dev/vfio/[0-9]*'))
+    glob.glob('/dev/accel*') or glob.glob('/dev/vfio/[0-9]*')
+  )
 
 
 def _in_multi_task_slurm_step() -> bool:
   env = os.environ
-  return ('SLURM_JOB_ID' in env and 'SLURM_STEP_NODELIST' in env and 'SLURM_PROCID' in env
-          and int(env.get('SLURM_NTASKS', '1')) > 1)
+  return (
+    'SLURM_JOB_ID' in env
+    and 'SLURM_STEP_NODELIST' in env
+    and 'SLURM_PROCID' in env
+    and int(env.get('SLURM_NTASKS', '1')) > 1
+  )
 
 
-def initialize(coordinator_address: str = '', num_processes: int = 0, process_id: int = -1,
-               heartbeat_timeout_s: int = 100) -> bool:
+def initialize(
+  coordinator_address: str = '', num_processes: int = 0, process_id: int = -1, heartbeat_timeout_s: int = 100
+) -> bool:
   """Starts `jax.distributed` when this is one of several processes; returns whether it did.
 
   Must run before anything touches a JAX device. Explicit arguments (or JAX_COORDINATOR_ADDRESS) win;
@@ -52,17 +58,23 @@ def initialize(coordinator_address: str = '', num_processes: int = 0, process_id
   coordinator_address = coordinator_address or os.environ.get('JAX_COORDINATOR_ADDRESS', '')
   if coordinator_address:
     if num_processes < 1 or not 0 <= process_id < num_processes:
-      raise ValueError(f'--coordinator_address={coordinator_address} needs --num_processes >= 1 and '
-                       f'0 <= --process_id < num_processes (got {num_processes} and {process_id})')
+      raise ValueError(
+        f'--coordinator_address={coordinator_address} needs --num_processes >= 1 and '
+        f'0 <= --process_id < num_processes (got {num_processes} and {process_id})'
+      )
     kwargs = dict(coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id)
   elif _in_multi_task_slurm_step() or _on_cloud_tpu_vm():
     kwargs = {}
   else:
     return False
   jax.distributed.initialize(**kwargs, heartbeat_timeout_seconds=heartbeat_timeout_s)
-  logging.getLogger('raftjax').info('jax.distributed: process %d of %d, %d local / %d global devices',
-                                    jax.process_index(), jax.process_count(), jax.local_device_count(),
-                                    jax.device_count())
+  logging.getLogger('raftjax').info(
+    'jax.distributed: process %d of %d, %d local / %d global devices',
+    jax.process_index(),
+    jax.process_count(),
+    jax.local_device_count(),
+    jax.device_count(),
+  )
   return True
 
 
@@ -87,9 +99,9 @@ def _allgather_bytes(data: bytes) -> list[bytes]:
   """Every process's `data`, in process order (a collective: all processes must call it)."""
   sizes = multihost_utils.process_allgather(np.array([len(data)], np.int64)).reshape(-1)
   buffer = np.zeros(int(sizes.max()), np.uint8)
-  buffer[:len(data)] = np.frombuffer(data, np.uint8)
+  buffer[: len(data)] = np.frombuffer(data, np.uint8)
   gathered = multihost_utils.process_allgather(buffer).reshape(len(sizes), -1)
-  return [gathered[p, :sizes[p]].tobytes() for p in range(len(sizes))]
+  return [gathered[p, : sizes[p]].tobytes() for p in range(len(sizes))]
 
 
 def gather_rows(local: dict[int, dict]) -> list[dict]:

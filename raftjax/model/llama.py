@@ -37,9 +37,9 @@ from raftjax.model.lora import LoRA
 KVCache = tuple[jax.Array, jax.Array]  # (k, v), each [num_layers, B, num_kv_heads, S, head_dim]
 # What `remat` keeps from the forward for the backward pass of each layer; the rest is recomputed.
 REMAT_POLICIES = {
-    'none': None,  # no rematerialisation: every activation is kept
-    'full': jax.checkpoint_policies.nothing_saveable,  # only each layer's input
-    'dots': jax.checkpoint_policies.dots_with_no_batch_dims_saveable,  # the weight products' outputs
+  'none': None,  # no rematerialisation: every activation is kept
+  'full': jax.checkpoint_policies.nothing_saveable,  # only each layer's input
+  'dots': jax.checkpoint_policies.dots_with_no_batch_dims_saveable,  # the weight products' outputs
 }
 
 
@@ -76,10 +76,10 @@ class Linear(nnx.Module):
     self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
     self.axes = tuple(axes)
     self.dtype = jnp.dtype(cfg.dtype)
-    self.kernel = nnx.Param(_normal(rngs, (*self.in_shape, *self.out_shape), cfg.param_dtype),
-                            logical_axes=self.axes)
-    self.bias = (nnx.Param(jnp.zeros(self.out_shape, cfg.param_dtype), logical_axes=self.axes[len(in_shape):])
-                 if bias else None)
+    self.kernel = nnx.Param(_normal(rngs, (*self.in_shape, *self.out_shape), cfg.param_dtype), logical_axes=self.axes)
+    self.bias = (
+      nnx.Param(jnp.zeros(self.out_shape, cfg.param_dtype), logical_axes=self.axes[len(in_shape) :]) if bias else None
+    )
     self.lora: LoRA | None = nnx.data(None)  # data, not static: `add_lora` may fill it later
 
   def add_lora(self, rank: int, alpha: float, dropout: float, rngs: nnx.Rngs) -> int:
@@ -87,9 +87,18 @@ class Linear(nnx.Module):
     n = len(self.in_shape)
     kernel = self.kernel.get_value()
     # float32 whatever the kernel's dtype: AdamW's small updates would round away in bfloat16.
-    make = lambda: LoRA(self.in_shape, self.out_shape, self.axes[:n], self.axes[n:], rank=rank, alpha=alpha,
-                        dropout=dropout, dtype=jnp.float32, rngs=rngs)
-    layers = kernel.shape[:kernel.ndim - n - len(self.out_shape)]  # (N,) in a scanned stack, else ()
+    make = lambda: LoRA(
+      self.in_shape,
+      self.out_shape,
+      self.axes[:n],
+      self.axes[n:],
+      rank=rank,
+      alpha=alpha,
+      dropout=dropout,
+      dtype=jnp.float32,
+      rngs=rngs,
+    )
+    layers = kernel.shape[: kernel.ndim - n - len(self.out_shape)]  # (N,) in a scanned stack, else ()
     self.lora = stack([make() for _ in range(layers[0])]) if layers else make()
     return layers[0] if layers else 1
 
@@ -105,7 +114,6 @@ class Linear(nnx.Module):
 
 
 class RMSNorm(nnx.Module):
-
   def __init__(self, dim: int, cfg: ModelConfig):
     self.weight = nnx.Param(jnp.ones((dim,), cfg.param_dtype), logical_axes=('norm',))
     self.eps = cfg.rms_norm_eps
@@ -146,14 +154,11 @@ def apply_rope(x: jax.Array, positions: jax.Array, inv_freq: jax.Array) -> jax.A
 
 
 class Attention(nnx.Module):
-
   def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
     d, h, kv, hd = cfg.hidden_size, cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
     self.q_proj = Linear((d,), (h, hd), ('embed', 'heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg, rngs=rngs)
-    self.k_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg,
-                         rngs=rngs)
-    self.v_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg,
-                         rngs=rngs)
+    self.k_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg, rngs=rngs)
+    self.v_proj = Linear((d,), (kv, hd), ('embed', 'kv_heads', 'head_dim'), bias=cfg.qkv_bias, cfg=cfg, rngs=rngs)
     self.o_proj = Linear((h, hd), (d,), ('heads', 'head_dim', 'embed'), bias=False, cfg=cfg, rngs=rngs)
     self.groups = h // kv
 
@@ -170,8 +175,9 @@ class Attention(nnx.Module):
       # Write this step's keys/values at their own positions (in place: the scatter's operand is the
       # whole cache, which the loop carries), then attend over the layer's whole cache.
       rows = jnp.arange(b)[:, None]
-      cache = tuple(c.at[layer, rows, :, positions].set(new.astype(c.dtype), mode='drop')
-                    for c, new in zip(cache, (k, v)))
+      cache = tuple(
+        c.at[layer, rows, :, positions].set(new.astype(c.dtype), mode='drop') for c, new in zip(cache, (k, v))
+      )
       k, v = cache[0][layer], cache[1][layer]  # [B, K, S, D]
     if t == 1 and cache is not None:
       # Decoding: one query per row, so both products are matrix-vector products over the cache. As
@@ -191,7 +197,6 @@ class Attention(nnx.Module):
 
 
 class MLP(nnx.Module):
-
   def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
     d, f = cfg.hidden_size, cfg.intermediate_size
     self.gate_proj = Linear((d,), (f,), ('embed', 'mlp'), bias=False, cfg=cfg, rngs=rngs)
@@ -203,7 +208,6 @@ class MLP(nnx.Module):
 
 
 class Block(nnx.Module):
-
   def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
     self.input_layernorm = RMSNorm(cfg.hidden_size, cfg)
     self.self_attn = Attention(cfg, rngs)
@@ -249,21 +253,29 @@ def _block_fn(graphdef, positions, mask, inv_freq, *, remat: str, scanned: bool,
 
 
 class Llama(nnx.Module):
-
   def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
     self.cfg = cfg
-    self.embed_tokens = nnx.Param(_normal(rngs, (cfg.vocab_size, cfg.hidden_size), cfg.param_dtype),
-                                  logical_axes=('vocab', 'embed'))
+    self.embed_tokens = nnx.Param(
+      _normal(rngs, (cfg.vocab_size, cfg.hidden_size), cfg.param_dtype), logical_axes=('vocab', 'embed')
+    )
     blocks = [Block(cfg, rngs) for _ in range(cfg.num_layers)]
     self.layers = stack(blocks) if cfg.scan_layers else nnx.List(blocks)
     self.norm = RMSNorm(cfg.hidden_size, cfg)
-    self.lm_head = (None if cfg.tie_embeddings else
-                    Linear((cfg.hidden_size,), (cfg.vocab_size,), ('embed', 'vocab'), bias=False, cfg=cfg,
-                           rngs=rngs))
+    self.lm_head = (
+      None
+      if cfg.tie_embeddings
+      else Linear((cfg.hidden_size,), (cfg.vocab_size,), ('embed', 'vocab'), bias=False, cfg=cfg, rngs=rngs)
+    )
 
-  def __call__(self, tokens: jax.Array, positions: jax.Array | None = None,
-               segment_ids: jax.Array | None = None, cache: KVCache | None = None,
-               logits_at: jax.Array | None = None, unroll_layers: bool = False):
+  def __call__(
+    self,
+    tokens: jax.Array,
+    positions: jax.Array | None = None,
+    segment_ids: jax.Array | None = None,
+    cache: KVCache | None = None,
+    logits_at: jax.Array | None = None,
+    unroll_layers: bool = False,
+  ):
     """logits[B, T, V] (or [B, 1, V] at index logits_at[B] of each row: a prefill needs only its last).
     `unroll_layers` runs a scanned stack as straight-line code over its weights' slices (the sampler's
     choice: one decode step gains from it on CPU, BENCHMARKS.md); the weights stay stacked."""
@@ -288,10 +300,12 @@ class Llama(nnx.Module):
     """Every block: one scan over the stack, or a Python loop. Blocks whose dropout is on advance their
     RNG streams, which are then written back; nothing else is (the sampler calls the model inside its
     while loop, where the model's variables may not be written)."""
-    stochastic = any(isinstance(m, nnx.Dropout) and not m.deterministic and m.rate > 0
-                     for _, m in nnx.iter_modules(self.layers))
-    block_fn = functools.partial(_block_fn, positions=positions, mask=mask, inv_freq=inv_freq,
-                                 remat=self.cfg.remat, stochastic=stochastic)
+    stochastic = any(
+      isinstance(m, nnx.Dropout) and not m.deterministic and m.rate > 0 for _, m in nnx.iter_modules(self.layers)
+    )
+    block_fn = functools.partial(
+      _block_fn, positions=positions, mask=mask, inv_freq=inv_freq, remat=self.cfg.remat, stochastic=stochastic
+    )
     if self.cfg.scan_layers:
       graphdef, state = nnx.split(self.layers)
       apply = block_fn(graphdef, scanned=True)
@@ -300,8 +314,9 @@ class Llama(nnx.Module):
         x, cache, rng = apply(*carry, *layer_and_state)
         return (x, cache), rng
 
-      (x, cache), rng = jax.lax.scan(body, (x, cache), (jnp.arange(self.cfg.num_layers), state),
-                                     unroll=self.cfg.num_layers if unroll else 1)
+      (x, cache), rng = jax.lax.scan(
+        body, (x, cache), (jnp.arange(self.cfg.num_layers), state), unroll=self.cfg.num_layers if unroll else 1
+      )
       updates = [(self.layers, rng)]
     else:
       updates = []

@@ -43,11 +43,14 @@ low_rank.defvjp(_low_rank_fwd, _low_rank_bwd)
 class LoRA(nnx.Module):
   """Low-rank update `x @ a @ b * alpha / rank`; `b` starts at zero so the model starts unchanged."""
 
-  def __init__(self, in_shape, out_shape, in_axes, out_axes, *, rank: int, alpha: float, dropout: float,
-               dtype, rngs: nnx.Rngs):
+  def __init__(
+    self, in_shape, out_shape, in_axes, out_axes, *, rank: int, alpha: float, dropout: float, dtype, rngs: nnx.Rngs
+  ):
     self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
-    self.a = nnx.LoRAParam(1 / math.sqrt(math.prod(in_shape)) * jax.random.normal(rngs.params(), (*in_shape, rank), dtype),
-                           logical_axes=(*in_axes, 'lora'))
+    self.a = nnx.LoRAParam(
+      1 / math.sqrt(math.prod(in_shape)) * jax.random.normal(rngs.params(), (*in_shape, rank), dtype),
+      logical_axes=(*in_axes, 'lora'),
+    )
     self.b = nnx.LoRAParam(jnp.zeros((rank, *out_shape), dtype), logical_axes=('lora', *out_axes))
     self.scale = alpha / rank
     self.dropout = nnx.Dropout(dropout, rngs=rngs)
@@ -56,17 +59,16 @@ class LoRA(nnx.Module):
     """The dense update the adapter adds to the kernel, [*in, *out] ([N, *in, *out] for a stacked adapter),
     for merging and export; `layer` picks one layer of a stacked adapter."""
     a, b = (self.a[...], self.b[...]) if layer is None else (self.a[...][layer], self.b[...][layer])
-    lead, rank = a.shape[:a.ndim - len(self.in_shape) - 1], a.shape[-1]
+    lead, rank = a.shape[: a.ndim - len(self.in_shape) - 1], a.shape[-1]
     ab = a.reshape(*lead, -1, rank) @ b.reshape(*lead, rank, -1)
     return ab.reshape(*lead, *self.in_shape, *self.out_shape) * self.scale
 
   def __call__(self, x, num_in: int):
     a, b = self.a[...].astype(x.dtype), self.b[...].astype(x.dtype)
     x = self.dropout(x)
-    lead, out = x.shape[:x.ndim - num_in], b.shape[1:]
+    lead, out = x.shape[: x.ndim - num_in], b.shape[1:]
     y = low_rank(x.reshape(math.prod(lead), -1), a.reshape(-1, a.shape[-1]), b.reshape(b.shape[0], -1))
     return y.reshape(*lead, *out) * self.scale
-
 
 
 def add_lora(model: nnx.Module, rank: int, alpha: float, dropout: float, targets, seed: int) -> int:

@@ -15,25 +15,25 @@ Mesh axes are built with `AxisType.Auto`: since jax 0.10 `jax.make_mesh` default
 which turns the annotation-driven sharding used here into type errors.
 """
 
-from collections.abc import Sequence
 import math
+from collections.abc import Sequence
 
 import jax
 import numpy as np
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
 RULES: dict[str, str | tuple[str, ...] | None] = {
-    'batch': ('data', 'fsdp'),
-    'embed': 'fsdp',
-    'heads': 'tensor',
-    'kv_heads': 'tensor',
-    'mlp': 'tensor',
-    'vocab': 'tensor',
-    'head_dim': None,
-    'lora': None,
-    'norm': None,
-    'length': None,
-    'layers': None,
+  'batch': ('data', 'fsdp'),
+  'embed': 'fsdp',
+  'heads': 'tensor',
+  'kv_heads': 'tensor',
+  'mlp': 'tensor',
+  'vocab': 'tensor',
+  'head_dim': None,
+  'lora': None,
+  'norm': None,
+  'length': None,
+  'layers': None,
 }
 
 
@@ -56,8 +56,9 @@ def make_mesh(shape: Sequence[int], axes: Sequence[str], devices=None) -> Mesh:
     shape[shape.index(-1)] = len(devices) // known
   if math.prod(shape) > len(devices):
     raise ValueError(f'mesh.shape {tuple(shape)} needs {math.prod(shape)} devices, found {len(devices)}')
-  return jax.make_mesh(tuple(shape), tuple(axes), axis_types=(AxisType.Auto,) * len(axes),
-                       devices=devices[:math.prod(shape)])
+  return jax.make_mesh(
+    tuple(shape), tuple(axes), axis_types=(AxisType.Auto,) * len(axes), devices=devices[: math.prod(shape)]
+  )
 
 
 def logical_to_spec(logical_axes: Sequence[str | None], mesh: Mesh) -> PartitionSpec:

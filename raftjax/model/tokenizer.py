@@ -27,12 +27,24 @@ _CONTROL, _USER_DEFINED = 3, 4
 # `tokenizer.ggml.pre` -> the regex the vocabulary's merges were learned on (llama.cpp's names). Names not
 # listed get GPT-2's regex (the ByteLevel pre-tokenizer's own), which is what 'gpt2', 'smollm',
 # 'starcoder' and 'refact' use.
-_LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
-           r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-_QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
-          r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-_SPLITS = {'llama3': _LLAMA3, 'llama-bpe': _LLAMA3, 'llama-v3': _LLAMA3, 'smaug-bpe': _LLAMA3, 'dbrx': _LLAMA3,
-           'falcon3': _LLAMA3, 'qwen2': _QWEN2, 'deepseek-r1-qwen': _QWEN2}
+_LLAMA3 = (
+  r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+  r'| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+'
+)
+_QWEN2 = (
+  r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+  r'| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+'
+)
+_SPLITS = {
+  'llama3': _LLAMA3,
+  'llama-bpe': _LLAMA3,
+  'llama-v3': _LLAMA3,
+  'smaug-bpe': _LLAMA3,
+  'dbrx': _LLAMA3,
+  'falcon3': _LLAMA3,
+  'qwen2': _QWEN2,
+  'deepseek-r1-qwen': _QWEN2,
+}
 
 
 def _field(reader, key: str):
@@ -50,15 +62,23 @@ def from_gguf(reader, path: str):
   kind = _field(reader, 'tokenizer.ggml.model')
   tokens = _field(reader, 'tokenizer.ggml.tokens')
   if kind not in ('gpt2', 'llama') or not tokens:
-    raise ValueError(f'{path}: GGUF tokenizer {kind!r} is not supported; supported: gpt2 (byte-level BPE), '
-                     'llama (SentencePiece BPE). Point sft_checkpoint at an HF directory with tokenizer.json '
-                     'instead.')
+    raise ValueError(
+      f'{path}: GGUF tokenizer {kind!r} is not supported; supported: gpt2 (byte-level BPE), '
+      'llama (SentencePiece BPE). Point sft_checkpoint at an HF directory with tokenizer.json '
+      'instead.'
+    )
   types = _field(reader, 'tokenizer.ggml.token_type') or [1] * len(tokens)
   vocab = {token: i for i, token in enumerate(tokens)}
   merges = [tuple(m.split(' ', 1)) for m in _field(reader, 'tokenizer.ggml.merges') or []]
-  special = {name: tokens[i] if (i := _field(reader, f'tokenizer.ggml.{key}')) is not None else None
-             for name, key in (('bos_token', 'bos_token_id'), ('eos_token', 'eos_token_id'),
-                               ('unk_token', 'unknown_token_id'), ('pad_token', 'padding_token_id'))}
+  special = {
+    name: tokens[i] if (i := _field(reader, f'tokenizer.ggml.{key}')) is not None else None
+    for name, key in (
+      ('bos_token', 'bos_token_id'),
+      ('eos_token', 'eos_token_id'),
+      ('unk_token', 'unknown_token_id'),
+      ('pad_token', 'padding_token_id'),
+    )
+  }
   if kind == 'gpt2':
     tokenizer = _byte_level_bpe(vocab, merges, _field(reader, 'tokenizer.ggml.pre'))
     control = [t for t, ty in zip(tokens, types) if ty == _CONTROL and set(t) <= _BYTE_ALPHABET]
@@ -69,12 +89,17 @@ def from_gguf(reader, path: str):
     add_bos = _field(reader, 'tokenizer.ggml.add_bos_token')
     add_bos = True if add_bos is None else bool(add_bos)  # llama.cpp's default for SentencePiece files
   tokenizer.add_special_tokens([AddedToken(t, normalized=False, special=True) for t in control])
-  tokenizer.add_tokens([AddedToken(t, normalized=False, special=False)
-                        for t, ty in zip(tokens, types) if ty == _USER_DEFINED])
+  tokenizer.add_tokens(
+    [AddedToken(t, normalized=False, special=False) for t, ty in zip(tokens, types) if ty == _USER_DEFINED]
+  )
   return PreTrainedTokenizerFast(
-      tokenizer_object=tokenizer, chat_template=_field(reader, 'tokenizer.chat_template'),
-      add_bos_token=add_bos, add_eos_token=bool(_field(reader, 'tokenizer.ggml.add_eos_token')),
-      clean_up_tokenization_spaces=False, **special)
+    tokenizer_object=tokenizer,
+    chat_template=_field(reader, 'tokenizer.chat_template'),
+    add_bos_token=add_bos,
+    add_eos_token=bool(_field(reader, 'tokenizer.ggml.add_eos_token')),
+    clean_up_tokenization_spaces=False,
+    **special,
+  )
 
 
 def _gpt2_byte_alphabet() -> dict[int, str]:
@@ -91,28 +116,36 @@ def _byte_level_bpe(vocab: dict[str, int], merges: list[tuple], pre: str | None)
   # A token spelled outside the byte alphabet (some converters store raw UTF-8) is respelled byte by byte.
   spell = _gpt2_byte_alphabet()
   vocab = {t if set(t) <= _BYTE_ALPHABET else ''.join(spell[b] for b in t.encode()): i for t, i in vocab.items()}
-  tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges, dropout=None, continuing_subword_prefix='',
-                                   end_of_word_suffix='', fuse_unk=False))
+  tokenizer = Tokenizer(
+    models.BPE(
+      vocab=vocab, merges=merges, dropout=None, continuing_subword_prefix='', end_of_word_suffix='', fuse_unk=False
+    )
+  )
   if pre in _SPLITS:
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+      [
         pre_tokenizers.Split(Regex(_SPLITS[pre]), behavior='isolated'),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+      ]
+    )
   else:
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
   tokenizer.decoder = decoders.ByteLevel()
   return tokenizer
 
 
-def _sentencepiece_bpe(vocab: dict[str, int], merges: list[tuple], tokens: list[str],
-                       scores: list[float] | None) -> Tokenizer:
+def _sentencepiece_bpe(
+  vocab: dict[str, int], merges: list[tuple], tokens: list[str], scores: list[float] | None
+) -> Tokenizer:
   if not merges:  # older files: the merges are implied by which pieces exist and their scores
     from transformers.tokenization_utils_base import generate_merges
 
     merges = generate_merges(vocab, dict(zip(tokens, scores or [-i for i in range(len(tokens))])))
   tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges, dropout=None, fuse_unk=True, byte_fallback=True))
   tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement='▁', prepend_scheme='first', split=False)
-  tokenizer.decoder = decoders.Sequence([decoders.Replace('▁', ' '), decoders.ByteFallback(), decoders.Fuse(),
-                                         decoders.Strip(content=' ', left=1)])
+  tokenizer.decoder = decoders.Sequence(
+    [decoders.Replace('▁', ' '), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(content=' ', left=1)]
+  )
   return tokenizer
 
 

@@ -27,8 +27,8 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from raftjax.model import tokenizer as gguf_tokenizer
 from raftjax.model import mesh as mesh_lib
+from raftjax.model import tokenizer as gguf_tokenizer
 from raftjax.model.llama import Llama, ModelConfig
 
 SMOLLM2 = 'smollm2-135m-instruct'
@@ -48,8 +48,9 @@ def resolve(name_or_path: str) -> str:
     return path
   if not os.path.exists(name_or_path):
     raise FileNotFoundError(
-        f'{name_or_path}: no such file or directory. Expected {SMOLLM2!r}, a .gguf file, or an HF checkpoint '
-        'directory with config.json and *.safetensors (nothing is downloaded from a hub).')
+      f'{name_or_path}: no such file or directory. Expected {SMOLLM2!r}, a .gguf file, or an HF checkpoint '
+      'directory with config.json and *.safetensors (nothing is downloaded from a hub).'
+    )
   return name_or_path
 
 
@@ -71,19 +72,25 @@ def check(name_or_path: str, prompt_format: str = '') -> ModelConfig:
     if os.path.isdir(path):
       _safetensors_files(path)
       if not any(os.path.isfile(os.path.join(path, f)) for f in _TOKENIZER_FILES):
-        raise CheckpointError(f'{path}: no tokenizer ({", ".join(_TOKENIZER_FILES)}); save it beside the weights '
-                              '(tokenizer.save_pretrained(DIR))')
+        raise CheckpointError(
+          f'{path}: no tokenizer ({", ".join(_TOKENIZER_FILES)}); save it beside the weights '
+          '(tokenizer.save_pretrained(DIR))'
+        )
   except KeyError as e:
     raise CheckpointError(f'{name_or_path}: its config.json lacks {e}') from None
   except (ValueError, OSError) as e:
     raise CheckpointError(str(e)) from None
   tokenizer = load_tokenizer(path)
   if len(tokenizer) > cfg.vocab_size:
-    raise CheckpointError(f'{path}: the tokenizer has {len(tokenizer)} tokens but the embedding only '
-                          f'{cfg.vocab_size} rows: they are not from the same model')
+    raise CheckpointError(
+      f'{path}: the tokenizer has {len(tokenizer)} tokens but the embedding only '
+      f'{cfg.vocab_size} rows: they are not from the same model'
+    )
   if not prompt_format and not getattr(tokenizer, 'chat_template', None):
-    raise CheckpointError(f'{path}: the tokenizer has no chat template (a base model?); set '
-                          "generation.prompt_format to a prompt with {prompt}, e.g. '{prompt}\\n```c\\n'")
+    raise CheckpointError(
+      f'{path}: the tokenizer has no chat template (a base model?); set '
+      "generation.prompt_format to a prompt with {prompt}, e.g. '{prompt}\\n```c\\n'"
+    )
   return cfg
 
 
@@ -111,20 +118,21 @@ def config_from_hf_dict(hf: dict, file: str, **overrides) -> ModelConfig:
   rope = hf.get('rope_parameters') or hf.get('rope_scaling') or {}
   theta = rope.get('rope_theta', hf.get('rope_theta', 10_000.0))
   return ModelConfig(
-      vocab_size=hf['vocab_size'],
-      hidden_size=hf['hidden_size'],
-      intermediate_size=hf['intermediate_size'],
-      num_layers=hf['num_hidden_layers'],
-      num_heads=heads,
-      num_kv_heads=hf.get('num_key_value_heads') or heads,
-      head_dim=hf.get('head_dim') or hf['hidden_size'] // heads,
-      rope_theta=float(theta),
-      rope_scaling=_rope_scaling(rope, file),
-      rms_norm_eps=hf.get('rms_norm_eps', 1e-6),
-      tie_embeddings=bool(hf.get('tie_word_embeddings', False)),
-      qkv_bias=model_type == 'qwen2',
-      max_position_embeddings=hf.get('max_position_embeddings', 4096),
-      **overrides)
+    vocab_size=hf['vocab_size'],
+    hidden_size=hf['hidden_size'],
+    intermediate_size=hf['intermediate_size'],
+    num_layers=hf['num_hidden_layers'],
+    num_heads=heads,
+    num_kv_heads=hf.get('num_key_value_heads') or heads,
+    head_dim=hf.get('head_dim') or hf['hidden_size'] // heads,
+    rope_theta=float(theta),
+    rope_scaling=_rope_scaling(rope, file),
+    rms_norm_eps=hf.get('rms_norm_eps', 1e-6),
+    tie_embeddings=bool(hf.get('tie_word_embeddings', False)),
+    qkv_bias=model_type == 'qwen2',
+    max_position_embeddings=hf.get('max_position_embeddings', 4096),
+    **overrides,
+  )
 
 
 def _rope_scaling(rope: dict, file: str) -> tuple | None:
@@ -134,8 +142,13 @@ def _rope_scaling(rope: dict, file: str) -> tuple | None:
   if kind == 'linear':
     return ('linear', float(rope['factor']))
   if kind == 'llama3':
-    return ('llama3', float(rope['factor']), float(rope['low_freq_factor']), float(rope['high_freq_factor']),
-            float(rope['original_max_position_embeddings']))
+    return (
+      'llama3',
+      float(rope['factor']),
+      float(rope['low_freq_factor']),
+      float(rope['high_freq_factor']),
+      float(rope['original_max_position_embeddings']),
+    )
   raise ValueError(f'{file}: rope type {kind!r} is not supported; supported: default, linear, llama3')
 
 
@@ -160,25 +173,27 @@ def _gguf_field(reader, key: str):
 def config_from_gguf(reader, path: str, **overrides) -> ModelConfig:
   arch = _gguf_field(reader, 'general.architecture')
   if arch != 'llama':
-    raise ValueError(f'{path}: GGUF architecture {arch!r} is not supported; supported: llama '
-                     '(LLaMA, Mistral, SmolLM2 GGUFs)')
-  get = lambda k, default=None: (v if (v := _gguf_field(reader, f'llama.{k}')) is not None else default)
+    raise ValueError(
+      f'{path}: GGUF architecture {arch!r} is not supported; supported: llama (LLaMA, Mistral, SmolLM2 GGUFs)'
+    )
+  get = lambda k, default=None: v if (v := _gguf_field(reader, f'llama.{k}')) is not None else default
   hidden, heads = get('embedding_length'), get('attention.head_count')
   names = {t.name for t in reader.tensors}
   embed = next(t for t in reader.tensors if t.name == 'token_embd.weight')
   return ModelConfig(
-      vocab_size=int(embed.shape[1]),
-      hidden_size=hidden,
-      intermediate_size=get('feed_forward_length'),
-      num_layers=get('block_count'),
-      num_heads=heads,
-      num_kv_heads=get('attention.head_count_kv', heads),
-      head_dim=get('rope.dimension_count', hidden // heads),
-      rope_theta=float(get('rope.freq_base', 10_000.0)),
-      rms_norm_eps=float(get('attention.layer_norm_rms_epsilon', 1e-5)),
-      tie_embeddings='output.weight' not in names,
-      max_position_embeddings=get('context_length', 4096),
-      **overrides)
+    vocab_size=int(embed.shape[1]),
+    hidden_size=hidden,
+    intermediate_size=get('feed_forward_length'),
+    num_layers=get('block_count'),
+    num_heads=heads,
+    num_kv_heads=get('attention.head_count_kv', heads),
+    head_dim=get('rope.dimension_count', hidden // heads),
+    rope_theta=float(get('rope.freq_base', 10_000.0)),
+    rms_norm_eps=float(get('attention.layer_norm_rms_epsilon', 1e-5)),
+    tie_embeddings='output.weight' not in names,
+    max_position_embeddings=get('context_length', 4096),
+    **overrides,
+  )
 
 
 # ----------------------------------------------------------------------------------------- tensors
@@ -192,8 +207,10 @@ def _safetensors_files(path: str) -> list[str]:
   single = os.path.join(path, 'model.safetensors')
   if os.path.isfile(single):
     return [single]
-  raise FileNotFoundError(f'{path}: no model.safetensors or model.safetensors.index.json '
-                          '(only safetensors checkpoints are read; re-save with safe_serialization=True)')
+  raise FileNotFoundError(
+    f'{path}: no model.safetensors or model.safetensors.index.json '
+    '(only safetensors checkpoints are read; re-save with safe_serialization=True)'
+  )
 
 
 def hf_tensors(path: str) -> Iterator[tuple[str, np.ndarray]]:
@@ -210,14 +227,20 @@ def hf_tensors(path: str) -> Iterator[tuple[str, np.ndarray]]:
 
 
 _GGUF_NAMES = {
-    'token_embd.weight': 'model.embed_tokens.weight',
-    'output_norm.weight': 'model.norm.weight',
-    'output.weight': 'lm_head.weight',
+  'token_embd.weight': 'model.embed_tokens.weight',
+  'output_norm.weight': 'model.norm.weight',
+  'output.weight': 'lm_head.weight',
 }
 _GGUF_LAYER_NAMES = {
-    'attn_q': 'self_attn.q_proj', 'attn_k': 'self_attn.k_proj', 'attn_v': 'self_attn.v_proj',
-    'attn_output': 'self_attn.o_proj', 'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj',
-    'ffn_down': 'mlp.down_proj', 'attn_norm': 'input_layernorm', 'ffn_norm': 'post_attention_layernorm',
+  'attn_q': 'self_attn.q_proj',
+  'attn_k': 'self_attn.k_proj',
+  'attn_v': 'self_attn.v_proj',
+  'attn_output': 'self_attn.o_proj',
+  'ffn_gate': 'mlp.gate_proj',
+  'ffn_up': 'mlp.up_proj',
+  'ffn_down': 'mlp.down_proj',
+  'attn_norm': 'input_layernorm',
+  'ffn_norm': 'post_attention_layernorm',
 }
 
 
@@ -256,7 +279,7 @@ def to_raftjax(name: str, w: np.ndarray, cfg: ModelConfig) -> tuple[tuple, np.nd
   if parts == ['norm', 'weight']:
     return ('norm', 'weight'), w
   if parts == ['lm_head', 'weight']:
-    return (None if cfg.tie_embeddings else (('lm_head', 'kernel'), w.T))
+    return None if cfg.tie_embeddings else (('lm_head', 'kernel'), w.T)
   if parts[0] != 'layers':
     return None
   layer, module, leaf = int(parts[1]), parts[2:-1], parts[-1]
@@ -358,8 +381,11 @@ def place(cfg: ModelConfig, tensors: Iterator[tuple[str, np.ndarray]], mesh: Mes
 @functools.cache
 def _layer_setter(sharding):
   """stacked[N, ...], w[...], i -> stacked with slice i = w, written in place (the stack is donated)."""
-  return jax.jit(lambda stacked, w, i: jax.lax.dynamic_update_index_in_dim(stacked, w, i, 0),
-                 donate_argnums=0, out_shardings=sharding)
+  return jax.jit(
+    lambda stacked, w, i: jax.lax.dynamic_update_index_in_dim(stacked, w, i, 0),
+    donate_argnums=0,
+    out_shardings=sharding,
+  )
 
 
 def default_mesh() -> Mesh:

@@ -14,15 +14,15 @@ from flax import nnx
 from raftjax import config as config_lib
 from raftjax import rows as rows_lib
 from raftjax import rundir
+from raftjax.evaluate import describe
+from raftjax.generate.sampler import call_stats
 from raftjax.model import checkpoint, distributed
 from raftjax.model.lora import add_lora
-from raftjax.generate.sampler import call_stats
 from raftjax.model.tokenizer import encode_completion
 from raftjax.rl import hints, selection
-from raftjax.evaluate import describe
 from raftjax.rl.job import Job, held_out, progress
-from raftjax.train import trainer
 from raftjax.sections import TrainConfig
+from raftjax.train import trainer
 
 log = logging.getLogger('raftjax')
 
@@ -37,8 +37,9 @@ def run_cycle(job: Job, cycle: int) -> dict:
   t0 = time.perf_counter()  # 1-2. generate and verify (streamed to samples.jsonl), refill
   sampler, before = job.sampler_for(c.generation), collections.Counter(job.sampler_for(c.generation).stats)
   gen = generate_with_refill(job, c, cycle, os.path.join(directory, 'samples.jsonl'))
-  seconds.update(generate_s=gen['sample_s'], verify_wait_s=gen['verify_wait_s'],
-                 generate_and_verify_s=time.perf_counter() - t0)
+  seconds.update(
+    generate_s=gen['sample_s'], verify_wait_s=gen['verify_wait_s'], generate_and_verify_s=time.perf_counter() - t0
+  )
 
   r = c.raft  # 3. filter prompts, select
   outcomes = selection.prompt_outcomes(gen['rows'], r.reward_threshold)
@@ -62,33 +63,60 @@ def run_cycle(job: Job, cycle: int) -> dict:
 
   counts = {o: sum(v == o for v in outcomes.values()) for o in selection.OUTCOMES}
   stats = dict(
-      cycle=cycle, overrides=config_lib.overrides_of(job.config, cycle), train=selection.sample_stats(gen['rows']),
-      kept=len(kept), total=len(gen['rows']), eval=evaluation, losses=losses,
-      loss_first=losses[0] if losses else None, loss_last=losses[-1] if losses else None,
-      sample_tokens_per_s=gen['tokens'] / max(gen['sample_s'], 1e-9) if gen['tokens'] else None,
-      train_tokens_per_s=train_tokens / seconds['train_s'] if losses else None, seconds=seconds,
-      trained=bool(train_set), isolation=job.verifier.isolation,
-      prompts=dict(sampled=len(outcomes), **counts, dropped=len(dropped), refill_rounds=gen['refill_rounds'],
-                   adaptive_rounds=gen['adaptive_rounds'], hinted=gen['hinted'], resampled=len(
-                       {row['prompt_id'] for row in gen['rows'] if row['sample_index'] >= r.samples_per_prompt}),
-                   trained=len({k['prompt_id'] for k in kept}), demonstrated=len(demos)),
-      signals=dict(selection.generation_stats(gen['rows']),
-                   **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}),
-      trained_on=len(train_set), sampler=call_stats(before, sampler.stats))
+    cycle=cycle,
+    overrides=config_lib.overrides_of(job.config, cycle),
+    train=selection.sample_stats(gen['rows']),
+    kept=len(kept),
+    total=len(gen['rows']),
+    eval=evaluation,
+    losses=losses,
+    loss_first=losses[0] if losses else None,
+    loss_last=losses[-1] if losses else None,
+    sample_tokens_per_s=gen['tokens'] / max(gen['sample_s'], 1e-9) if gen['tokens'] else None,
+    train_tokens_per_s=train_tokens / seconds['train_s'] if losses else None,
+    seconds=seconds,
+    trained=bool(train_set),
+    isolation=job.verifier.isolation,
+    prompts=dict(
+      sampled=len(outcomes),
+      **counts,
+      dropped=len(dropped),
+      refill_rounds=gen['refill_rounds'],
+      adaptive_rounds=gen['adaptive_rounds'],
+      hinted=gen['hinted'],
+      resampled=len({row['prompt_id'] for row in gen['rows'] if row['sample_index'] >= r.samples_per_prompt}),
+      trained=len({k['prompt_id'] for k in kept}),
+      demonstrated=len(demos),
+    ),
+    signals=dict(
+      selection.generation_stats(gen['rows']), **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}
+    ),
+    trained_on=len(train_set),
+    sampler=call_stats(before, sampler.stats),
+  )
   t0 = time.perf_counter()
   t = c.training
-  meta = dict(cycle=cycle, base=job.base, full_finetune=t.full_finetune,
-              lora=dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets)),
-              seeds=dict(sample=[job.config.seed, cycle], train=job.seed(cycle, -3)))
+  meta = dict(
+    cycle=cycle,
+    base=job.base,
+    full_finetune=t.full_finetune,
+    lora=dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets)),
+    seeds=dict(sample=[job.config.seed, cycle], train=job.seed(cycle, -3)),
+  )
   checkpoint.save(os.path.join(directory, 'checkpoint'), cycle, job.model, meta, t.full_finetune)
   seconds['save_s'] = time.perf_counter() - t0
   distributed.write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the cycle finished
   tr = stats['train']
-  log.info('Cycle %d: %.1f%% compile rate (kept %d/%d samples%s)%s; held-out: %s', cycle,
-           100 * tr['compile_rate'], len(kept), len(gen['rows']),
-           f' + {len(demos)} demonstrations' if demos else '',
-           f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ', nothing kept: no training',
-           describe(evaluation))
+  log.info(
+    'Cycle %d: %.1f%% compile rate (kept %d/%d samples%s)%s; held-out: %s',
+    cycle,
+    100 * tr['compile_rate'],
+    len(kept),
+    len(gen['rows']),
+    f' + {len(demos)} demonstrations' if demos else '',
+    f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ', nothing kept: no training',
+    describe(evaluation),
+  )
   return stats
 
 
@@ -115,13 +143,31 @@ def generate_with_refill(job: Job, c: config_lib.CycleConfig, cycle: int, path: 
     if not unsolved:
       break
     adaptive += 1
-    gen = _merge(gen, generate_and_verify(job, c, cycle, unsolved, path, draw=(-7, adaptive),
-                                          first_sample=adaptive * r.samples_per_prompt))
-  hinted = hints.hinted_tasks(selection.unsolved_prompts(gen['rows'], tasks), r.hint_share) \
-      if c.verifier.run_after_compile else []
+    gen = _merge(
+      gen,
+      generate_and_verify(
+        job, c, cycle, unsolved, path, draw=(-7, adaptive), first_sample=adaptive * r.samples_per_prompt
+      ),
+    )
+  hinted = (
+    hints.hinted_tasks(selection.unsolved_prompts(gen['rows'], tasks), r.hint_share)
+    if c.verifier.run_after_compile
+    else []
+  )
   if hinted:  # after the adaptive rounds: their sample indices come first
-    gen = _merge(gen, generate_and_verify(job, c, cycle, hinted, path, draw=(-9,),
-                                          first_sample=(adaptive + 1) * r.samples_per_prompt, hint_share=r.hint_share))
+    gen = _merge(
+      gen,
+      generate_and_verify(
+        job,
+        c,
+        cycle,
+        hinted,
+        path,
+        draw=(-9,),
+        first_sample=(adaptive + 1) * r.samples_per_prompt,
+        hint_share=r.hint_share,
+      ),
+    )
   return dict(gen, refill_rounds=rounds, adaptive_rounds=adaptive, hinted=len(hinted))
 
 
@@ -129,8 +175,16 @@ def _merge(gen: dict, more: dict) -> dict:
   return dict(rows=gen['rows'] + more['rows'], **{k: gen[k] + more[k] for k in ('sample_s', 'verify_wait_s', 'tokens')})
 
 
-def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: list[dict], path: str,
-                        draw: tuple[int, ...] = (), first_sample: int = 0, hint_share: float = 0.0) -> dict:
+def generate_and_verify(
+  job: Job,
+  c: config_lib.CycleConfig,
+  cycle: int,
+  tasks: list[dict],
+  path: str,
+  draw: tuple[int, ...] = (),
+  first_sample: int = 0,
+  hint_share: float = 0.0,
+) -> dict:
   """Samples and verifies `samples_per_prompt` samples of every task (sample_index first_sample, ...),
   streaming rows to `path`; reuses this round's rows already there.
 
@@ -147,7 +201,9 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
   mine = lambda r: r['prompt_id'] in order and first_sample <= r['sample_index'] < first_sample + n
   counts = collections.Counter(r['prompt_id'] for r in done if mine(r))
   complete = {p for p, k in counts.items() if k == n}
-  distributed.write_jsonl(path, [r for r in done if not mine(r) or r['prompt_id'] in complete])  # drop a half-written chunk
+  distributed.write_jsonl(
+    path, [r for r in done if not mine(r) or r['prompt_id'] in complete]
+  )  # drop a half-written chunk
   rows = [r for r in done if mine(r) and r['prompt_id'] in complete]  # other rounds' rows stay in the file
   size = c.generation.batch_size
   sampler = job.sampler_for(c.generation)
@@ -163,27 +219,32 @@ def generate_and_verify(job: Job, c: config_lib.CycleConfig, cycle: int, tasks: 
       t0 = time.perf_counter()
       results = handle.get()
       times['verify_wait_s'] += time.perf_counter() - t0
-      new = distributed.gather_rows({
+      new = distributed.gather_rows(
+        {
           i: rows_lib.sample_row(chunk[i // n]['id'], first_sample + i % n, samples[i], r)
-          for i, r in zip(held, results)})
+          for i, r in zip(held, results)
+        }
+      )
       times['tokens'] += sum(r['num_tokens'] for r in new)
       rows.extend(new)
       verified.update(len(new))
-      sampled.set_postfix_str(f"{times['tokens'] / max(times['sample_s'], 1e-9):.0f} tokens/s", refresh=False)
+      sampled.set_postfix_str(f'{times["tokens"] / max(times["sample_s"], 1e-9):.0f} tokens/s', refresh=False)
       if out:
         out.writelines(map(rundir.jsonl_line, new))
         out.flush()
 
     for k in range(0, len(tasks), size):
-      chunk = tasks[k:k + size]
+      chunk = tasks[k : k + size]
       if all(t['id'] in complete for t in chunk):
         continue
       t0 = time.perf_counter()
       seed = job.seed(cycle, *draw, k)
       given = [hints.prefix(t['reference'], hint_share) if hint_share else '' for t in chunk]
       samples = sampler.generate(job.model, [prompt_ids(job, t['prompt'], h) for t, h in zip(chunk, given)], n, seed)
-      samples = [s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
-                 for i, s in enumerate(samples)]
+      samples = [
+        s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
+        for i, s in enumerate(samples)
+      ]
       times['sample_s'] += time.perf_counter() - t0
       sampled.update(len(samples))
       held = [i for i, s in enumerate(samples) if s is not None]
@@ -213,8 +274,15 @@ def fine_tune(job: Job, kept: list[dict], training: TrainConfig, cycle: int) -> 
     reset_to_base(job, training)
   prompts = {t['id']: t['prompt'] for t in job.train_tasks}
   pg = training.objective != 'sft'
-  examples = [trainer.Example(prompt_ids(job, prompts[s['prompt_id']], s.get('hint', '')), s['tokens'],
-                                s['token_logprobs'] if pg else None, s.get('advantage', 1.0)) for s in kept]
+  examples = [
+    trainer.Example(
+      prompt_ids(job, prompts[s['prompt_id']], s.get('hint', '')),
+      s['tokens'],
+      s['token_logprobs'] if pg else None,
+      s.get('advantage', 1.0),
+    )
+    for s in kept
+  ]
   with progress(desc=f'cycle {cycle} train', unit='step') as bar:
     previous = [time.perf_counter()]  # the first step's rate includes compiling the step
 
@@ -237,13 +305,20 @@ def reset_to_base(job: Job, training: TrainConfig) -> None:
     base = checkpoint.base_model(job.base, job.mesh, **config_lib.model_overrides(job.config))
     nnx.update(job.model, nnx.state(base, nnx.Param))
   else:
-    add_lora(job.model, training.lora_rank, training.lora_alpha, training.lora_dropout, list(training.lora_targets),
-             job.config.seed)
+    add_lora(
+      job.model,
+      training.lora_rank,
+      training.lora_alpha,
+      training.lora_dropout,
+      list(training.lora_targets),
+      job.config.seed,
+    )
   job.model.eval()
 
 
 def earlier_kept(job: Job, cycle: int) -> list[dict]:
   """The kept samples of cycles 1 .. cycle - 1 (`training.accumulate_kept`), from their kept.jsonl."""
-  read = lambda: [r for k in range(1, cycle) for r in rundir.read_jsonl(
-      os.path.join(rundir.cycle_dir(job.out_dir, k), 'kept.jsonl'))]
+  read = lambda: [
+    r for k in range(1, cycle) for r in rundir.read_jsonl(os.path.join(rundir.cycle_dir(job.out_dir, k), 'kept.jsonl'))
+  ]
   return distributed.broadcast(read() if distributed.is_main() else None)

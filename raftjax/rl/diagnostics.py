@@ -24,8 +24,8 @@ from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from raftjax.model import mesh as mesh_lib
-from raftjax.train import objectives
 from raftjax.model.llama import Llama
+from raftjax.train import objectives
 
 _ROWS = 8  # sequences per forward call (rounded up to the data axes); the length is bucketed
 
@@ -35,8 +35,9 @@ def has_adapters(model: Llama) -> bool:
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
-def _base_logprobs(graphdef, mesh: Mesh, lora, rest, tokens: jax.Array, positions: jax.Array,
-                   segment_ids: jax.Array) -> jax.Array:
+def _base_logprobs(
+  graphdef, mesh: Mesh, lora, rest, tokens: jax.Array, positions: jax.Array, segment_ids: jax.Array
+) -> jax.Array:
   """[B, T] next-token log-probs of the model with adapters `lora` zeroed, replicated on every process."""
   model = nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, lora), rest)
   model.eval()
@@ -71,16 +72,29 @@ def base_logprobs(model: Llama, mesh: Mesh, prompts: list[list[int]], completion
   total = -(-(max(r for r, _ in place) + 1) // rows) * rows
   tokens, positions, segments = (np.zeros((total, width), np.int32) for _ in range(3))
   for i, ((r, at), p, c) in enumerate(zip(place, prompts, completions)):
-    tokens[r, at:at + lengths[i]] = p + c
-    positions[r, at:at + lengths[i]] = np.arange(lengths[i])
-    segments[r, at:at + lengths[i]] = i + 1
+    tokens[r, at : at + lengths[i]] = p + c
+    positions[r, at : at + lengths[i]] = np.arange(lengths[i])
+    segments[r, at : at + lengths[i]] = i + 1
   sharding = mesh_lib.array_sharding((rows, width), ('batch', 'length'), mesh)
   put = lambda x: jax.device_put(x, sharding)
-  logprobs = np.concatenate([  # replicated: every process reads all of it
-      np.asarray(_base_logprobs(graphdef, mesh, lora, rest, put(tokens[s:s + rows]), put(positions[s:s + rows]),
-                                put(segments[s:s + rows])).addressable_data(0)) for s in range(0, total, rows)])
+  logprobs = np.concatenate(
+    [  # replicated: every process reads all of it
+      np.asarray(
+        _base_logprobs(
+          graphdef,
+          mesh,
+          lora,
+          rest,
+          put(tokens[s : s + rows]),
+          put(positions[s : s + rows]),
+          put(segments[s : s + rows]),
+        ).addressable_data(0)
+      )
+      for s in range(0, total, rows)
+    ]
+  )
   # Completion token j of a sequence at offset `at` sits at at + len(p) + j, predicted one position before.
-  return [logprobs[r, at + len(p) - 1:at + len(p) + len(c) - 1] for (r, at), p, c in zip(place, prompts, completions)]
+  return [logprobs[r, at + len(p) - 1 : at + len(p) + len(c) - 1] for (r, at), p, c in zip(place, prompts, completions)]
 
 
 def kl_to_base(policy: list[list[float]], base: list[np.ndarray]) -> dict:

@@ -14,13 +14,14 @@ from raftjax.generate.sampler import Sampler
 from raftjax.model import distributed
 from raftjax.model.llama import Llama
 from raftjax.rl import diagnostics
-from raftjax.verifier.pool import Verifier
 from raftjax.sections import SamplingConfig
+from raftjax.verifier.pool import Verifier
 
 
 @dataclasses.dataclass
 class Job:
   """What every cycle of a run works with."""
+
   config: ml_collections.ConfigDict
   mesh: Mesh
   model: Llama
@@ -54,20 +55,36 @@ class Job:
     return config_lib.draw_seed(self.config.seed, *parts)
 
 
-
 def held_out(job: Job, cycle: int) -> dict:
   """The model's metrics on the held-out tasks, with cycle `cycle`'s verifier settings (programs run); with
   `evaluation.pass_at_k`, also those of that many samples per task at its temperature under 'sampled',
   with the policy's token entropy and KL to the base on them (raftjax.rl.diagnostics)."""
   cfg = config_lib.for_cycle(job.config, cycle).verifier
-  metrics = evaluate.evaluate(job.model, job.evaluator, job.verifier, cfg, job.eval_tasks,
-                              job.config.evaluation.samples_per_prompt, job.seed(cycle, -1))[0]
+  metrics = evaluate.evaluate(
+    job.model,
+    job.evaluator,
+    job.verifier,
+    cfg,
+    job.eval_tasks,
+    job.config.evaluation.samples_per_prompt,
+    job.seed(cycle, -1),
+  )[0]
   if job.sampled_evaluator:
-    sampled, rows = evaluate.evaluate(job.model, job.sampled_evaluator, job.verifier, cfg, job.eval_tasks,
-                                      job.config.evaluation.pass_at_k, job.seed(cycle, -5))
+    sampled, rows = evaluate.evaluate(
+      job.model,
+      job.sampled_evaluator,
+      job.verifier,
+      cfg,
+      job.eval_tasks,
+      job.config.evaluation.pass_at_k,
+      job.seed(cycle, -5),
+    )
     prompts = {t['id']: job.sampler.prompt_ids(t['prompt']) for t in job.eval_tasks}
-    metrics['sampled'] = dict(sampled, temperature=job.sampled_evaluator.config.temperature,
-                              **diagnostics.held_out(job.model, job.mesh, [prompts[r['prompt_id']] for r in rows], rows))
+    metrics['sampled'] = dict(
+      sampled,
+      temperature=job.sampled_evaluator.config.temperature,
+      **diagnostics.held_out(job.model, job.mesh, [prompts[r['prompt_id']] for r in rows], rows),
+    )
   return metrics
 
 
@@ -78,8 +95,15 @@ def transfer(job: Job) -> dict:
   sampler = job.sampled_evaluator if sampled else job.evaluator
   e = job.config.evaluation
   cfg = config_lib.for_cycle(job.config, job.config.raft.num_cycles).verifier
-  metrics = evaluate.evaluate(job.model, sampler, job.verifier, cfg, job.transfer_tasks,
-                              e.pass_at_k if sampled else e.samples_per_prompt, job.seed(-6))[0]
+  metrics = evaluate.evaluate(
+    job.model,
+    sampler,
+    job.verifier,
+    cfg,
+    job.transfer_tasks,
+    e.pass_at_k if sampled else e.samples_per_prompt,
+    job.seed(-6),
+  )[0]
   return dict(metrics, temperature=sampler.config.temperature)
 
 

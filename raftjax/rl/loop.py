@@ -51,15 +51,14 @@ import ml_collections
 
 from raftjax import config as config_lib
 from raftjax import metrics as metrics_lib
-from raftjax import programs
-from raftjax import rundir
+from raftjax import programs, rundir
 from raftjax.data import tasks as tasks_lib
+from raftjax.evaluate import describe
 from raftjax.generate.sampler import Sampler
 from raftjax.model import checkpoint, distributed
 from raftjax.model import mesh as mesh_lib
 from raftjax.rl import selection
 from raftjax.rl.cycle import run_cycle
-from raftjax.evaluate import describe
 from raftjax.rl.job import Job, held_out, transfer
 from raftjax.verifier.pool import Verifier
 
@@ -74,15 +73,24 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
   out_dir = config.output_dir
   os.makedirs(out_dir, exist_ok=True)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  last = max((c for c in range(1, config.raft.num_cycles + 1) if checkpoint.stage_finished(rundir.cycle_dir(out_dir, c))), default=0)
+  last = max(
+    (c for c in range(1, config.raft.num_cycles + 1) if checkpoint.stage_finished(rundir.cycle_dir(out_dir, c))),
+    default=0,
+  )
   first = config_lib.for_cycle(config, 0)
   t = first.training
   fresh_lora = None if t.full_finetune else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
   source = rundir.cycle_dir(out_dir, last) if last else config.sft_checkpoint
   programs.preflight(config, mesh, source)  # on accelerators: do the cycle's programs fit? Before any weight loads.
-  model, tokenizer, meta = checkpoint.load(source, mesh, fresh_lora, as_base=not last, lora_dropout=t.lora_dropout,
-                                           seed=config.seed,
-                                           **config_lib.model_overrides(config))
+  model, tokenizer, meta = checkpoint.load(
+    source,
+    mesh,
+    fresh_lora,
+    as_base=not last,
+    lora_dropout=t.lora_dropout,
+    seed=config.seed,
+    **config_lib.model_overrides(config),
+  )
   if last:
     log.info('resuming after cycle %d', last)
   generation = first.generation
@@ -93,17 +101,26 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
 
   metrics = metrics_lib.MetricsWriter(out_dir, enabled=distributed.is_main())
   with Verifier(first.verifier) as verifier, metrics:
-    job = Job(config, mesh, model, Sampler(model, tokenizer, mesh, generation),
-              Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, generation)),
-              verifier, metrics, train_tasks, eval_tasks, meta['base'] if meta else config.sft_checkpoint,
-              training_log, transfer_tasks=tasks_lib.transfer_tasks(config))
+    job = Job(
+      config,
+      mesh,
+      model,
+      Sampler(model, tokenizer, mesh, generation),
+      Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, generation)),
+      verifier,
+      metrics,
+      train_tasks,
+      eval_tasks,
+      meta['base'] if meta else config.sft_checkpoint,
+      training_log,
+      transfer_tasks=tasks_lib.transfer_tasks(config),
+    )
     if config.evaluation.pass_at_k:
-      job.sampled_evaluator = Sampler(model, tokenizer, mesh,
-                                                 config_lib.pass_at_k_sampling(config, generation))
+      job.sampled_evaluator = Sampler(model, tokenizer, mesh, config_lib.pass_at_k_sampling(config, generation))
     if training_log['base'] is None:
       t0 = time.perf_counter()
       if base_evaluation is not None:
-        training_log['base'] = dict(base_evaluation, reused='the SFT stage\'s evaluation of this model')
+        training_log['base'] = dict(base_evaluation, reused="the SFT stage's evaluation of this model")
       else:
         training_log['base'] = dict(held_out(job, 0), seconds=time.perf_counter() - t0) if eval_tasks else {}
       distributed.write_json(log_path, training_log)
@@ -135,8 +152,10 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
     rundir.copy_final(out_dir, training_log['best_cycle'])
   distributed.write_json(log_path, training_log)
   best = training_log['best_cycle']
-  log.info('Best cycle: %s (held-out mean reward %s); stopped: %s', best,
-           f"{training_log['cycles'][best - 1]['eval'].get('mean_reward', float('nan')):.3f}" if best else 'nan',
-           training_log['stop_reason'])
+  log.info(
+    'Best cycle: %s (held-out mean reward %s); stopped: %s',
+    best,
+    f'{training_log["cycles"][best - 1]["eval"].get("mean_reward", float("nan")):.3f}' if best else 'nan',
+    training_log['stop_reason'],
+  )
   return training_log
-

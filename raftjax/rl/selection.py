@@ -43,13 +43,20 @@ import math
 
 import numpy as np
 
+from raftjax.sections import RaftConfig
 from raftjax.verifier import reward
 from raftjax.verifier.extract import fenced
-from raftjax.sections import RaftConfig
 
 
-def select(samples: list[dict], threshold: float, keep_top_percent: float, selection: str,
-           samples_per_prompt: int, seed: int, prefer_correct: bool = False) -> list[dict]:
+def select(
+  samples: list[dict],
+  threshold: float,
+  keep_top_percent: float,
+  selection: str,
+  samples_per_prompt: int,
+  seed: int,
+  prefer_correct: bool = False,
+) -> list[dict]:
   """The samples to train on (see the module docstring), in (prompt, sample_index) order."""
   seen, candidates = set(), []
   for s in samples:
@@ -61,10 +68,9 @@ def select(samples: list[dict], threshold: float, keep_top_percent: float, selec
     solved = {s['prompt_id'] for s in candidates if s['stage'] == 'correct'}
     candidates = [s for s in candidates if s['prompt_id'] not in solved or s['stage'] == 'correct']
   tiebreak = np.random.default_rng(seed).permutation(len(candidates))
-  ranked = [s for _, _, s in sorted(zip((-s['reward'] for s in candidates), tiebreak, candidates),
-                                    key=lambda x: x[:2])]
+  ranked = [s for _, _, s in sorted(zip((-s['reward'] for s in candidates), tiebreak, candidates), key=lambda x: x[:2])]
   if selection == 'global':
-    kept = ranked[:math.ceil(keep_top_percent * len(ranked))]
+    kept = ranked[: math.ceil(keep_top_percent * len(ranked))]
   else:
     per_prompt = math.ceil(keep_top_percent * samples_per_prompt)
     counts = collections.Counter()
@@ -126,8 +132,15 @@ def training_rows(rows: list[dict], raft: RaftConfig, objective: str, seed: int)
   """What a cycle trains on, from the rows of the prompts the filter kept: `select`'s kept samples (sft,
   raft_pp: advantage 1), or every sample with its advantage (reinforce_rej, grpo)."""
   if objective in ('sft', 'raft_pp'):
-    return select(rows, raft.reward_threshold, raft.keep_top_percent, raft.selection, raft.samples_per_prompt, seed,
-                  raft.prefer_correct)
+    return select(
+      rows,
+      raft.reward_threshold,
+      raft.keep_top_percent,
+      raft.selection,
+      raft.samples_per_prompt,
+      seed,
+      raft.prefer_correct,
+    )
   return advantages(rows, objective)
 
 
@@ -139,8 +152,17 @@ def demonstrations(tasks: list[dict], rows: list[dict], encode) -> list[dict]:
   for t in tasks:
     if t.get('reference') and t['id'] not in solved:
       completion = fenced(t['reference'])
-      out.append(dict(prompt_id=t['id'], sample_index=-1, completion=completion, tokens=encode(completion),
-                      reward=1.0, stage='reference', advantage=1.0))
+      out.append(
+        dict(
+          prompt_id=t['id'],
+          sample_index=-1,
+          completion=completion,
+          tokens=encode(completion),
+          reward=1.0,
+          stage='reference',
+          advantage=1.0,
+        )
+      )
   return out
 
 
@@ -169,7 +191,7 @@ def stop_reason(base_eval: dict, cycles: list[dict], raft: RaftConfig) -> str | 
   gains = np.diff(scores)
   if gains[-1] < -raft.min_improvement:
     return 'degradation'
-  if len(gains) >= raft.patience and all(g < raft.min_improvement for g in gains[-raft.patience:]):
+  if len(gains) >= raft.patience and all(g < raft.min_improvement for g in gains[-raft.patience :]):
     return 'plateau'
   return None
 
@@ -179,16 +201,22 @@ def stop_reason(base_eval: dict, cycles: list[dict], raft: RaftConfig) -> str | 
 
 def _rates(rows: list[dict]) -> dict:
   total = max(1, len(rows))
-  return dict(compile_rate=sum(r['reward'] > 0 for r in rows) / total,
-              pass_rate=sum(r['stage'] == 'correct' for r in rows) / total,
-              mean_reward=sum(r['reward'] for r in rows) / total)
+  return dict(
+    compile_rate=sum(r['reward'] > 0 for r in rows) / total,
+    pass_rate=sum(r['stage'] == 'correct' for r in rows) / total,
+    mean_reward=sum(r['reward'] for r in rows) / total,
+  )
 
 
 def sample_stats(rows: list[dict]) -> dict:
   """A cycle's training samples: rates, and counts per ladder level and per stage (stats.json 'train')."""
   levels = collections.Counter(reward.level_of(r['reward']) for r in rows)
-  return dict(total=len(rows), **_rates(rows), levels={lv: levels[lv] for lv in reward.LEVELS},
-              stages=dict(collections.Counter(r['stage'] for r in rows)))
+  return dict(
+    total=len(rows),
+    **_rates(rows),
+    levels={lv: levels[lv] for lv in reward.LEVELS},
+    stages=dict(collections.Counter(r['stage'] for r in rows)),
+  )
 
 
 def generation_stats(rows: list[dict]) -> dict:
@@ -198,8 +226,12 @@ def generation_stats(rows: list[dict]) -> dict:
   tokens = sum(r['num_tokens'] for r in rows)
   distinct = {(r['prompt_id'], r['completion'].strip()) for r in rows}
   total = max(1, len(rows))
-  return dict(token_entropy=sum(r['entropy'] for r in rows) / max(1, tokens), unique_ratio=len(distinct) / total,
-              mean_tokens=tokens / total, truncated=sum(r['finish_reason'] == 'length' for r in rows) / total)
+  return dict(
+    token_entropy=sum(r['entropy'] for r in rows) / max(1, tokens),
+    unique_ratio=len(distinct) / total,
+    mean_tokens=tokens / total,
+    truncated=sum(r['finish_reason'] == 'length' for r in rows) / total,
+  )
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -215,9 +247,13 @@ def summarize(num_tasks: int, rows: list[dict], samples_per_prompt: int) -> dict
   sample j at i * samples_per_prompt + j): the curve over k shows what more samples buy."""
   n = samples_per_prompt
   correct = [r['stage'] == 'correct' for r in rows]
-  per_task = [sum(correct[i * n:(i + 1) * n]) for i in range(num_tasks)]
-  metrics = dict(num_tasks=num_tasks, samples_per_prompt=n, **_rates(rows),
-                 stages=dict(collections.Counter(r['stage'] for r in rows)))
+  per_task = [sum(correct[i * n : (i + 1) * n]) for i in range(num_tasks)]
+  metrics = dict(
+    num_tasks=num_tasks,
+    samples_per_prompt=n,
+    **_rates(rows),
+    stages=dict(collections.Counter(r['stage'] for r in rows)),
+  )
   for k in sorted({n} | {2**i for i in range(n.bit_length())}):
     metrics[f'pass@{k}'] = sum(pass_at_k(n, c, k) for c in per_task) / max(1, num_tasks)
   return metrics

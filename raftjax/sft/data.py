@@ -28,8 +28,9 @@ def corpus_conversations(num_examples: int, seed: int) -> list[list[dict]]:
     for queue in queues:
       if queue and (not num_examples or len(picked) < num_examples):
         picked.append(queue.pop())
-  return [[{'role': 'user', 'content': t['prompt']}, {'role': 'assistant', 'content': fenced(t['reference'])}]
-          for t in picked]
+  return [
+    [{'role': 'user', 'content': t['prompt']}, {'role': 'assistant', 'content': fenced(t['reference'])}] for t in picked
+  ]
 
 
 def conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
@@ -48,5 +49,9 @@ def examples(conversations_: list[list[dict]], tokenizer, system_prompt: str, pr
   """Each conversation as an Example: everything before the last message as the sampler formats a prompt
   (the run's chat template and system prompt, or `generation.prompt_format`), the last message's tokens
   plus eos as the completion."""
-  return [Example(format_messages(tokenizer, c[:-1], system_prompt, prompt_format),
-                  encode_completion(tokenizer, c[-1]['content'])) for c in conversations_]
+  return [
+    Example(
+      format_messages(tokenizer, c[:-1], system_prompt, prompt_format), encode_completion(tokenizer, c[-1]['content'])
+    )
+    for c in conversations_
+  ]

@@ -27,9 +27,8 @@ import time
 import ml_collections
 
 from raftjax import config as config_lib
-from raftjax import evaluate
+from raftjax import evaluate, rundir
 from raftjax import metrics as metrics_lib
-from raftjax import rundir
 from raftjax.data import tasks as tasks_lib
 from raftjax.generate.sampler import Sampler
 from raftjax.model import checkpoint, distributed
@@ -55,20 +54,45 @@ def run(config: ml_collections.ConfigDict) -> str | None:
     log.info('SFT: finished earlier (best epoch %d); RAFT starts from %s', saved['best_epoch'], final)
     return final
   os.makedirs(out, exist_ok=True)
-  training = dataclasses.replace(config_lib.for_cycle(config, 0).training, epochs=sft.epochs,
-                                 learning_rate=sft.learning_rate, objective='sft', lr_decay_per_cycle=1.0)
-  last = max((e for e in range(1, sft.epochs + 1) if checkpoint.stage_finished(rundir.epoch_dir(config.output_dir, e))), default=0)
+  training = dataclasses.replace(
+    config_lib.for_cycle(config, 0).training,
+    epochs=sft.epochs,
+    learning_rate=sft.learning_rate,
+    objective='sft',
+    lr_decay_per_cycle=1.0,
+  )
+  last = max(
+    (e for e in range(1, sft.epochs + 1) if checkpoint.stage_finished(rundir.epoch_dir(config.output_dir, e))),
+    default=0,
+  )
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
-  fresh = None if training.full_finetune else dict(rank=training.lora_rank, alpha=training.lora_alpha,
-                                                   targets=list(training.lora_targets))
+  fresh = (
+    None
+    if training.full_finetune
+    else dict(rank=training.lora_rank, alpha=training.lora_alpha, targets=list(training.lora_targets))
+  )
   source = rundir.epoch_dir(config.output_dir, last) if last else config.sft_checkpoint
-  model, tokenizer, _ = checkpoint.load(source, mesh, fresh, as_base=not last, lora_dropout=training.lora_dropout,
-                                        seed=config.seed, **config_lib.model_overrides(config))
+  model, tokenizer, _ = checkpoint.load(
+    source,
+    mesh,
+    fresh,
+    as_base=not last,
+    lora_dropout=training.lora_dropout,
+    seed=config.seed,
+    **config_lib.model_overrides(config),
+  )
   conversations, described = data.conversations(sft, config_lib.draw_seed(config.seed, _SEED))
   examples = data.examples(conversations, tokenizer, config.generation.system_prompt, config.generation.prompt_format)
   _, eval_tasks, split = tasks_lib.task_split(config)
-  sft_log = saved or dict(data=described, base=config.sft_checkpoint, held_out=split, config=config.to_dict(),
-                          evaluation=None, epochs=[], best_epoch=None)
+  sft_log = saved or dict(
+    data=described,
+    base=config.sft_checkpoint,
+    held_out=split,
+    config=config.to_dict(),
+    evaluation=None,
+    epochs=[],
+    best_epoch=None,
+  )
   sft_log['epochs'] = sft_log['epochs'][:last]
   log.info('SFT: %s, %d epochs%s', described, sft.epochs, f', resuming after epoch {last}' if last else '')
   generation = config_lib.for_cycle(config, 0).generation
@@ -80,8 +104,15 @@ def run(config: ml_collections.ConfigDict) -> str | None:
     def held_out(epoch: int) -> dict:
       if not eval_tasks:
         return {}
-      return evaluate.evaluate(model, evaluator, verifier, verifier_cfg, eval_tasks,
-                               config.evaluation.samples_per_prompt, config_lib.draw_seed(config.seed, _SEED, epoch))[0]
+      return evaluate.evaluate(
+        model,
+        evaluator,
+        verifier,
+        verifier_cfg,
+        eval_tasks,
+        config.evaluation.samples_per_prompt,
+        config_lib.draw_seed(config.seed, _SEED, epoch),
+      )[0]
 
     if sft_log['evaluation'] is None:
       t0 = time.perf_counter()
@@ -105,24 +136,50 @@ def run(config: ml_collections.ConfigDict) -> str | None:
       t0 = time.perf_counter()
       evaluation = held_out(epoch)
       directory = rundir.epoch_dir(config.output_dir, epoch)
-      meta = dict(stage='sft', epoch=epoch, base=config.sft_checkpoint, full_finetune=training.full_finetune,
-                  lora=dict(rank=training.lora_rank, alpha=training.lora_alpha, targets=list(training.lora_targets)),
-                  seeds=dict(train=config_lib.draw_seed(config.seed, _SEED, -1)))
+      meta = dict(
+        stage='sft',
+        epoch=epoch,
+        base=config.sft_checkpoint,
+        full_finetune=training.full_finetune,
+        lora=dict(rank=training.lora_rank, alpha=training.lora_alpha, targets=list(training.lora_targets)),
+        seeds=dict(train=config_lib.draw_seed(config.seed, _SEED, -1)),
+      )
       checkpoint.save(os.path.join(directory, 'checkpoint'), epoch, model, meta, training.full_finetune, optimizer)
-      stats = dict(epoch=epoch, eval=evaluation, losses=list(losses), loss_first=losses[0] if losses else None,
-                   loss_last=losses[-1] if losses else None, examples=len(examples),
-                   seconds=dict(train_s=train_s, eval_s=time.perf_counter() - t0))
+      stats = dict(
+        epoch=epoch,
+        eval=evaluation,
+        losses=list(losses),
+        loss_first=losses[0] if losses else None,
+        loss_last=losses[-1] if losses else None,
+        examples=len(examples),
+        seconds=dict(train_s=train_s, eval_s=time.perf_counter() - t0),
+      )
       distributed.write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the epoch finished
       metrics.cycle(epoch, stats)
       sft_log['epochs'].append(stats)
       distributed.write_json(log_path, sft_log)
-      log.info('SFT epoch %d: loss %.3f -> %.3f; held-out: %s', epoch, stats['loss_first'] or float('nan'),
-               stats['loss_last'] or float('nan'), evaluate.describe(evaluation))
+      log.info(
+        'SFT epoch %d: loss %.3f -> %.3f; held-out: %s',
+        epoch,
+        stats['loss_first'] or float('nan'),
+        stats['loss_last'] or float('nan'),
+        evaluate.describe(evaluation),
+      )
       losses.clear()
       started[:] = [time.perf_counter()]
 
-    trainer.train(model, examples, training, mesh, 1, config_lib.draw_seed(config.seed, _SEED, -1), on_step, on_epoch,
-                  start_epoch=last, optimizer=optimizer)
+    trainer.train(
+      model,
+      examples,
+      training,
+      mesh,
+      1,
+      config_lib.draw_seed(config.seed, _SEED, -1),
+      on_step,
+      on_epoch,
+      start_epoch=last,
+      optimizer=optimizer,
+    )
 
   sft_log['best_epoch'] = rundir.best_cycle(sft_log['epochs'], key='epoch')
   if distributed.is_main():
@@ -137,5 +194,3 @@ def best_evaluation(config: ml_collections.ConfigDict) -> dict:
   """The held-out evaluation of the finished stage's best epoch (what RAFT starts from)."""
   sft_log = rundir.read_json(os.path.join(rundir.sft_dir(config.output_dir), rundir.SFT_LOG))
   return sft_log['epochs'][sft_log['best_epoch'] - 1]['eval']
-
-

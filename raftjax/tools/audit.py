@@ -22,16 +22,32 @@ import re
 from raftjax.verifier.extract import extract_code
 
 NEAR_DUPLICATE = 0.9
-_TOKEN = re.compile(r'''
+_TOKEN = re.compile(
+  r"""
     (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
   | (?P<string>"(?:\\.|[^"\\\n])*")
   | (?P<char>'(?:\\.|[^'\\\n])*')
   | (?P<word>[A-Za-z_]\w*)
   | (?P<number>\d[\w.]*)
   | (?P<punct>\S)
-''', re.VERBOSE | re.DOTALL)
-_INPUT = {'scanf', 'getchar', 'fgets', 'getline', 'getdelim', 'gets', 'fgetc', 'getc', 'fscanf', 'read',
-          'fread', 'getchar_unlocked', 'vscanf'}
+""",
+  re.VERBOSE | re.DOTALL,
+)
+_INPUT = {
+  'scanf',
+  'getchar',
+  'fgets',
+  'getline',
+  'getdelim',
+  'gets',
+  'fgetc',
+  'getc',
+  'fscanf',
+  'read',
+  'fread',
+  'getchar_unlocked',
+  'vscanf',
+}
 _OUTPUT = {'printf': 0, 'puts': 0, 'fputs': 0, 'fprintf': 1}  # function -> index of the text argument
 _FORMAT = re.compile(r'%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L)?[diouxXeEfFgGaAcspn%]')
 _ESCAPE = re.compile(r'\\(?:[0-7]{1,3}|x[0-9A-Fa-f]+|.)')
@@ -52,10 +68,10 @@ def printed_literals(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
   literals joined; fprintf and fputs only when their stream is `stdout`."""
   out = []
   for i, (kind, text) in enumerate(toks):
-    if kind != 'word' or text not in _OUTPUT or toks[i + 1:i + 2] != [('punct', '(')]:
+    if kind != 'word' or text not in _OUTPUT or toks[i + 1 : i + 2] != [('punct', '(')]:
       continue
     args, depth, current = [], 0, []
-    for k, t in toks[i + 2:]:
+    for k, t in toks[i + 2 :]:
       if depth == 0 and t in ',)':
         args.append(current)
         current = []
@@ -73,8 +89,7 @@ def printed_literals(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _printed_text(toks: list[tuple[str, str]]) -> list[str]:
   """The text of every literal written to stdout, printf's format specifiers blanked out."""
-  return [_FORMAT.sub(' ', text) if function.endswith('printf') else text
-          for function, text in printed_literals(toks)]
+  return [_FORMAT.sub(' ', text) if function.endswith('printf') else text for function, text in printed_literals(toks)]
 
 
 def prints_extra_text(toks: list[tuple[str, str]], expected: list[str]) -> bool:
@@ -89,13 +104,14 @@ def hard_codes(toks: list[tuple[str, str]], tests: list[dict]) -> bool:
   if not any(kind == 'word' and text in _INPUT for kind, text in toks):
     return True
   printed = ' '.join(_printed_text(toks))
-  return any(len(a) > 1 and re.search(r'\d', a) and re.search(rf'(?<![\w.-]){re.escape(a)}(?![\w.])', printed)
-             for a in answers)
+  return any(
+    len(a) > 1 and re.search(r'\d', a) and re.search(rf'(?<![\w.-]){re.escape(a)}(?![\w.])', printed) for a in answers
+  )
 
 
 def _trigrams(toks: list[tuple[str, str]]) -> set[tuple[str, ...]]:
   texts = [t for _, t in toks]
-  return {tuple(texts[i:i + 3]) for i in range(len(texts) - 2)}
+  return {tuple(texts[i : i + 3]) for i in range(len(texts) - 2)}
 
 
 def _similar(a: set, b: set) -> bool:
@@ -105,14 +121,14 @@ def _similar(a: set, b: set) -> bool:
 def audit(kept: list[dict], tasks: dict[str, dict]) -> dict:
   """The share of `kept` samples (rows of kept.jsonl) flagged by each check (module docstring), and their
   count; samples whose task is not in `tasks` (id -> task) are left out."""
-  rows = [(r, tokens(extract_code(r['completion']) or r['completion'])) for r in kept
-          if r['prompt_id'] in tasks]
+  rows = [(r, tokens(extract_code(r['completion']) or r['completion'])) for r in kept if r['prompt_id'] in tasks]
   grams = [_trigrams(toks) for _, toks in rows]
   flags = {'extra_text': 0, 'hard_coded': 0, 'near_duplicate': 0}
   for i, (row, toks) in enumerate(rows):
     tests = tasks[row['prompt_id']]['tests']
     flags['extra_text'] += prints_extra_text(toks, [t['stdout'] for t in tests])
     flags['hard_coded'] += hard_codes(toks, tests)
-    flags['near_duplicate'] += any(rows[j][0]['prompt_id'] != row['prompt_id'] and _similar(grams[i], grams[j])
-                                   for j in range(len(rows)) if j != i)
+    flags['near_duplicate'] += any(
+      rows[j][0]['prompt_id'] != row['prompt_id'] and _similar(grams[i], grams[j]) for j in range(len(rows)) if j != i
+    )
   return {'samples': len(rows), **{k: v / len(rows) if rows else None for k, v in flags.items()}}

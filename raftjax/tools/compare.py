@@ -30,16 +30,21 @@ from raftjax import rundir
 
 SWEEP_FILE = 'sweep.json'
 # What the curves and the table show: (label, path in a cycle's stats.json, a rate shown in percent).
-METRICS = (('held-out mean reward (greedy)', ('eval', 'mean_reward'), False),
-           ('held-out pass rate (greedy)', ('eval', 'pass_rate'), True),
-           ('held-out compile rate (greedy)', ('eval', 'compile_rate'), True),
-           ('held-out pass@1 (sampled)', ('eval', 'sampled', 'pass@1'), True),
-           ('held-out pass@k (sampled)', ('eval', 'sampled', 'pass@k'), True),
-           ('KL to base, nats per sample (sampled)', ('eval', 'sampled', 'kl_to_base'), False),
-           ('token entropy, training samples', ('signals', 'token_entropy'), False))
+METRICS = (
+  ('held-out mean reward (greedy)', ('eval', 'mean_reward'), False),
+  ('held-out pass rate (greedy)', ('eval', 'pass_rate'), True),
+  ('held-out compile rate (greedy)', ('eval', 'compile_rate'), True),
+  ('held-out pass@1 (sampled)', ('eval', 'sampled', 'pass@1'), True),
+  ('held-out pass@k (sampled)', ('eval', 'sampled', 'pass@k'), True),
+  ('KL to base, nats per sample (sampled)', ('eval', 'sampled', 'kl_to_base'), False),
+  ('token entropy, training samples', ('signals', 'token_entropy'), False),
+)
 # The transfer set's evaluation after the last cycle (training_log.json's `transfer`, table only).
-TRANSFER = (('transfer compile rate', ('compile_rate',), True), ('transfer pass@1', ('pass@1',), True),
-            ('transfer pass@k', ('pass@k',), True))
+TRANSFER = (
+  ('transfer compile rate', ('compile_rate',), True),
+  ('transfer pass@1', ('pass@1',), True),
+  ('transfer pass@k', ('pass@k',), True),
+)
 # Two-sided 95% Student-t quantiles by degrees of freedom (n - 1 seeds), for n >= 3.
 _T95 = {2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
 
@@ -55,7 +60,7 @@ def _value(stats: dict, path: tuple) -> float | None:
   node = stats
   for key in path:
     if key == 'pass@k' and isinstance(node, dict):
-      key = f"pass@{node.get('samples_per_prompt')}"
+      key = f'pass@{node.get("samples_per_prompt")}'
     node = node.get(key) if isinstance(node, dict) else None
   return node if isinstance(node, (int, float)) else None
 
@@ -148,8 +153,8 @@ def _cell(values: list[float], pct: bool) -> str:
     return '–'
   s = spread(values)
   f = (lambda v: f'{100 * v:.1f}') if pct else (lambda v: f'{v:.3f}')
-  text = f"{f(s['mean'])} [{f(s['min'])}, {f(s['max'])}]"
-  return text + (f" ±{f(s['half_width'])}" if s['half_width'] is not None else '')
+  text = f'{f(s["mean"])} [{f(s["min"])}, {f(s["max"])}]'
+  return text + (f' ±{f(s["half_width"])}' if s['half_width'] is not None else '')
 
 
 def table(variants: list[Variant]) -> str:
@@ -166,9 +171,11 @@ def table(variants: list[Variant]) -> str:
     for _, path, rate, read in columns:
       values = [x for x in (read(run, path) for run in v.runs.values()) if x is not None]
       cells.append(_cell(values, pct=rate))
-    pairs = [final(run, ('eval', 'mean_reward')) - final(reference.runs[seed], ('eval', 'mean_reward'))
-             for seed, run in v.runs.items()
-             if seed in reference.runs and run.cycles and reference.runs[seed].cycles]
+    pairs = [
+      final(run, ('eval', 'mean_reward')) - final(reference.runs[seed], ('eval', 'mean_reward'))
+      for seed, run in v.runs.items()
+      if seed in reference.runs and run.cycles and reference.runs[seed].cycles
+    ]
     cells.append(_cell(pairs, pct=False) if v is not reference else '')
     rows.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(rows)
@@ -184,7 +191,7 @@ def plot(variants: list[Variant], path: str) -> None:
   fig = Figure(figsize=(12, 3.4 * math.ceil(len(shown) / cols)), layout='constrained')
   FigureCanvasAgg(fig)
   axes = list(fig.subplots(math.ceil(len(shown) / cols), cols, squeeze=False).flat)
-  for ax in axes[len(shown):]:
+  for ax in axes[len(shown) :]:
     ax.set_visible(False)
   for ax, (label, p) in zip(axes, shown):
     for i, v in enumerate(variants):
@@ -212,8 +219,10 @@ def _transfer_base(variants: list[Variant]) -> list[str]:
     return []
   base = runs[0].log['transfer']['base']
   cells = [f'{label} {_cell([transfer(r, path, "base") for r in runs], pct=rate)}' for label, path, rate in TRANSFER]
-  return [f"Transfer set ({base['num_tasks']} tasks, {base['samples_per_prompt']} samples per task at temperature "
-          f"{base.get('temperature')}), after the last cycle in the table; the base model: {', '.join(cells)}."]
+  return [
+    f'Transfer set ({base["num_tasks"]} tasks, {base["samples_per_prompt"]} samples per task at temperature '
+    f'{base.get("temperature")}), after the last cycle in the table; the base model: {", ".join(cells)}.'
+  ]
 
 
 def write(directories: list[str], output: str | None = None) -> str:
@@ -227,11 +236,16 @@ def write(directories: list[str], output: str | None = None) -> str:
   plot(variants, os.path.join(output, 'compare.png'))
   tasks = {r.base.get('num_tasks') for v in variants for r in v.runs.values() if r.base}
   per_task = ', '.join(f'{100 / n:.1f} points' for n in sorted(t for t in tasks if t))
-  md = ['# raftjax variants', f"Directories: {', '.join(f'`{d}`' for d in directories)}",
-        f'One held-out task moves a greedy pass rate by {per_task or "?"}. Cells: mean over seeds [min, max]'
-        ' (± the 95% t-interval half-width with 3 or more seeds) after each run\'s last finished cycle; rates'
-        ' in percent. Δ: the difference to the first variant, paired by seed.',
-        table(variants), *_transfer_base(variants), '![held-out curves per cycle](compare.png)']
+  md = [
+    '# raftjax variants',
+    f'Directories: {", ".join(f"`{d}`" for d in directories)}',
+    f'One held-out task moves a greedy pass rate by {per_task or "?"}. Cells: mean over seeds [min, max]'
+    " (± the 95% t-interval half-width with 3 or more seeds) after each run's last finished cycle; rates"
+    ' in percent. Δ: the difference to the first variant, paired by seed.',
+    table(variants),
+    *_transfer_base(variants),
+    '![held-out curves per cycle](compare.png)',
+  ]
   path = os.path.join(output, 'compare.md')
   with open(path, 'w') as f:
     f.write('\n\n'.join(md) + '\n')

@@ -11,8 +11,7 @@ so that a small N still covers every family. Prints how many tasks of each famil
 
 import collections
 
-from raftjax import cli
-from raftjax import rundir
+from raftjax import cli, rundir
 from raftjax.verifier.extract import fenced
 
 FORMATS = ('tasks', 'sft')
@@ -28,7 +27,7 @@ def select(tasks: list[dict], families: list[str], limit: int) -> list[dict]:
   order = [queues[f] for f in (families or list(queues))]
   picked, i = [], 0
   while any(i < len(q) for q in order) and (not limit or len(picked) < limit):
-    picked += [q[i] for q in order if i < len(q)][:limit - len(picked) if limit else None]
+    picked += [q[i] for q in order if i < len(q)][: limit - len(picked) if limit else None]
     i += 1
   return picked
 

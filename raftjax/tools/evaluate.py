@@ -15,10 +15,9 @@ printed and recorded in the output.
 import json
 import sys
 
-from raftjax import cli
+from raftjax import cli, rundir
 from raftjax import config as config_lib
 from raftjax import evaluate as evaluate_lib
-from raftjax import rundir
 from raftjax.data import tasks as tasks_lib
 from raftjax.generate import sampler as sample_lib
 from raftjax.model import checkpoint, distributed
@@ -31,11 +30,14 @@ def _tasks(config, tasks_path: str, split: str) -> tuple[list[dict], str]:
   if tasks_path:
     tasks, described = tasks_lib.load_tasks(tasks_path), tasks_path
   elif split == 'all':
-    tasks, described = tasks_lib.load_tasks(config.prompts or None), f'all of {config.prompts or "the built-in task set"}'
+    tasks, described = (
+      tasks_lib.load_tasks(config.prompts or None),
+      f'all of {config.prompts or "the built-in task set"}',
+    )
   else:
     train_tasks, eval_tasks, how = tasks_lib.task_split(config)
     tasks = eval_tasks if split == 'held_out' else train_tasks
-    described = f"{split.replace('_', '-')} tasks of {how}"
+    described = f'{split.replace("_", "-")} tasks of {how}'
   if not tasks:
     raise ValueError(f'no tasks to evaluate in the {described}')
   return tasks, described
@@ -52,8 +54,10 @@ def main(argv) -> None:
     tasks, described = _tasks(config, f.tasks, f.split)
     source = config.sft_checkpoint if f.checkpoint == 'base' else f.checkpoint
     if f.checkpoint != 'base' and checkpoint.find(f.checkpoint) is None:
-      raise ValueError(f'--checkpoint={f.checkpoint}: not a finished raftjax checkpoint (cycle_N, cycle_N_final, '
-                       "sft/final or their checkpoint/), nor 'base'")
+      raise ValueError(
+        f'--checkpoint={f.checkpoint}: not a finished raftjax checkpoint (cycle_N, cycle_N_final, '
+        "sft/final or their checkpoint/), nor 'base'"
+      )
     checkpoint.check(source, config.generation.prompt_format)
     out = rundir.AtomicOutput(f.samples) if f.samples and distributed.is_main() else None
   except (ValueError, OSError) as e:
@@ -67,8 +71,9 @@ def main(argv) -> None:
     cli.fail(f'{source}: cannot load the model: {e}', status=1)
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.evaluation_sampling(config, cycle.generation))
   with Verifier(cycle.verifier) as verifier:
-    metrics, rows = evaluate_lib.evaluate(model, sampler, verifier, cycle.verifier, tasks,
-                                          config.evaluation.samples_per_prompt, config.seed)
+    metrics, rows = evaluate_lib.evaluate(
+      model, sampler, verifier, cycle.verifier, tasks, config.evaluation.samples_per_prompt, config.seed
+    )
   if out:
     with out:
       out.write(rows)
@@ -83,8 +88,12 @@ if __name__ == '__main__':
 
   cli.config_flag()
   flags.DEFINE_string('checkpoint', 'base', "'base' (config.sft_checkpoint) or a raftjax cycle directory")
-  flags.DEFINE_enum('split', 'held_out', ['held_out', 'train', 'all'],
-                    "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks")
+  flags.DEFINE_enum(
+    'split',
+    'held_out',
+    ['held_out', 'train', 'all'],
+    "the config's held-out tasks (what the loop evaluated), its training tasks, or all tasks",
+  )
   flags.DEFINE_string('tasks', '', 'a task file to evaluate instead (overrides --split)')
   flags.DEFINE_string('samples', '', 'write every sample with its stage and reward to this JSONL file')
   cli.run(main)

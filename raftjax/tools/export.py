@@ -46,10 +46,9 @@ import jax
 import numpy as np
 from flax import nnx
 
-from raftjax import cli
+from raftjax import cli, rundir
 from raftjax.model import checkpoint as ckpt
 from raftjax.model import mesh as mesh_lib
-from raftjax import rundir
 from raftjax.model import weights
 from raftjax.model.llama import Linear, Llama, ModelConfig
 from raftjax.model.lora import LoRA
@@ -73,8 +72,10 @@ def find_checkpoint(path: str) -> str:
   directory = ckpt.find(path)
   if directory:
     return directory
-  raise ExportError(f'{path}: not a finished raftjax checkpoint; expected a cycle directory (cycle_N, '
-                    'cycle_N_final) holding checkpoint/<step>/ with a completed Orbax step, or that checkpoint/')
+  raise ExportError(
+    f'{path}: not a finished raftjax checkpoint; expected a cycle directory (cycle_N, '
+    'cycle_N_final) holding checkpoint/<step>/ with a completed Orbax step, or that checkpoint/'
+  )
 
 
 def load(directory: str, meta: dict) -> Llama:
@@ -137,8 +138,10 @@ def write_safetensors(tensors: Iterable[tuple[str, np.ndarray]], directory: str,
   names = [f'model-{i:05d}-of-{len(files):05d}.safetensors' for i in range(1, len(files) + 1)]
   for file, name in zip(files, names):
     os.rename(file, os.path.join(directory, name))
-  rundir.write_json(os.path.join(directory, 'model.safetensors.index.json'),
-              dict(metadata=dict(total_size=total), weight_map={k: names[i] for k, i in weight_map.items()}))
+  rundir.write_json(
+    os.path.join(directory, 'model.safetensors.index.json'),
+    dict(metadata=dict(total_size=total), weight_map={k: names[i] for k, i in weight_map.items()}),
+  )
 
 
 def hf_config(base: str, cfg: ModelConfig, tokenizer):
@@ -151,13 +154,22 @@ def hf_config(base: str, cfg: ModelConfig, tokenizer):
   else:
     # config_from_gguf never reads RoPE scaling, so the default RoPE is the loaded model's.
     config = transformers.LlamaConfig(
-        vocab_size=cfg.vocab_size, hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
-        num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads, num_key_value_heads=cfg.num_kv_heads,
-        head_dim=cfg.head_dim, rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta),
-        rms_norm_eps=cfg.rms_norm_eps, tie_word_embeddings=cfg.tie_embeddings,
-        max_position_embeddings=cfg.max_position_embeddings, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-        architectures=['LlamaForCausalLM'])
+      vocab_size=cfg.vocab_size,
+      hidden_size=cfg.hidden_size,
+      intermediate_size=cfg.intermediate_size,
+      num_hidden_layers=cfg.num_layers,
+      num_attention_heads=cfg.num_heads,
+      num_key_value_heads=cfg.num_kv_heads,
+      head_dim=cfg.head_dim,
+      rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta),
+      rms_norm_eps=cfg.rms_norm_eps,
+      tie_word_embeddings=cfg.tie_embeddings,
+      max_position_embeddings=cfg.max_position_embeddings,
+      bos_token_id=tokenizer.bos_token_id,
+      eos_token_id=tokenizer.eos_token_id,
+      pad_token_id=tokenizer.pad_token_id,
+      architectures=['LlamaForCausalLM'],
+    )
   config.dtype = 'float32'  # what the weights are: a bf16 base would otherwise load rounded
   return config
 
@@ -186,8 +198,10 @@ def adapter_tensors(model: Llama) -> dict[str, np.ndarray]:
   """PEFT's LoRA tensors: lora_A [r, in] and lora_B [out, r], inputs and outputs flattened HF's way."""
   out = {}
   for stacked_path, lora in lora_modules(model):
-    a, b = np.asarray(lora.a[...], np.float32), np.asarray(lora.b[...], np.float32)
-    for (path, a), (_, b) in zip(weights.per_layer(stacked_path, a), weights.per_layer(stacked_path, b)):
+    stacked_a, stacked_b = np.asarray(lora.a[...], np.float32), np.asarray(lora.b[...], np.float32)
+    for (path, a), (_, b) in zip(
+      weights.per_layer(stacked_path, stacked_a), weights.per_layer(stacked_path, stacked_b)
+    ):
       module = PEFT_PREFIX + weights.hf_name((*path, 'kernel')).removesuffix('.weight')
       out[f'{module}.lora_A.weight'] = np.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)  # [*in, r] -> [r, in]
       out[f'{module}.lora_B.weight'] = np.ascontiguousarray(b.reshape(b.shape[0], -1).T)  # [r, *out] -> [out, r]
@@ -197,11 +211,18 @@ def adapter_tensors(model: Llama) -> dict[str, np.ndarray]:
 def adapter_config(model: Llama, meta: dict) -> dict:
   lora = meta['lora']
   return dict(
-      peft_type='LORA', task_type='CAUSAL_LM', r=lora['rank'], lora_alpha=lora['alpha'],
-      target_modules=sorted({path[-1] for path, _ in lora_modules(model)}),  # our module names are HF's
-      lora_dropout=0.0,  # a training setting, not in the checkpoint; inference ignores it
-      bias='none', use_rslora=False, fan_in_fan_out=False, inference_mode=True,
-      base_model_name_or_path=meta['base'])
+    peft_type='LORA',
+    task_type='CAUSAL_LM',
+    r=lora['rank'],
+    lora_alpha=lora['alpha'],
+    target_modules=sorted({path[-1] for path, _ in lora_modules(model)}),  # our module names are HF's
+    lora_dropout=0.0,  # a training setting, not in the checkpoint; inference ignores it
+    bias='none',
+    use_rslora=False,
+    fan_in_fan_out=False,
+    inference_mode=True,
+    base_model_name_or_path=meta['base'],
+  )
 
 
 def export_adapter(model: Llama, meta: dict, out: str) -> None:
@@ -219,15 +240,15 @@ def check_output(out: str, checkpoint: str, overwrite: bool) -> None:
   if not os.path.exists(out) or (os.path.isdir(out) and not os.listdir(out)):
     return
   if not overwrite:
-    raise ExportError(f'{out}: exists and is not empty; choose another --output, or pass --overwrite to '
-                      'replace it')
+    raise ExportError(f'{out}: exists and is not empty; choose another --output, or pass --overwrite to replace it')
   out, checkpoint = os.path.abspath(out), os.path.abspath(checkpoint)
   if os.path.commonpath([out, checkpoint]) == out:
     raise ExportError(f'{out}: holds the checkpoint being exported ({checkpoint}); --overwrite would delete it')
 
 
-def export(checkpoint: str, out: str, merge: bool | None = None, overwrite: bool = False,
-           max_shard_bytes: int = 5 * 2**30) -> None:
+def export(
+  checkpoint: str, out: str, merge: bool | None = None, overwrite: bool = False, max_shard_bytes: int = 5 * 2**30
+) -> None:
   """Writes `checkpoint` (a raftjax cycle) to `out` as a merged HF model or a PEFT adapter.
 
   `merge=None` picks by the checkpoint: an adapter for LoRA, the merged model for a full fine-tune.
@@ -238,11 +259,14 @@ def export(checkpoint: str, out: str, merge: bool | None = None, overwrite: bool
   if merge is None:
     merge = meta['full_finetune'] or on_checkpoint
   elif meta['full_finetune'] and not merge:
-    raise ExportError(f'{checkpoint} is a full fine-tune: it has no LoRA adapters to export; use --merge to '
-                      'export the whole model')
+    raise ExportError(
+      f'{checkpoint} is a full fine-tune: it has no LoRA adapters to export; use --merge to export the whole model'
+    )
   elif on_checkpoint and not merge:
-    raise ExportError(f'{checkpoint} was trained on top of {meta["base"]} (an SFT stage), not on an HF model: '
-                      'its adapters alone load on nothing; use --merge to export the whole model')
+    raise ExportError(
+      f'{checkpoint} was trained on top of {meta["base"]} (an SFT stage), not on an HF model: '
+      'its adapters alone load on nothing; use --merge to export the whole model'
+    )
   check_output(out, checkpoint, overwrite)
   model = load(directory, meta)
   parent, name = os.path.split(os.path.abspath(out))
@@ -262,8 +286,13 @@ def export(checkpoint: str, out: str, merge: bool | None = None, overwrite: bool
   except BaseException:
     shutil.rmtree(tmp, ignore_errors=True)
     raise
-  log.info('Exported %s (base %s) as a %s to %s', checkpoint, meta['base'],
-           'merged model' if merge else 'PEFT LoRA adapter', out)
+  log.info(
+    'Exported %s (base %s) as a %s to %s',
+    checkpoint,
+    meta['base'],
+    'merged model' if merge else 'PEFT LoRA adapter',
+    out,
+  )
 
 
 def main(argv) -> None:
@@ -286,12 +315,18 @@ def main(argv) -> None:
 if __name__ == '__main__':
   from absl import flags
 
-  flags.DEFINE_string('checkpoint', None, 'raftjax cycle directory (cycle_N, cycle_N_final, or its checkpoint/)',
-                      required=True)
-  flags.DEFINE_string('output', None, 'directory to write (must not exist or be empty, unless --overwrite)',
-                      required=True)
-  flags.DEFINE_bool('merge', None, 'write an HF model with the adapters merged in; --nomerge: a PEFT adapter '
-                    '(default: an adapter for LoRA checkpoints, the model for full fine-tunes)')
+  flags.DEFINE_string(
+    'checkpoint', None, 'raftjax cycle directory (cycle_N, cycle_N_final, or its checkpoint/)', required=True
+  )
+  flags.DEFINE_string(
+    'output', None, 'directory to write (must not exist or be empty, unless --overwrite)', required=True
+  )
+  flags.DEFINE_bool(
+    'merge',
+    None,
+    'write an HF model with the adapters merged in; --nomerge: a PEFT adapter '
+    '(default: an adapter for LoRA checkpoints, the model for full fine-tunes)',
+  )
   flags.DEFINE_bool('overwrite', False, 'replace a non-empty --output')
   flags.DEFINE_float('max_shard_gb', 5.0, 'merged export: largest safetensors file, in GiB')
   cli.run(main)

@@ -26,20 +26,32 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from raftjax import cli
-from raftjax.tools import audit
 from raftjax.data import tasks as tasks_lib
-from raftjax.verifier.extract import extract_code
 from raftjax.rundir import Run, load_run
+from raftjax.tools import audit
+from raftjax.verifier.extract import extract_code
 from raftjax.verifier.reward import LEVELS, level_of
 
-LEVEL_NAMES = {'0.0': 'does not compile', '0.3': 'compiles with warnings', '0.5': 'compiles clean',
-               '0.7': 'runs (exit 0)', '1.0': 'correct output'}
+LEVEL_NAMES = {
+  '0.0': 'does not compile',
+  '0.3': 'compiles with warnings',
+  '0.5': 'compiles clean',
+  '0.7': 'runs (exit 0)',
+  '1.0': 'correct output',
+}
 _LEVEL_COLORS = ('#c0392b', '#e67e22', '#f1c40f', '#7fbf3f', '#1e8449')
-PHASES = {'generate_s': 'generate', 'verify_wait_s': 'verify (wait)', 'train_s': 'train', 'eval_s': 'held-out eval',
-          'save_s': 'save'}
-STOP_REASONS = {'num_cycles': 'all configured cycles ran',
-                'plateau': 'the held-out mean reward stopped gaining',
-                'degradation': 'the held-out mean reward fell'}
+PHASES = {
+  'generate_s': 'generate',
+  'verify_wait_s': 'verify (wait)',
+  'train_s': 'train',
+  'eval_s': 'held-out eval',
+  'save_s': 'save',
+}
+STOP_REASONS = {
+  'num_cycles': 'all configured cycles ran',
+  'plateau': 'the held-out mean reward stopped gaining',
+  'degradation': 'the held-out mean reward fell',
+}
 
 
 def by_level(rows: list[dict]) -> dict[str, list[dict]]:
@@ -88,8 +100,14 @@ def plot_rates(run: Run, ax) -> None:
   for key, color, name in (('compile_rate', 'tab:blue', 'compile'), ('pass_rate', 'tab:green', 'pass')):
     ax.plot([c for c, _ in evals], [e[key] for _, e in evals], 'o-', color=color, label=f'held-out: {name}')
     train = run.cycles if key == 'compile_rate' else ran
-    ax.plot([s['cycle'] for s in train], [s['train'][key] for s in train], 's--', color=color, alpha=0.6,
-            label=f'training samples: {name}' + ('' if key == 'compile_rate' else '\n(cycles that ran programs)'))
+    ax.plot(
+      [s['cycle'] for s in train],
+      [s['train'][key] for s in train],
+      's--',
+      color=color,
+      alpha=0.6,
+      label=f'training samples: {name}' + ('' if key == 'compile_rate' else '\n(cycles that ran programs)'),
+    )
   _cycle_axis(ax, cycles, bool(run.base))
   ax.yaxis.set_major_formatter(PercentFormatter(1.0))
   ax.set_ylim(0, 1.05)
@@ -121,8 +139,13 @@ def plot_kept(run: Run, ax) -> None:
   ax.bar([c - 0.2 for c in cycles], [s['total'] for s in run.cycles], width=0.4, color='0.7', label='generated')
   ax.bar([c + 0.2 for c in cycles], [s['kept'] for s in run.cycles], width=0.4, color='tab:green', label='kept')
   for s in run.cycles:
-    ax.annotate(f"{s['kept'] / max(1, s['total']):.0%} kept\n(reward ≥ {run.setting(s, 'raft.reward_threshold')})",
-                (s['cycle'] + 0.2, s['kept']), ha='center', va='bottom', fontsize='small')
+    ax.annotate(
+      f'{s["kept"] / max(1, s["total"]):.0%} kept\n(reward ≥ {run.setting(s, "raft.reward_threshold")})',
+      (s['cycle'] + 0.2, s['kept']),
+      ha='center',
+      va='bottom',
+      fontsize='small',
+    )
   _cycle_axis(ax, cycles, False)
   ax.yaxis.set_major_locator(MaxNLocator(integer=True))
   ax.set_ylim(0, max([s['total'] for s in run.cycles], default=1) * 1.15)
@@ -177,22 +200,29 @@ def plot_signals(run: Run, ax) -> None:
   KL to the base there (the base model at 0)."""
   cycles = [s['cycle'] for s in run.cycles]
   signals = [(s['cycle'], s.get('signals', {})) for s in run.cycles]
-  for key, name, style in (('unique_ratio', 'distinct completions', 'o-'),
-                           ('truncated', 'cut by max_new_tokens', 's-'),
-                           ('all_pass_share', 'prompts: all pass', '^--'),
-                           ('all_fail_share', 'prompts: all fail', 'v--'),
-                           ('mixed_share', 'prompts: mixed', 'd--')):
+  for key, name, style in (
+    ('unique_ratio', 'distinct completions', 'o-'),
+    ('truncated', 'cut by max_new_tokens', 's-'),
+    ('all_pass_share', 'prompts: all pass', '^--'),
+    ('all_fail_share', 'prompts: all fail', 'v--'),
+    ('mixed_share', 'prompts: mixed', 'd--'),
+  ):
     ax.plot(*_points((c, x.get(key)) for c, x in signals), style, label=name)
   ax.yaxis.set_major_formatter(PercentFormatter(1.0))
   ax.set_ylim(0, 1.05)
   ax.set_ylabel('share')
   nats = ax.twinx()
   sampled = ([(0, run.base.get('sampled', {}))] if run.base else []) + [
-      (s['cycle'], s['eval'].get('sampled', {})) for s in run.cycles]
+    (s['cycle'], s['eval'].get('sampled', {})) for s in run.cycles
+  ]
   nats.plot(*_points((c, x.get('token_entropy')) for c, x in signals), 'k*-', label='entropy, training samples')
   nats.plot(*_points((c, x.get('token_entropy')) for c, x in sampled), 'kx:', label='entropy, held-out samples')
-  nats.plot(*_points((c, x.get('kl_per_token')) for c, x in sampled), 'P-', color='tab:brown',
-            label='KL to base, held-out samples')
+  nats.plot(
+    *_points((c, x.get('kl_per_token')) for c, x in sampled),
+    'P-',
+    color='tab:brown',
+    label='KL to base, held-out samples',
+  )
   nats.set_ylabel('nats per token')
   nats.set_ylim(bottom=0)
   _cycle_axis(ax, cycles, bool(run.base.get('sampled')))
@@ -203,8 +233,14 @@ def plot_signals(run: Run, ax) -> None:
   ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize='small', loc='upper left', bbox_to_anchor=(1.12, 1))
 
 
-PLOTS = {'rates.png': plot_rates, 'levels.png': plot_levels, 'kept.png': plot_kept, 'seconds.png': plot_seconds,
-         'loss.png': plot_loss, 'signals.png': plot_signals}  # file name -> plot; the name is also its alt text
+PLOTS = {
+  'rates.png': plot_rates,
+  'levels.png': plot_levels,
+  'kept.png': plot_kept,
+  'seconds.png': plot_seconds,
+  'loss.png': plot_loss,
+  'signals.png': plot_signals,
+}  # file name -> plot; the name is also its alt text
 
 
 def save_plot(plot, run: Run, path: str) -> None:
@@ -227,62 +263,78 @@ def _num(x, fmt='.3f') -> str:
 
 def cycle_table(run: Run) -> str:
   best = run.best_cycle()
-  rows = ['| cycle | keep reward ≥ | programs run | samples: compile | samples: pass | kept / total | '
-          'loss first → last | held-out: compile | held-out: pass | held-out: mean reward | minutes |',
-          '|---|---|---|---|---|---|---|---|---|---|---|']
+  rows = [
+    '| cycle | keep reward ≥ | programs run | samples: compile | samples: pass | kept / total | '
+    'loss first → last | held-out: compile | held-out: pass | held-out: mean reward | minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ]
   if run.base:
     b = run.base
-    rows.append(f"| base | | | | | | | {_pct(b['compile_rate'])} | {_pct(b['pass_rate'])} | "
-                f"{_num(b['mean_reward'])} | {_num(b.get('seconds', 0) / 60, '.1f')} |")
+    rows.append(
+      f'| base | | | | | | | {_pct(b["compile_rate"])} | {_pct(b["pass_rate"])} | '
+      f'{_num(b["mean_reward"])} | {_num(b.get("seconds", 0) / 60, ".1f")} |'
+    )
   for s in run.cycles:
     ran = run.setting(s, 'verifier.run_after_compile') is not False
     e, t = s['eval'], s['train']
-    loss = f"{s['loss_first']:.3f} → {s['loss_last']:.3f}" if s.get('losses') else 'not trained'
-    cycle = f"**{s['cycle']}** (best)" if s['cycle'] == best else str(s['cycle'])
+    loss = f'{s["loss_first"]:.3f} → {s["loss_last"]:.3f}' if s.get('losses') else 'not trained'
+    cycle = f'**{s["cycle"]}** (best)' if s['cycle'] == best else str(s['cycle'])
     minutes = sum(s['seconds'].get(p, 0) for p in PHASES) / 60
-    rows.append(f"| {cycle} | {run.setting(s, 'raft.reward_threshold')} | {'yes' if ran else 'no'} | "
-                f"{_pct(t['compile_rate'])} | {_pct(t['pass_rate'] if ran else None)} | {s['kept']}/{s['total']} | "
-                f"{loss} | {_pct(e.get('compile_rate'))} | {_pct(e.get('pass_rate'))} | "
-                f"{_num(e.get('mean_reward'))} | {minutes:.1f} |")
+    rows.append(
+      f'| {cycle} | {run.setting(s, "raft.reward_threshold")} | {"yes" if ran else "no"} | '
+      f'{_pct(t["compile_rate"])} | {_pct(t["pass_rate"] if ran else None)} | {s["kept"]}/{s["total"]} | '
+      f'{loss} | {_pct(e.get("compile_rate"))} | {_pct(e.get("pass_rate"))} | '
+      f'{_num(e.get("mean_reward"))} | {minutes:.1f} |'
+    )
   return '\n'.join(rows)
 
 
 def signals_table(run: Run) -> str:
   """Per cycle: the signals of the training samples and prompts, and of the sampled held-out evaluation."""
-  rows = ['| cycle | entropy (nats/token) | distinct | mean tokens | cut by max_new_tokens | prompts all pass / '
-          'all fail / mixed | dropped / refill rounds | adaptive rounds (prompts) | held-out sampled: pass@1 | '
-          'pass@k | entropy | KL to base (nats/sample) |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
+  rows = [
+    '| cycle | entropy (nats/token) | distinct | mean tokens | cut by max_new_tokens | prompts all pass / '
+    'all fail / mixed | dropped / refill rounds | adaptive rounds (prompts) | held-out sampled: pass@1 | '
+    'pass@k | entropy | KL to base (nats/sample) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ]
   evals = ([('base', {}, {}, run.base.get('sampled'))] if run.base else []) + [
-      (str(s['cycle']), s.get('signals', {}), s.get('prompts', {}), s['eval'].get('sampled')) for s in run.cycles]
+    (str(s['cycle']), s.get('signals', {}), s.get('prompts', {}), s['eval'].get('sampled')) for s in run.cycles
+  ]
   for cycle, sig, prompts, sampled in evals:
     sampled = sampled or {}
     k = sampled.get('samples_per_prompt')
     shares = ' / '.join(_pct(sig.get(f'{o}_share')) for o in ('all_pass', 'all_fail', 'mixed')) if sig else ''
-    rows.append(f"| {cycle} | {_num(sig.get('token_entropy'))} | {_pct(sig.get('unique_ratio'))} | "
-                f"{_num(sig.get('mean_tokens'), '.1f')} | {_pct(sig.get('truncated'))} | {shares} | "
-                f"{prompts.get('dropped', '–')} / {prompts.get('refill_rounds', '–')} | "
-                f"{prompts.get('adaptive_rounds', '–')} ({prompts.get('resampled', '–')}) | "
-                f"{_pct(sampled.get('pass@1'))} | {_pct(sampled.get(f'pass@{k}'))}{f' (k={k})' if k else ''} | "
-                f"{_num(sampled.get('token_entropy'))} | {_num(sampled.get('kl_to_base'))} |")
+    rows.append(
+      f'| {cycle} | {_num(sig.get("token_entropy"))} | {_pct(sig.get("unique_ratio"))} | '
+      f'{_num(sig.get("mean_tokens"), ".1f")} | {_pct(sig.get("truncated"))} | {shares} | '
+      f'{prompts.get("dropped", "–")} / {prompts.get("refill_rounds", "–")} | '
+      f'{prompts.get("adaptive_rounds", "–")} ({prompts.get("resampled", "–")}) | '
+      f'{_pct(sampled.get("pass@1"))} | {_pct(sampled.get(f"pass@{k}"))}{f" (k={k})" if k else ""} | '
+      f'{_num(sampled.get("token_entropy"))} | {_num(sampled.get("kl_to_base"))} |'
+    )
   return '\n'.join(rows)
 
 
 def summary(run: Run) -> str:
   """Status, best cycle and stop reason as Markdown lines."""
   planned = run.log.get('config', {}).get('raft', {}).get('num_cycles')
-  lines = [f"- Model: `{run.log.get('config', {}).get('sft_checkpoint', '?')}`"]
+  lines = [f'- Model: `{run.log.get("config", {}).get("sft_checkpoint", "?")}`']
   if run.finished:
     reason = run.log.get('stop_reason')
-    lines.append(f'- Finished after {len(run.cycles)} of {planned} cycles; stopped: **{reason}** '
-                 f'({STOP_REASONS.get(reason, reason)}).')
+    lines.append(
+      f'- Finished after {len(run.cycles)} of {planned} cycles; stopped: **{reason}** '
+      f'({STOP_REASONS.get(reason, reason)}).'
+    )
   else:
     lines.append(f'- In progress: {len(run.cycles)} of {planned} cycles finished.')
   best = run.best_cycle()
   if best is not None:
     e = run.stats(best)['eval']
     where = f', copied to `cycle_{best}_final/`' if run.finished else ' so far'
-    lines.append(f"- Best cycle: **{best}** (held-out mean reward {_num(e.get('mean_reward'))}, "
-                 f"compile {_pct(e.get('compile_rate'))}, pass {_pct(e.get('pass_rate'))}){where}.")
+    lines.append(
+      f'- Best cycle: **{best}** (held-out mean reward {_num(e.get("mean_reward"))}, '
+      f'compile {_pct(e.get("compile_rate"))}, pass {_pct(e.get("pass_rate"))}){where}.'
+    )
   return '\n'.join(lines)
 
 
@@ -301,12 +353,16 @@ def audit_table(run: Run) -> str:
   except tasks_lib.TaskFileError as e:
     return f'_Not checked: {e}_'
   by_id = {t['id']: t for t in task_list}
-  rows = ['| cycle | kept samples | print extra text | hard-code answers | near-duplicate across prompts |',
-          '|---|---|---|---|---|']
+  rows = [
+    '| cycle | kept samples | print extra text | hard-code answers | near-duplicate across prompts |',
+    '|---|---|---|---|---|',
+  ]
   for s in run.cycles:
     a = audit.audit(sampled_kept(run, s['cycle']), by_id)
-    rows.append(f"| {s['cycle']} | {a['samples']} | {_pct(a['extra_text'])} | {_pct(a['hard_coded'])} | "
-                f"{_pct(a['near_duplicate'])} |")
+    rows.append(
+      f'| {s["cycle"]} | {a["samples"]} | {_pct(a["extra_text"])} | {_pct(a["hard_coded"])} | '
+      f'{_pct(a["near_duplicate"])} |'
+    )
   return '\n'.join(rows)
 
 
@@ -314,7 +370,7 @@ def sample_markdown(row: dict) -> str:
   """A sample's prompt id, reward and stage, and the code gcc saw (the whole completion if none was found)."""
   code = extract_code(row['completion']) or row['completion']
   fence = '`' * max(3, 1 + max(map(len, re.findall('`+', code)), default=0))  # longer than any inside
-  return f"**{row['prompt_id']}**: reward {row['reward']:.2f} ({row['stage']})\n\n{fence}c\n{code.rstrip()}\n{fence}"
+  return f'**{row["prompt_id"]}**: reward {row["reward"]:.2f} ({row["stage"]})\n\n{fence}c\n{code.rstrip()}\n{fence}'
 
 
 def kept_examples(run: Run, cycle: int, count: int = 3) -> str:
@@ -345,24 +401,40 @@ def write_report(workdir: str, output: str | None = None) -> str:
   rows = run.all_samples()
   failed = sum(r['stage'] == 'compile_error' for r in rows)
   best = run.best_cycle()
-  md = [f'# raftjax run `{os.path.abspath(workdir)}`', summary(run), '## Per cycle',
-        'Samples: the cycle\'s training samples (pass rate only where the programs ran). Held-out: greedy '
-        'evaluation on the held-out tasks after the cycle, programs always run.', cycle_table(run), '## Plots']
+  md = [
+    f'# raftjax run `{os.path.abspath(workdir)}`',
+    summary(run),
+    '## Per cycle',
+    "Samples: the cycle's training samples (pass rate only where the programs ran). Held-out: greedy "
+    'evaluation on the held-out tasks after the cycle, programs always run.',
+    cycle_table(run),
+    '## Plots',
+  ]
   md += [f'![{name[:-4]}]({name})' for name in PLOTS]
-  md += ['## Signals', 'Training samples (drawn at the cycle\'s temperature and top-p): the policy\'s token entropy '
-         'at temperature 1 along them, the share of distinct completions, the mean length, the share cut by '
-         'max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle\'s threshold, '
-         'prompts dropped by the filter and refill rounds, adaptive rounds and the prompts they sampled again. '
-         'Held-out sampled: evaluation.pass_at_k samples per task from the policy itself (raftjax.rl.diagnostics).', signals_table(run)]
-  md += ['## Reward-hacking checks', 'Static checks of every kept program against its task (raftjax.tools.audit): '
-         'it prints text that no expected output contains (prompts such as "Enter a number: "), it ignores the '
-         "input its tests give or writes a test's numeric answer in a string, it is nearly the same program as "
-         "one kept for another prompt.", audit_table(run)]
+  md += [
+    '## Signals',
+    "Training samples (drawn at the cycle's temperature and top-p): the policy's token entropy "
+    'at temperature 1 along them, the share of distinct completions, the mean length, the share cut by '
+    "max_new_tokens, the prompts whose samples all pass / all fail / are mixed at the cycle's threshold, "
+    'prompts dropped by the filter and refill rounds, adaptive rounds and the prompts they sampled again. '
+    'Held-out sampled: evaluation.pass_at_k samples per task from the policy itself (raftjax.rl.diagnostics).',
+    signals_table(run),
+  ]
+  md += [
+    '## Reward-hacking checks',
+    'Static checks of every kept program against its task (raftjax.tools.audit): '
+    'it prints text that no expected output contains (prompts such as "Enter a number: "), it ignores the '
+    "input its tests give or writes a test's numeric answer in a string, it is nearly the same program as "
+    'one kept for another prompt.',
+    audit_table(run),
+  ]
   if best is not None:
     md += [f'## Kept samples of cycle {best}', kept_examples(run, best)]
-  md += ['## Most common compiler errors',
-         f'First error of each of the {failed} training samples that did not compile (all cycles).',
-         error_table(compiler_errors(rows), failed) if failed else '_No compile errors._']
+  md += [
+    '## Most common compiler errors',
+    f'First error of each of the {failed} training samples that did not compile (all cycles).',
+    error_table(compiler_errors(rows), failed) if failed else '_No compile errors._',
+  ]
   # Everything is read and drawn before the output exists: a run that cannot be reported leaves nothing.
   output = output or os.path.join(workdir, 'report')
   with tempfile.TemporaryDirectory(prefix='.report-', dir=os.path.dirname(os.path.abspath(output))) as partial:
@@ -397,6 +469,9 @@ if __name__ == '__main__':
 
   flags.DEFINE_string('workdir', None, 'output_dir of a raftjax run')
   flags.DEFINE_list('compare', [], 'sweep directories or run directories to compare (raftjax.tools.compare)')
-  flags.DEFINE_string('output', '', 'directory for the plots and report.md (default WORKDIR/report, '
-                      'or the first --compare directory\'s compare/)')
+  flags.DEFINE_string(
+    'output',
+    '',
+    "directory for the plots and report.md (default WORKDIR/report, or the first --compare directory's compare/)",
+  )
   cli.run(main)

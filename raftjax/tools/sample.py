@@ -11,9 +11,8 @@ import logging
 import os
 import time
 
-from raftjax import cli
+from raftjax import cli, rundir
 from raftjax import config as config_lib
-from raftjax import rundir
 from raftjax.data.tasks import load_tasks
 from raftjax.generate.sampler import Sampler
 from raftjax.model import checkpoint
@@ -33,13 +32,28 @@ def run(config, output: str, devices=None) -> list[dict]:
   start = time.perf_counter()
   samples = sampler.generate(model, prompts, n, seed=config.seed)
   seconds = time.perf_counter() - start
-  lines = [{'prompt_id': tasks[i // n]['id'], 'sample_index': i % n, 'completion': s.completion,
-            'finish_reason': s.finish_reason, 'num_tokens': s.num_tokens, 'logprob': s.logprob}
-           for i, s in enumerate(samples)]
+  lines = [
+    {
+      'prompt_id': tasks[i // n]['id'],
+      'sample_index': i % n,
+      'completion': s.completion,
+      'finish_reason': s.finish_reason,
+      'num_tokens': s.num_tokens,
+      'logprob': s.logprob,
+    }
+    for i, s in enumerate(samples)
+  ]
   rundir.write_jsonl(output, lines)
   tokens = sum(s.num_tokens for s in samples)
-  logging.info('%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
-               len(samples), len(tasks), tokens, seconds, tokens / seconds, output)
+  logging.info(
+    '%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
+    len(samples),
+    len(tasks),
+    tokens,
+    seconds,
+    tokens / seconds,
+    output,
+  )
   return lines
 
 

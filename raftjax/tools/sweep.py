@@ -48,11 +48,10 @@ import time
 
 import ml_collections
 
-from raftjax import cli
+from raftjax import cli, rundir
 from raftjax import config as config_lib
-from raftjax import rundir
-from raftjax.tools.compare import SWEEP_FILE
 from raftjax.metrics import MetricsWriter
+from raftjax.tools.compare import SWEEP_FILE
 
 CONFIG_FILE = 'sweep_config.json'
 LOG_FILE = 'sweep.log'
@@ -91,16 +90,19 @@ def expand(spec: dict) -> list[Run]:
   variants = spec.get('variants')
   if variants is None:
     grid = spec['grid']
-    variants = {','.join(f'{_short(k, grid)}={v}' for k, v in zip(grid, values)): dict(zip(grid, values))
-                for values in itertools.product(*grid.values())}
+    variants = {
+      ','.join(f'{_short(k, grid)}={v}' for k, v in zip(grid, values)): dict(zip(grid, values))
+      for values in itertools.product(*grid.values())
+    }
   return [Run(name, seed, overrides) for seed in spec['seeds'] for name, overrides in variants.items()]
 
 
 def run_config(base: ml_collections.ConfigDict, spec: dict, run: Run, output: str) -> ml_collections.ConfigDict:
   """The whole, checked config of one run."""
   config = ml_collections.ConfigDict(base.to_dict())
-  config.update_from_flattened_dict({**spec.get('overrides', {}), **run.overrides,
-                                     'seed': run.seed, 'output_dir': os.path.join(output, run.dir)})
+  config.update_from_flattened_dict(
+    {**spec.get('overrides', {}), **run.overrides, 'seed': run.seed, 'output_dir': os.path.join(output, run.dir)}
+  )
   config_lib.check(config)
   return config
 
@@ -121,8 +123,10 @@ def prepare(base: ml_collections.ConfigDict, spec: dict, output: str) -> list[Ru
   for run, config in configs:
     os.makedirs(os.path.join(output, run.dir), exist_ok=True)
     rundir.write_json(os.path.join(output, run.dir, CONFIG_FILE), config)
-  rundir.write_json(os.path.join(output, SWEEP_FILE), dict(
-      spec=spec, runs=[dict(variant=r.variant, seed=r.seed, dir=r.dir, overrides=r.overrides) for r in runs]))
+  rundir.write_json(
+    os.path.join(output, SWEEP_FILE),
+    dict(spec=spec, runs=[dict(variant=r.variant, seed=r.seed, dir=r.dir, overrides=r.overrides) for r in runs]),
+  )
   return runs
 
 
@@ -144,8 +148,9 @@ def share_base(output: str, run: Run, runs: list[Run]) -> str | None:
     log = rundir.read_json(os.path.join(output, other.dir, rundir.TRAINING_LOG)) or {}
     other_config = rundir.read_json(os.path.join(output, other.dir, CONFIG_FILE))
     if log.get('base') and base_key(other_config) == base_key(config):
-      shared = dict(config=config, base=log['base'], base_shared_from=other.dir, cycles=[], best_cycle=None,
-                    stop_reason=None)
+      shared = dict(
+        config=config, base=log['base'], base_shared_from=other.dir, cycles=[], best_cycle=None, stop_reason=None
+      )
       if (log.get('transfer') or {}).get('base'):  # the transfer set's base evaluation too, where it is done
         shared['transfer'] = dict(base=log['transfer']['base'], final=None, final_cycle=None)
       rundir.write_json(os.path.join(directory, rundir.TRAINING_LOG), shared)
@@ -171,30 +176,39 @@ def _slot_setup(cores: list[int]):
 
 def _start(output: str, run: Run, slot: int, parallel: int, devices: list[str], devices_env: str) -> subprocess.Popen:
   cores = sorted(os.sched_getaffinity(0))
-  share = cores[slot * len(cores) // parallel:(slot + 1) * len(cores) // parallel] if parallel > 1 else []
+  share = cores[slot * len(cores) // parallel : (slot + 1) * len(cores) // parallel] if parallel > 1 else []
   env = dict(os.environ)
   if devices:
     k = len(devices) // parallel
-    env[devices_env] = ','.join(devices[slot * k:(slot + 1) * k])
+    env[devices_env] = ','.join(devices[slot * k : (slot + 1) * k])
   directory = os.path.join(output, run.dir)
   with open(os.path.join(directory, LOG_FILE), 'a') as out:
-    return subprocess.Popen([sys.executable, '-m', 'raftjax.tools.sweep', f'--run={directory}'], stdout=out,
-                            stderr=subprocess.STDOUT, env=env, preexec_fn=_slot_setup(share))
+    return subprocess.Popen(
+      [sys.executable, '-m', 'raftjax.tools.sweep', f'--run={directory}'],
+      stdout=out,
+      stderr=subprocess.STDOUT,
+      env=env,
+      preexec_fn=_slot_setup(share),
+    )
 
 
 def run_all(output: str, runs: list[Run], parallel: int, devices: list[str], devices_env: str) -> dict[str, int]:
   """Runs every unfinished run, `parallel` at once; returns the exit status of each one started."""
   pending = [r for r in runs if not finished(os.path.join(output, r.dir))]
-  log.info('%d runs, %d finished, %d to run, %d at once', len(runs), len(runs) - len(pending), len(pending),
-           parallel)
+  log.info('%d runs, %d finished, %d to run, %d at once', len(runs), len(runs) - len(pending), len(pending), parallel)
   slots: list[tuple[Run, subprocess.Popen] | None] = [None] * parallel
   status = {}
   while pending or any(slots):
     for i, slot in enumerate(slots):
       if slot and slot[1].poll() is not None:
         status[slot[0].dir] = slot[1].returncode
-        log.info('%s: %s', slot[0].dir, 'finished' if slot[1].returncode == 0 else
-                 f'failed (exit {slot[1].returncode}), see {os.path.join(output, slot[0].dir, LOG_FILE)}')
+        log.info(
+          '%s: %s',
+          slot[0].dir,
+          'finished'
+          if slot[1].returncode == 0
+          else f'failed (exit {slot[1].returncode}), see {os.path.join(output, slot[0].dir, LOG_FILE)}',
+        )
         slots[i] = None
       if slots[i] is None and pending:
         run = pending.pop(0)

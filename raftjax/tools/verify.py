@@ -17,12 +17,11 @@ import json
 import sys
 import time
 
-from raftjax import cli
+from raftjax import cli, rundir
 from raftjax import config as config_lib
-from raftjax import rundir
 from raftjax.data import tasks as tasks_lib
-from raftjax.verifier import pool, reward, sandbox
 from raftjax.sections import VerifierConfig
+from raftjax.verifier import pool, reward, sandbox
 
 
 class InputError(ValueError):
@@ -62,10 +61,11 @@ def _inline_task(sample: dict, task_id, where: str) -> dict:
     raise InputError(f'{where}: "language" must be one of {tasks_lib.LANGUAGES}, got {language!r}')
   tests = sample.get('tests', [])
   if not isinstance(tests, list) or not all(
-      isinstance(t, dict) and isinstance(t.get('stdout'), str) and isinstance(t.get('stdin', ''), str)
-      for t in tests):
-    raise InputError(f'{where}: "tests" must be a list of {{"stdin": str, "stdout": str}}, got '
-                     f'{json.dumps(tests)[:80]}')
+    isinstance(t, dict) and isinstance(t.get('stdout'), str) and isinstance(t.get('stdin', ''), str) for t in tests
+  ):
+    raise InputError(
+      f'{where}: "tests" must be a list of {{"stdin": str, "stdout": str}}, got {json.dumps(tests)[:80]}'
+    )
   return {'id': task_id, 'prompt': sample['prompt'], 'language': language, 'tests': tests}
 
 

@@ -54,6 +54,7 @@ from raftjax.sections import TrainConfig
 @dataclasses.dataclass(frozen=True)
 class PolicyLoss:
   """The policy-gradient loss's settings: a static argument of the train step (one graph per run)."""
+
   clip_epsilon: float
   kl_coef: float
 
@@ -85,8 +86,9 @@ def k3(ref: jax.Array, logp: jax.Array) -> jax.Array:
   return jnp.exp(d) - d - 1
 
 
-def token_losses(logp: jax.Array, old: jax.Array, advantages: jax.Array, ref: jax.Array | None,
-                 policy: PolicyLoss) -> jax.Array:
+def token_losses(
+  logp: jax.Array, old: jax.Array, advantages: jax.Array, ref: jax.Array | None, policy: PolicyLoss
+) -> jax.Array:
   """The per-token policy-gradient loss -S(rho, A) (+ beta k3) of the module docstring, [B, T]."""
   ratio = jnp.exp(logp - old)
   eps = policy.clip_epsilon

@@ -26,12 +26,12 @@ import optax
 from flax import nnx
 from jax.sharding import Mesh
 
-from raftjax.model import mesh as mesh_lib
-from raftjax.train import objectives
 from raftjax.config import draw_seed
-from raftjax.sections import TrainConfig
+from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama
 from raftjax.model.lora import trainable
+from raftjax.sections import TrainConfig
+from raftjax.train import objectives
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +72,10 @@ def _adamw(max_grad_norm: float, weight_decay: float) -> optax.GradientTransform
   """One object per setting, so that every cycle's optimizer has the same graph (a new object, or a
   schedule closure, would make `train_step` compile again each cycle). The learning rate is a value in
   the state (`inject_hyperparams`) that `train_step` sets."""
-  return optax.chain(optax.clip_by_global_norm(max_grad_norm),
-                     optax.inject_hyperparams(optax.adamw)(learning_rate=0.0, weight_decay=weight_decay))
+  return optax.chain(
+    optax.clip_by_global_norm(max_grad_norm),
+    optax.inject_hyperparams(optax.adamw)(learning_rate=0.0, weight_decay=weight_decay),
+  )
 
 
 def make_optimizer(model: Llama, tcfg: TrainConfig) -> nnx.Optimizer:
@@ -113,10 +115,10 @@ def pack(examples: list[Example], seq_len: int) -> dict[str, np.ndarray]:
       out['tokens'][r, sl] = tokens
       out['positions'][r, sl] = np.arange(n)
       out['segment_ids'][r, sl] = seg
-      out['targets'][r, start + prompt_len:start + n] = 1
+      out['targets'][r, start + prompt_len : start + n] = 1
       if per_token:
-        out['old_logprobs'][r, start + prompt_len:start + n] = ex.logprobs[:n - prompt_len]
-        out['advantages'][r, start + prompt_len:start + n] = ex.advantage
+        out['old_logprobs'][r, start + prompt_len : start + n] = ex.logprobs[: n - prompt_len]
+        out['advantages'][r, start + prompt_len : start + n] = ex.advantage
       start += n
   return out
 
@@ -137,8 +139,13 @@ def loss_and_count(model: Llama, batch: dict[str, jax.Array]) -> tuple[jax.Array
 
 
 @nnx.jit(donate_argnums=(0, 1), static_argnames=('policy',))  # the model too: else its frozen weights are copied out
-def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Array], learning_rate: jax.Array,
-               policy: objectives.PolicyLoss | None = None) -> jax.Array:
+def train_step(
+  model: Llama,
+  optimizer: nnx.Optimizer,
+  micro: dict[str, jax.Array],
+  learning_rate: jax.Array,
+  policy: objectives.PolicyLoss | None = None,
+) -> jax.Array:
   """One optimizer step at `learning_rate` over micro-batches micro[k][A, B, T] (A = accumulation steps), of
   sft's loss (`policy` None) or of a policy-gradient objective's (raftjax.train.objectives)."""
   graphdef, params, rngs, rest = nnx.split(model, optimizer.wrt, nnx.RngState, ...)
@@ -148,8 +155,9 @@ def train_step(model: Llama, optimizer: nnx.Optimizer, micro: dict[str, jax.Arra
     if policy is None:
       total, count = loss_and_count(m, mb)
     else:  # the base of the KL term: the same graph with the adapters zeroed
-      base = nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, params), rngs, rest, copy=True) if policy.kl_coef \
-          else None
+      base = (
+        nnx.merge(graphdef, jax.tree.map(jnp.zeros_like, params), rngs, rest, copy=True) if policy.kl_coef else None
+      )
       total, count = objectives.policy_loss(m, base, mb, policy)
     return total, (count, nnx.state(m, nnx.RngState))  # dropout advanced its RNG: carry it on
 
@@ -177,21 +185,36 @@ def batches(packed: dict[str, np.ndarray], tcfg: TrainConfig, mesh: Mesh, rng: n
   steps = math.ceil(rows / per_step)
   order = np.concatenate([order, np.full(steps * per_step - rows, -1)])
   sharding = mesh_lib.array_sharding(
-      (tcfg.gradient_accumulation_steps, tcfg.batch_size, packed['tokens'].shape[1]), (None, 'batch', 'length'),
-      mesh)
+    (tcfg.gradient_accumulation_steps, tcfg.batch_size, packed['tokens'].shape[1]), (None, 'batch', 'length'), mesh
+  )
   for s in range(steps):
-    idx = order[s * per_step:(s + 1) * per_step]
+    idx = order[s * per_step : (s + 1) * per_step]
     step = {k: np.where(idx[:, None] >= 0, v[np.maximum(idx, 0)], 0) for k, v in packed.items()}
-    yield ({k: jax.device_put(v.reshape(tcfg.gradient_accumulation_steps, tcfg.batch_size, -1), sharding)
-            for k, v in step.items()}, int(np.sum(step['targets'])))
+    yield (
+      {
+        k: jax.device_put(v.reshape(tcfg.gradient_accumulation_steps, tcfg.batch_size, -1), sharding)
+        for k, v in step.items()
+      },
+      int(np.sum(step['targets'])),
+    )
 
 
 def num_steps(num_examples_rows: int, tcfg: TrainConfig) -> int:
   return tcfg.epochs * math.ceil(num_examples_rows / (tcfg.batch_size * tcfg.gradient_accumulation_steps))
 
 
-def train(model: Llama, examples: list[Example], tcfg: TrainConfig, mesh: Mesh, cycle: int, seed: int,
-          on_step=None, on_epoch=None, start_epoch: int = 0, optimizer: nnx.Optimizer | None = None) -> list[float]:
+def train(
+  model: Llama,
+  examples: list[Example],
+  tcfg: TrainConfig,
+  mesh: Mesh,
+  cycle: int,
+  seed: int,
+  on_step=None,
+  on_epoch=None,
+  start_epoch: int = 0,
+  optimizer: nnx.Optimizer | None = None,
+) -> list[float]:
   """Fine-tunes `model` in place on `examples`; returns the loss of every optimizer step it took.
 
   `seed` fixes the data order and the LoRA dropout masks of each epoch (epoch e draws from (seed, e), so

@@ -33,12 +33,12 @@ def extract_code(completion: str) -> str | None:
   if fences:
     # Text before the first fence counts only if it looks like code: SmolLM2 often writes
     # "code ``` prose" with no opening fence.
-    head = '\n'.join(lines[:fences[0]])
+    head = '\n'.join(lines[: fences[0]])
     if _CODE_HINT.search(head):
       candidates.append(_from_first_code_line(head))
     bounds = fences + [len(lines)]  # an unterminated last block runs to the end
     for start, end in zip(bounds[0::2], bounds[1::2]):
-      candidates.append(_drop_tag_line(lines[start + 1:end]))
+      candidates.append(_drop_tag_line(lines[start + 1 : end]))
   else:
     text = '\n'.join(lines)
     if _CODE_HINT.search(text):
@@ -60,6 +60,4 @@ def _drop_tag_line(block: list[str]) -> str:
 def _from_first_code_line(text: str) -> str:
   """Unfenced code: drop prose before the first preprocessor line, if there is one."""
   m = _FIRST_DIRECTIVE.search(text)
-  return (text[m.start():] if m else text).strip('\n') + '\n'
-
-
+  return (text[m.start() :] if m else text).strip('\n') + '\n'

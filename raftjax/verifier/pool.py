@@ -30,8 +30,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from raftjax.sections import VerifierConfig
 from raftjax.rows import Verdict
+from raftjax.sections import VerifierConfig
 from raftjax.verifier import program, reward, sandbox
 from raftjax.verifier.extract import extract_code
 
@@ -65,8 +65,9 @@ def _init_worker(launcher: str, parent: int, isolation: str) -> None:
   sandbox.configure(launcher, isolation)
 
 
-def _grade_in_worker(code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig,
-                     root: tuple[str, ...]) -> list[Verdict]:
+def _grade_in_worker(
+  code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig, root: tuple[str, ...]
+) -> list[Verdict]:
   global _busy
   _busy = True
   try:
@@ -82,6 +83,7 @@ def _grade_in_worker(code: str, language: str, test_sets: list[list[dict]], cfg:
 @dataclasses.dataclass
 class _Group:
   """One program of a batch: its worker call, and the sample indices per test set it answers for."""
+
   args: tuple  # _grade_in_worker's arguments
   members: list[list[int]]
   ids: list[str]  # the task ids of its samples, for an error message
@@ -115,11 +117,13 @@ class Pending:
           if group.attempts >= MAX_ATTEMPTS:
             samples = sorted({i for indices in group.members for i in indices})
             raise VerifierError(
-                f'verifier: {group.attempts} worker processes died grading the program of samples {samples} '
-                f'(tasks {sorted(set(group.ids))}); last error: {type(e).__name__}: {e}. Stopped rather '
-                'than score them 0.') from None
-          log.warning('verifier: a worker died (%s: %s); grading tasks %s again', type(e).__name__, e,
-                      sorted(set(group.ids)))
+              f'verifier: {group.attempts} worker processes died grading the program of samples {samples} '
+              f'(tasks {sorted(set(group.ids))}); last error: {type(e).__name__}: {e}. Stopped rather '
+              'than score them 0.'
+            ) from None
+          log.warning(
+            'verifier: a worker died (%s: %s); grading tasks %s again', type(e).__name__, e, sorted(set(group.ids))
+          )
           group.attempts += 1
           group.future = self._verifier._submit(*group.args)  # pylint: disable=protected-access
       for out, indices in zip(outs, group.members):
@@ -165,8 +169,11 @@ class Verifier:
   def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
     # spawn, not fork: the trainer is a multi-threaded JAX process.
     pool = concurrent.futures.ProcessPoolExecutor(
-        self.num_workers, mp_context=multiprocessing.get_context('spawn'),
-        initializer=_init_worker, initargs=(sandbox.launcher(), os.getpid(), self.isolation))
+      self.num_workers,
+      mp_context=multiprocessing.get_context('spawn'),
+      initializer=_init_worker,
+      initargs=(sandbox.launcher(), os.getpid(), self.isolation),
+    )
     # Start every worker now, so the first batch does not pay for interpreter start-up.
     for f in [pool.submit(os.getpid) for _ in range(self.num_workers)]:
       f.result()
@@ -213,8 +220,9 @@ class Verifier:
       groups.append(_Group(args, members, ids, self._submit(*args)))
     return Pending(self, results, groups)
 
-  def verify_batch(self, tasks: Sequence[dict], completions: Sequence[str],
-                   cfg: VerifierConfig | None = None) -> list[Verdict]:
+  def verify_batch(
+    self, tasks: Sequence[dict], completions: Sequence[str], cfg: VerifierConfig | None = None
+  ) -> list[Verdict]:
     return self.submit(tasks, completions, cfg).get()
 
   def worker_pids(self) -> list[int]:
@@ -246,8 +254,9 @@ class Verifier:
 def sigterm_unwinds():
   """Within it, SIGTERM raises SystemExit in the main thread (so `with` blocks clean up: runs stopped,
   work dirs and temporary outputs removed) when nothing else handles SIGTERM; the default comes back after."""
-  if threading.current_thread() is not threading.main_thread() or \
-      signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+  if (
+    threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+  ):
     yield
     return
 

@@ -19,8 +19,8 @@ import functools
 import os
 import shutil
 
-from raftjax.sections import VerifierConfig
 from raftjax.rows import Verdict
+from raftjax.sections import VerifierConfig
 from raftjax.verifier import reward, sandbox
 from raftjax.verifier.extract import extract_code
 
@@ -46,7 +46,7 @@ def root_spec(cfg: VerifierConfig) -> tuple[str, ...]:
   return sandbox.toolchain_root((cfg.c_compiler, cfg.cpp_compiler))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiler_path(name: str) -> str:
   path = shutil.which(name)
   if path is None:
@@ -61,12 +61,22 @@ def _compile_argv(language: str, cfg: VerifierConfig) -> tuple[list[str], str]:
     cc, std, src = cfg.cpp_compiler, cfg.cpp_std, 'main.cpp'
   else:
     raise ValueError(f'unknown language {language!r} (expected "c" or "cpp")')
-  return [_compiler_path(cc), f'-std={std}', *cfg.warning_flags, *cfg.extra_flags,
-          '-fdiagnostics-color=never', src, '-o', 'prog', '-lm'], src
+  return [
+    _compiler_path(cc),
+    f'-std={std}',
+    *cfg.warning_flags,
+    *cfg.extra_flags,
+    '-fdiagnostics-color=never',
+    src,
+    '-o',
+    'prog',
+    '-lm',
+  ], src
 
 
-def grade_program(code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig,
-                  root: tuple[str, ...]) -> list[dict]:
+def grade_program(
+  code: str, language: str, test_sets: list[list[dict]], cfg: VerifierConfig, root: tuple[str, ...]
+) -> list[dict]:
   """Compiles `code` once and returns one result per test set (same order)."""
   argv, src = _compile_argv(language, cfg)
   workdir = sandbox.make_temp_dir(WORKDIR_PREFIX)  # named with our pid: whose, if left behind
@@ -90,10 +100,16 @@ def grade_program(code: str, language: str, test_sets: list[list[dict]], cfg: Ve
 def _compile(argv: list[str], workdir: str, cfg: VerifierConfig, root: tuple[str, ...]) -> Verdict:
   """gcc's verdict is its exit status, however long its output: that is read to the end, its head and tail
   kept (`Limits.kill_on_output_cap`), and a row keeps COMPILER_OUTPUT_CHARS of it, head and tail."""
-  limits = sandbox.Limits(wall_s=cfg.compile_timeout_s, memory_mb=cfg.compile_memory_mb,
-                          file_size_mb=max(cfg.file_size_mb, 64), max_processes=cfg.max_processes,
-                          max_open_files=256, max_output_bytes=cfg.max_output_bytes,
-                          scratch_mb=cfg.scratch_mb, kill_on_output_cap=False)
+  limits = sandbox.Limits(
+    wall_s=cfg.compile_timeout_s,
+    memory_mb=cfg.compile_memory_mb,
+    file_size_mb=max(cfg.file_size_mb, 64),
+    max_processes=cfg.max_processes,
+    max_open_files=256,
+    max_output_bytes=cfg.max_output_bytes,
+    scratch_mb=cfg.scratch_mb,
+    kill_on_output_cap=False,
+  )
   out = sandbox.run(argv, workdir, limits, env=_ENV_COMPILE, root=root)
   stderr = (out.stderr + out.stdout).decode('utf-8', errors='replace')
   half = COMPILER_OUTPUT_CHARS // 2
@@ -108,12 +124,18 @@ def _compile(argv: list[str], workdir: str, cfg: VerifierConfig, root: tuple[str
   return reward.verdict('compiled_with_warnings' if warned else 'compiled', **common)
 
 
-def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: VerifierConfig,
-               root: tuple[str, ...]) -> Verdict:
+def _run_tests(
+  prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: VerifierConfig, root: tuple[str, ...]
+) -> Verdict:
   """Runs the binary once per test (once on /dev/null without tests) and scores it."""
-  limits = sandbox.Limits(wall_s=cfg.run_timeout_s, memory_mb=cfg.memory_mb,
-                          file_size_mb=cfg.file_size_mb, max_processes=cfg.max_processes,
-                          max_output_bytes=cfg.max_output_bytes, scratch_mb=cfg.scratch_mb)
+  limits = sandbox.Limits(
+    wall_s=cfg.run_timeout_s,
+    memory_mb=cfg.memory_mb,
+    file_size_mb=cfg.file_size_mb,
+    max_processes=cfg.max_processes,
+    max_output_bytes=cfg.max_output_bytes,
+    scratch_mb=cfg.scratch_mb,
+  )
   passed, answered, run_s = [], 0, 0.0
   for test in tests or [None]:
     stdin = None if test is None else test.get('stdin', '').encode('utf-8')
@@ -121,22 +143,36 @@ def _run_tests(prog: str, workdir: str, tests: list[dict], compiled: dict, cfg: 
     run_s += out.wall_s
     failure = _run_failure(out)
     if failure:
-      return {**compiled, 'stage': failure[0], 'detail': failure[1], 'exit_code': out.exit_code,
-              'signal': out.signal, 'run_s': round(run_s, 4),
-              'tests': passed + [False] * (len(tests) - len(passed))}
+      return {
+        **compiled,
+        'stage': failure[0],
+        'detail': failure[1],
+        'exit_code': out.exit_code,
+        'signal': out.signal,
+        'run_s': round(run_s, 4),
+        'tests': passed + [False] * (len(tests) - len(passed)),
+      }
     if test is not None:
       passed.append(reward.outputs_match(out.stdout, test['stdout']))
       answered += bool(cfg.answer_credit) and not passed[-1] and reward.ends_with_answer(out.stdout, test['stdout'])
-  common = dict(compiler_output=compiled['compiler_output'], compile_s=compiled['compile_s'],
-                run_s=round(run_s, 4), exit_code=0, tests=passed)
+  common = dict(
+    compiler_output=compiled['compiler_output'],
+    compile_s=compiled['compile_s'],
+    run_s=round(run_s, 4),
+    exit_code=0,
+    tests=passed,
+  )
   if not tests:
     return reward.verdict('ran', **common)
   if all(passed):
     return reward.verdict('correct', **common)
-  return reward.verdict('tests_failed', reward=reward.partial_credit(passed, answered, cfg.answer_credit),
-                        detail=f'{sum(passed)}/{len(passed)} tests passed'
-                        + (f', {answered} more end with the answer' if answered else ''),
-                        **({'answered': answered} if cfg.answer_credit else {}), **common)
+  return reward.verdict(
+    'tests_failed',
+    reward=reward.partial_credit(passed, answered, cfg.answer_credit),
+    detail=f'{sum(passed)}/{len(passed)} tests passed' + (f', {answered} more end with the answer' if answered else ''),
+    **({'answered': answered} if cfg.answer_credit else {}),
+    **common,
+  )
 
 
 def _run_failure(out: sandbox.Outcome) -> tuple[str, str] | None:
@@ -150,6 +186,8 @@ def _run_failure(out: sandbox.Outcome) -> tuple[str, str] | None:
   if out.exit_code != 0:
     return 'runtime_error', f'exit status {out.exit_code}'
   return None
+
+
 def resolve_compilers(cfg: VerifierConfig) -> VerifierConfig:
   """The config with absolute compiler paths (pool workers need no PATH lookup); one clear error."""
   try:
@@ -169,10 +207,11 @@ def check_isolation(cfg: VerifierConfig) -> str:
   if not sandbox.at_least(level, required):
     why = '; '.join(f'{k}: {v}' for k, v in sandbox.refused().items()) or 'not offered'
     raise RuntimeError(
-        f"verifier: this machine's strongest sandbox is {level!r}, below verifier.min_isolation="
-        f"{required!r}, so no untrusted code is run. Refused here: {why}. At {level!r}: "
-        f"{sandbox.DESCRIPTION[level]}. To run at {level!r} anyway, set verifier.min_isolation={level!r} "
-        f"(--config.verifier.min_isolation={level}).")
+      f"verifier: this machine's strongest sandbox is {level!r}, below verifier.min_isolation="
+      f'{required!r}, so no untrusted code is run. Refused here: {why}. At {level!r}: '
+      f'{sandbox.DESCRIPTION[level]}. To run at {level!r} anyway, set verifier.min_isolation={level!r} '
+      f'(--config.verifier.min_isolation={level}).'
+    )
   return level
 
 
@@ -183,13 +222,15 @@ def check_toolchain(cfg: VerifierConfig) -> tuple[VerifierConfig, str]:
   sandbox.launcher(cfg.c_compiler)
   level = check_isolation(cfg)
   probe = {'id': 'probe', 'tests': [{'stdin': '2\n', 'stdout': '4\n'}]}
-  code = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
-         '  printf("%d\\n", x * 2); return 0; }\n'
+  code = (
+    '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n'
+    '  printf("%d\\n", x * 2); return 0; }\n'
+  )
   probe_cfg = dataclasses.replace(cfg, run_after_compile=True)
   result = verify(probe, f'```c\n{code}```', probe_cfg)
   if result['stage'] != 'correct':
-    raise RuntimeError(f'verifier: a known-good C program does not verify (stage {result["stage"]}): '
-                       f'{result["detail"]} {result["compiler_output"]}')
+    raise RuntimeError(
+      f'verifier: a known-good C program does not verify (stage {result["stage"]}): '
+      f'{result["detail"]} {result["compiler_output"]}'
+    )
   return cfg, level
-
-

@@ -26,8 +26,19 @@ output simply does not match.
 
 from raftjax.rows import Verdict
 
-STAGES = ('no_code', 'compile_error', 'compile_timeout', 'compiled_with_warnings', 'compiled',
-          'runtime_error', 'timeout', 'ran', 'tests_failed', 'correct', 'error')
+STAGES = (
+  'no_code',
+  'compile_error',
+  'compile_timeout',
+  'compiled_with_warnings',
+  'compiled',
+  'runtime_error',
+  'timeout',
+  'ran',
+  'tests_failed',
+  'correct',
+  'error',
+)
 REWARD = {'compiled_with_warnings': 0.3, 'compiled': 0.5, 'ran': 0.7, 'correct': 1.0}
 # The ladder's levels ('0.0', '0.3', '0.5', '0.7', '1.0'): what stats and reports count samples by.
 LEVELS = tuple(f'{r:.1f}' for r in sorted({0.0, *REWARD.values()}))
@@ -42,9 +53,17 @@ def level_of(reward: float) -> str:
 
 def verdict(stage: str, *, reward: float | None = None, compiler_output: str = '', **kw) -> Verdict:
   """A verifier result with the stage's ladder reward unless `reward` is given (partial credit)."""
-  r = {'reward': REWARD.get(stage, 0.0) if reward is None else reward, 'stage': stage,
-       'compiler_output': compiler_output, 'exit_code': None, 'signal': None, 'tests': [],
-       'compile_s': 0.0, 'run_s': 0.0, 'detail': ''}
+  r = {
+    'reward': REWARD.get(stage, 0.0) if reward is None else reward,
+    'stage': stage,
+    'compiler_output': compiler_output,
+    'exit_code': None,
+    'signal': None,
+    'tests': [],
+    'compile_s': 0.0,
+    'run_s': 0.0,
+    'detail': '',
+  }
   r.update(kw)
   return r
 
@@ -75,6 +94,4 @@ def ends_with_answer(actual: bytes, expected: str) -> bool:
   """Answer credit's rule (module docstring): stdout's last whitespace-separated tokens are the expected
   output's tokens (and there is at least one)."""
   want = expected.encode('utf-8').split()
-  return bool(want) and actual.split()[-len(want):] == want
-
-
+  return bool(want) and actual.split()[-len(want) :] == want

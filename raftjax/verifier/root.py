@@ -18,7 +18,7 @@ _TOOLS = ('cc1', 'cc1plus', 'as', 'ld', 'collect2', 'lto-wrapper', 'lto1')
 _TOOL_PATH = '/usr/local/bin:/usr/bin:/bin'
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def root_spec(compilers: tuple[str, ...], launcher: str) -> tuple[str, ...]:
   """The minimal root for these compilers (and the programs they build), as launcher entries:
   'd<dir>' and 'f<file>' are bound read-only, 'l<path>=<target>' are symlinks.
@@ -65,15 +65,20 @@ def root_spec(compilers: tuple[str, ...], launcher: str) -> tuple[str, ...]:
   homes = {os.path.realpath(os.path.expanduser('~')), os.path.realpath(_pw_home())}
   for b in binds:
     if b == '/' or any(_under(home, b) for home in homes if home != '/'):
-      raise ToolchainError(f'sandbox: the toolchain directory {b} would put the caller\'s home directory '
-                         'inside the sandbox; install the compiler elsewhere')
+      raise ToolchainError(
+        f"sandbox: the toolchain directory {b} would put the caller's home directory "
+        'inside the sandbox; install the compiler elsewhere'
+      )
   for name in os.listdir('/'):  # merged-/usr links (/bin, /lib, /lib64, /sbin) to what is bound
     if os.path.islink('/' + name) and any(_under(os.path.realpath('/' + name), b) for b in binds):
       links['/' + name] = os.readlink('/' + name)
   links = {p: t for p, t in links.items() if not any(_under(p, b) for b in binds)}
   files = [f for f in ('/etc/ld.so.cache',) if os.path.isfile(f)]
-  return (tuple(f'd{b}' for b in sorted(binds)) + tuple(f'f{os.path.realpath(f)}' for f in files)
-          + tuple(f'l{p}={t}' for p, t in sorted(links.items())))
+  return (
+    tuple(f'd{b}' for b in sorted(binds))
+    + tuple(f'f{os.path.realpath(f)}' for f in files)
+    + tuple(f'l{p}={t}' for p, t in sorted(links.items()))
+  )
 
 
 def _under(path: str, directory: str) -> bool:
@@ -82,6 +87,7 @@ def _under(path: str, directory: str) -> bool:
 
 def _pw_home() -> str:
   import pwd  # pylint: disable=import-outside-toplevel
+
   try:
     return pwd.getpwuid(os.getuid()).pw_dir or '/'
   except KeyError:
@@ -91,8 +97,7 @@ def _pw_home() -> str:
 def _query(argv: list[str], stdin: bytes = b'') -> str:
   """stdout (+ stderr) of a trusted toolchain query; '' when it fails."""
   try:
-    proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=30,
-                          env={'PATH': _TOOL_PATH, 'LC_ALL': 'C'})
+    proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=30, env={'PATH': _TOOL_PATH, 'LC_ALL': 'C'})
   except (OSError, subprocess.SubprocessError):
     return ''
   return (proc.stdout + proc.stderr).decode(errors='replace')
@@ -119,15 +124,15 @@ def _elf_interpreter(path: str) -> str | None:
       if len(head) < 64 or head[:4] != b'\x7fELF' or head[4] != 2:
         return None
       e = '<' if head[5] == 1 else '>'
-      phoff, = struct.unpack_from(e + 'Q', head, 0x20)
+      (phoff,) = struct.unpack_from(e + 'Q', head, 0x20)
       phentsize, phnum = struct.unpack_from(e + 'HH', head, 0x36)
       f.seek(phoff)
       table = f.read(phentsize * phnum)
       for i in range(phnum):
-        p_type, = struct.unpack_from(e + 'I', table, i * phentsize)
+        (p_type,) = struct.unpack_from(e + 'I', table, i * phentsize)
         if p_type == 3:  # PT_INTERP
-          offset, = struct.unpack_from(e + 'Q', table, i * phentsize + 8)
-          size, = struct.unpack_from(e + 'Q', table, i * phentsize + 32)
+          (offset,) = struct.unpack_from(e + 'Q', table, i * phentsize + 8)
+          (size,) = struct.unpack_from(e + 'Q', table, i * phentsize + 32)
           f.seek(offset)
           return f.read(size).rstrip(b'\0').decode()
   except (OSError, struct.error, UnicodeDecodeError):

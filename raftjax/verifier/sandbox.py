@@ -73,12 +73,11 @@ from raftjax.verifier import root as root_lib
 
 LEVELS = ('ns', 'uid', 'pgrp')  # strongest first
 DESCRIPTION = {  # one line each; the module docstring has the whole story
-    'ns': 'namespaces, a minimal root and seccomp: the program sees only the toolchain, no network, no '
-          'file of yours',
-    'uid': 'no namespaces; a uid of its own and seccomp: it cannot read private (mode 600) files but can '
-           'read world-readable ones, and sees the host\'s processes',
-    'pgrp': 'no namespaces; your own uid with seccomp: it can read and write every file you can (your '
-            'home directory and credentials included); no network, and it cannot signal your processes',
+  'ns': 'namespaces, a minimal root and seccomp: the program sees only the toolchain, no network, no file of yours',
+  'uid': 'no namespaces; a uid of its own and seccomp: it cannot read private (mode 600) files but can '
+  "read world-readable ones, and sees the host's processes",
+  'pgrp': 'no namespaces; your own uid with seccomp: it can read and write every file you can (your '
+  'home directory and credentials included); no network, and it cannot signal your processes',
 }
 SANDBOX_UID_BASE = 2_000_000_000  # + launcher pid; far above any real or subordinate uid range
 _SANDBOX_UID_SPAN = 1 << 22  # pid_max is at most 2**22
@@ -154,8 +153,9 @@ def launcher(cc: str = 'gcc') -> str:
       exe = os.path.join(build, 'launcher')
       source = importlib.resources.files('raftjax.verifier').joinpath('launcher.c')
       with importlib.resources.as_file(source) as src:
-        proc = subprocess.run([compiler, '-O2', '-Wall', '-Wextra', '-Werror', '-o', exe, str(src)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+          [compiler, '-O2', '-Wall', '-Wextra', '-Werror', '-o', exe, str(src)], capture_output=True, text=True
+        )
       if proc.returncode != 0:
         shutil.rmtree(build, ignore_errors=True)
         raise SandboxError(f'sandbox: building the launcher failed:\n{proc.stderr}')
@@ -175,8 +175,13 @@ def best_isolation() -> str:
       for level in ('ns', 'uid' if os.geteuid() == 0 else 'pgrp'):
         try:
           with tempfile.TemporaryDirectory(prefix='raftjax-probe-') as d:
-            out = run(probe, d, Limits(wall_s=10.0, memory_mb=1024), isolation=level,
-                      root=toolchain_root((probe[0],)) if level == 'ns' else ())
+            out = run(
+              probe,
+              d,
+              Limits(wall_s=10.0, memory_mb=1024),
+              isolation=level,
+              root=toolchain_root((probe[0],)) if level == 'ns' else (),
+            )
           if out.exit_code == 0:
             _level = level
             break
@@ -184,8 +189,9 @@ def best_isolation() -> str:
         except SandboxError as e:
           _refused[level] = str(e)
       else:
-        raise SandboxError('sandbox: no isolation level works on this machine: ' + '; '.join(
-            f'{k}: {v}' for k, v in _refused.items()))
+        raise SandboxError(
+          'sandbox: no isolation level works on this machine: ' + '; '.join(f'{k}: {v}' for k, v in _refused.items())
+        )
     return _level
 
 
@@ -234,7 +240,7 @@ def remove_stale_dirs(prefix: str, parent: str | None = None) -> list[str]:
   for name in names:
     if not name.startswith(prefix):
       continue
-    pid = name[len(prefix):].split('-', 1)[0]
+    pid = name[len(prefix) :].split('-', 1)[0]
     path = os.path.join(parent, name)
     if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
       continue
@@ -267,9 +273,18 @@ def _alive(pid: int) -> bool:
 
 # -------------------------------------------------------------------------------------- running
 
-def run(argv: list[str], workdir: str, limits: Limits, *, stdin: bytes | None = None,
-        env: dict[str, str] | None = None, scratch: bool = False, isolation: str | None = None,
-        root: Sequence[str] | None = None) -> Outcome:
+
+def run(
+  argv: list[str],
+  workdir: str,
+  limits: Limits,
+  *,
+  stdin: bytes | None = None,
+  env: dict[str, str] | None = None,
+  scratch: bool = False,
+  isolation: str | None = None,
+  root: Sequence[str] | None = None,
+) -> Outcome:
   """Runs argv[0] (an absolute path) with the given limits; cwd is `workdir` unless `scratch`.
 
   `isolation`: the level to run at (default: `best_isolation()`); `root`: the minimal root's entries,
@@ -286,15 +301,37 @@ def run(argv: list[str], workdir: str, limits: Limits, *, stdin: bytes | None = 
   entries = list(root) if level == 'ns' else []
   cpu_s = math.ceil(limits.wall_s) + 1  # the wall clock is the real limit; CPU time is the backstop
   report_r, report_w = os.pipe()
-  cmd = [launcher(), str(report_w), str(int(limits.wall_s * 1000)), str(cpu_s), str(limits.memory_mb),
-         str(limits.file_size_mb), str(limits.max_processes), str(limits.max_open_files),
-         str(limits.scratch_mb), str(_F_SCRATCH if scratch else 0), str(SANDBOX_UID_BASE),
-         str(os.getpid()), level, *entries, '--', *argv]
+  cmd = [
+    launcher(),
+    str(report_w),
+    str(int(limits.wall_s * 1000)),
+    str(cpu_s),
+    str(limits.memory_mb),
+    str(limits.file_size_mb),
+    str(limits.max_processes),
+    str(limits.max_open_files),
+    str(limits.scratch_mb),
+    str(_F_SCRATCH if scratch else 0),
+    str(SANDBOX_UID_BASE),
+    str(os.getpid()),
+    level,
+    *entries,
+    '--',
+    *argv,
+  ]
   t0 = time.monotonic()
   try:
     with _stdin_file(stdin) as stdin_f:
-      proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdin=stdin_f, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, pass_fds=(report_w,), start_new_session=True)
+      proc = subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=env,
+        stdin=stdin_f,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(report_w,),
+        start_new_session=True,
+      )
   except BaseException:
     os.close(report_r)
     raise
@@ -340,7 +377,7 @@ class _Capped:
 
   def add(self, chunk: bytes) -> bool:
     self.total += len(chunk)
-    self.data += chunk[:max(self.size - len(self.data), 0)]
+    self.data += chunk[: max(self.size - len(self.data), 0)]
     return self.total > self.size
 
   def value(self) -> bytes:
@@ -357,8 +394,8 @@ class _HeadTail(_Capped):
   def add(self, chunk: bytes) -> bool:
     room = self.size - len(self.data)
     super().add(chunk)
-    self.tail += chunk[max(room, 0):]
-    del self.tail[:-self.size]
+    self.tail += chunk[max(room, 0) :]
+    del self.tail[: -self.size]
     return False  # never stops the run
 
   def value(self) -> bytes:
@@ -402,17 +439,25 @@ def _reap(proc: subprocess.Popen, limits: Limits) -> None:
   proc.stderr.close()
 
 
-def _outcome(report: str, proc: subprocess.Popen, stdout: bytes, stderr: bytes, exceeded: bool,
-             wall_s: float) -> Outcome:
+def _outcome(
+  report: str, proc: subprocess.Popen, stdout: bytes, stderr: bytes, exceeded: bool, wall_s: float
+) -> Outcome:
   words = report.split()
   if len(words) < 3 or words[0] == 'error' or proc.returncode != 0:
     raise SandboxError(f'sandbox: launcher failed (status {proc.returncode}): {report.strip()!r}')
   isolation_level, end, value = words[0], words[1], int(words[2])
   uid = SANDBOX_UID_BASE + proc.pid if isolation_level != 'pgrp' and os.geteuid() == 0 else None
-  return Outcome(exit_code=value if end == 'exit' else None,
-                 signal=value if end == 'signal' else None,
-                 timed_out=end == 'timeout', output_exceeded=exceeded, stdout=stdout, stderr=stderr,
-                 wall_s=wall_s, isolation=isolation_level, sandbox_uid=uid)
+  return Outcome(
+    exit_code=value if end == 'exit' else None,
+    signal=value if end == 'signal' else None,
+    timed_out=end == 'timeout',
+    output_exceeded=exceeded,
+    stdout=stdout,
+    stderr=stderr,
+    wall_s=wall_s,
+    isolation=isolation_level,
+    sandbox_uid=uid,
+  )
 
 
 def is_sandbox_uid(uid: int) -> bool:

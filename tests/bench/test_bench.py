@@ -3,17 +3,17 @@
 import json
 import os
 import signal
-
 import subprocess
 import sys
 
 import pytest
 
-from helpers import REPO
-from raftjax.bench import sides
 from raftjax.bench import __main__ as bench
+from raftjax.bench import sides
 from raftjax.bench import verifier as bench_verifier
 from raftjax.sections import LORA_TARGETS
+
+from helpers import REPO
 
 
 @pytest.fixture(scope='module')
@@ -48,8 +48,9 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
 
 def test_sampler_bench_on_tiny_model(model_dir):
   """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU."""
-  out = bench.bench_sampler(model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8],
-                            peak_bandwidth_gbs=10.0)
+  out = bench.bench_sampler(
+    model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8], peak_bandwidth_gbs=10.0
+  )
 
   assert out['rows'] == 4 and out['raftjax_tokens_per_s'] > 0 and out['transformers_tokens_per_s'] > 0
   assert out['speedup'] > 0 and out['backend'] == 'cpu'
@@ -81,9 +82,18 @@ def test_a_side_that_fails_names_the_cause():
 
 
 def test_a_side_that_dies_says_so(model_dir):
-  tcfg = {'lora_rank': 4, 'lora_alpha': 8.0, 'lora_targets': LORA_TARGETS, 'max_seq_len': 16, 'batch_size': 1,
-          'gradient_accumulation_steps': 1, 'learning_rate': 1e-3, 'max_grad_norm': 1.0, 'weight_decay': 0.0,
-          'full_finetune': False}
+  tcfg = {
+    'lora_rank': 4,
+    'lora_alpha': 8.0,
+    'lora_targets': LORA_TARGETS,
+    'max_seq_len': 16,
+    'batch_size': 1,
+    'gradient_accumulation_steps': 1,
+    'learning_rate': 1e-3,
+    'max_grad_norm': 1.0,
+    'weight_decay': 0.0,
+    'full_finetune': False,
+  }
   with sides.Side('raftjax.bench.train:jax_side', checkpoint=model_dir, tcfg=tcfg) as side:
     os.kill(side._process.pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match='exited with code -9'):
@@ -92,10 +102,24 @@ def test_a_side_that_dies_says_so(model_dir):
 
 
 def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
-  run = lambda *args: subprocess.run([sys.executable, '-m', 'raftjax.bench', *args], cwd=REPO, capture_output=True,
-                                     text=True, timeout=600, env=dict(os.environ, JAX_PLATFORMS='cpu'))
-  out = run('train', f'--checkpoint={model_dir}', '--rows=1', '--seq_len=16', '--n_steps=1', '--n_rounds=1',
-            '--noscan_layers', '--remat=none')
+  run = lambda *args: subprocess.run(
+    [sys.executable, '-m', 'raftjax.bench', *args],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=600,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
+  out = run(
+    'train',
+    f'--checkpoint={model_dir}',
+    '--rows=1',
+    '--seq_len=16',
+    '--n_steps=1',
+    '--n_rounds=1',
+    '--noscan_layers',
+    '--remat=none',
+  )
   assert out.returncode == 0, out.stderr
   result = json.loads(out.stdout)
   assert (result['rows'], result['scan_layers'], result['remat']) == (1, False, 'none')

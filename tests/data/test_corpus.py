@@ -12,12 +12,13 @@ import subprocess
 
 import pytest
 
-import overlap
 from raftjax.data import formats
 from raftjax.data import tasks as tasks_lib
 from raftjax.data.corpus import build, similar
 from raftjax.data.families import CONTRACT
 from raftjax.tools import corpus as corpus_tool
+
+import overlap
 
 needs_gcc = pytest.mark.skipif(shutil.which('gcc') is None, reason='needs gcc')
 KEYS = {'id', 'prompt', 'tests', 'reference', 'family', 'difficulty'}
@@ -45,14 +46,14 @@ def verdicts(corpus):
   codes = [t['reference'] for t in corpus] + [with_prompt(t['reference']) for t in prompted]
   with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(tasks, [f'```c\n{code}```' for code in codes])
-  return results[:len(corpus)], list(zip(prompted, results[len(corpus):]))
+  return results[: len(corpus)], list(zip(prompted, results[len(corpus) :]))
 
 
 def with_prompt(code: str) -> str:
   """The failure the contract is about: a prompt printed before the first read."""
   lines = code.split('\n')
   first = next(i for i, line in enumerate(lines) if 'scanf(' in line or 'fgets(' in line)
-  indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+  indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
   return '\n'.join(lines[:first] + [f'{indent}printf("Enter a number: ");'] + lines[first:])
 
 
@@ -92,10 +93,17 @@ def test_prompts_vary_and_some_state_the_contract(corpus):
 
 def test_solutions_vary_in_style(corpus):
   refs = [t['reference'] for t in corpus]
-  styles = {'4-space indent': r'\n    return 0;\n\}', '2-space indent': r'\n  return 0;\n\}',
-            'helper function': r'static ',
-            'while loop': r'while \(', 'braced exit': r'\{\n +return 1;', 'bounds checked': r'\|\| n > \d+',
-            'puts': r'puts\(', 'long long': r'%lld', 'stream read': r'int x;\n +if \(scanf'}
+  styles = {
+    '4-space indent': r'\n    return 0;\n\}',
+    '2-space indent': r'\n  return 0;\n\}',
+    'helper function': r'static ',
+    'while loop': r'while \(',
+    'braced exit': r'\{\n +return 1;',
+    'bounds checked': r'\|\| n > \d+',
+    'puts': r'puts\(',
+    'long long': r'%lld',
+    'stream read': r'int x;\n +if \(scanf',
+  }
   counts = {name: sum(bool(re.search(pattern, r)) for r in refs) for name, pattern in styles.items()}
   assert {name: n for name, n in counts.items() if n < 50} == {}
 
@@ -137,7 +145,7 @@ def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_pa
   assert len(pairs) >= 300 and sum(build.answer(t, x) is not None for t, x in pairs) >= 100
   sources = {}
   for t, _ in pairs:
-    sources[t['id']] = tmp_path / f"{t['id']}.c"
+    sources[t['id']] = tmp_path / f'{t["id"]}.c'
     sources[t['id']].write_text(t['reference'])
   exes = {i: overlap._compile(src, tmp_path) for i, src in sources.items()}  # pylint: disable=protected-access
   wrong = []
@@ -156,8 +164,11 @@ def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_pa
 @pytest.mark.slow
 def test_every_reference_gets_reward_1(corpus, verdicts):
   refs, _ = verdicts
-  failed = [(t['id'], r['stage'], r['reward'], r['detail'] or r['compiler_output'][:300])
-            for t, r in zip(corpus, refs) if r['stage'] != 'correct' or r['reward'] != 1.0]
+  failed = [
+    (t['id'], r['stage'], r['reward'], r['detail'] or r['compiler_output'][:300])
+    for t, r in zip(corpus, refs)
+    if r['stage'] != 'correct' or r['reward'] != 1.0
+  ]
   assert failed == []
 
 
@@ -212,6 +223,6 @@ def test_cli_writes_tasks_and_sft_lines(corpus, tmp_path):
   sft = tmp_path / 'sft.jsonl'
   assert sum(corpus_tool.run(str(sft), 'sft').values()) == len(corpus)
   conversations = formats.read(str(sft))
-  assert conversations[0][-1]['content'] == f"```c\n{corpus[0]['reference']}```"
+  assert conversations[0][-1]['content'] == f'```c\n{corpus[0]["reference"]}```'
   with pytest.raises(ValueError, match='unknown nope'):
     corpus_tool.run(str(out), 'tasks', ['nope'])

@@ -9,11 +9,12 @@ import subprocess
 
 import pytest
 
-import overlap
-from configs import raft as raft_config
 from raftjax import config as config_lib
 from raftjax.data import families
 from raftjax.data import tasks as tasks_lib
+
+import overlap
+from configs import raft as raft_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 needs_gcc = pytest.mark.skipif(shutil.which('gcc') is None, reason='needs gcc')
@@ -26,14 +27,16 @@ def easy():
 
 @pytest.fixture(scope='module')
 def heldout_sets():
-  return dict(builtin=tasks_lib.load_tasks(None),  # every built-in task: any may be held out, by seed
-              beginner=tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER)))
+  return dict(
+    builtin=tasks_lib.load_tasks(None),  # every built-in task: any may be held out, by seed
+    beginner=tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER)),
+  )
 
 
 def _sources(tasks, tmp_path, edit=lambda code: code) -> dict[str, pathlib.Path]:
   out = {}
   for t in tasks:
-    out[t['id']] = tmp_path / f"{t['id']}.c"
+    out[t['id']] = tmp_path / f'{t["id"]}.c'
     out[t['id']].write_text(edit(t['reference']))
   return out
 
@@ -49,8 +52,13 @@ def test_tasks_are_valid_task_file_lines(easy):
 @needs_gcc
 def test_references_compile_without_warnings(easy, tmp_path):
   files = [str(p) for p in _sources(easy, tmp_path).values()]
-  proc = subprocess.run(['gcc', '-std=c11', '-Wall', '-Wextra', '-O0', '-c', *files], cwd=tmp_path,
-                        capture_output=True, text=True, timeout=300)
+  proc = subprocess.run(
+    ['gcc', '-std=c11', '-Wall', '-Wextra', '-O0', '-c', *files],
+    cwd=tmp_path,
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
   assert proc.returncode == 0 and not proc.stderr, proc.stderr
 
 
@@ -62,10 +70,10 @@ def test_references_get_1_and_a_printed_prompt_fails(easy):
   def with_prompt(code):  # the failure the contract sentence is about: a prompt before reading
     return code.replace('  if (scanf(', '  printf("Enter a value: ");\n  if (scanf(', 1)
 
-  completions = [f"```c\n{t['reference']}```" for t in easy] + [f"```c\n{with_prompt(t['reference'])}```" for t in easy]
+  completions = [f'```c\n{t["reference"]}```' for t in easy] + [f'```c\n{with_prompt(t["reference"])}```' for t in easy]
   with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(easy + easy, completions)
-  refs, prompted = results[:len(easy)], results[len(easy):]
+  refs, prompted = results[: len(easy)], results[len(easy) :]
   assert [t['id'] for t, r in zip(easy, refs) if r['stage'] != 'correct' or r['reward'] != 1.0] == []
   assert [t['id'] for t, r in zip(easy, prompted) if r['stage'] != 'tests_failed'] == []
 
@@ -97,6 +105,6 @@ def test_extra_train_prompts_join_training_only(easy, tmp_path):
   train_easy, held_easy, described = tasks_lib.task_split(c)
   assert held_easy == held and train_easy == train + easy and 'extra_train_prompts easy' in described
   c.extra_train_prompts = str(tmp_path / 'clash.jsonl')
-  (tmp_path / 'clash.jsonl').write_text('{"id": "%s", "prompt": "p"}\n' % held[0]['id'])
+  (tmp_path / 'clash.jsonl').write_text(json.dumps({'id': held[0]['id'], 'prompt': 'p'}) + '\n')
   with pytest.raises(ValueError, match=f"extra_train_prompts .*clash.jsonl: task id '{held[0]['id']}' is already"):
     tasks_lib.task_split(c)

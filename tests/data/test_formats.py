@@ -15,22 +15,38 @@ def _file(tmp_path, lines) -> str:
 
 
 def test_the_three_formats_read_as_conversations(tmp_path):
-  path = _file(tmp_path, [
+  path = _file(
+    tmp_path,
+    [
       {'prompt': 'Print 1.', 'completion': '```c\nint main(void){return 0;}```'},
-      {'prompt': [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Print 2.'}],
-       'completion': [{'role': 'assistant', 'content': 'two'}], 'extra': 'ignored'},
+      {
+        'prompt': [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Print 2.'}],
+        'completion': [{'role': 'assistant', 'content': 'two'}],
+        'extra': 'ignored',
+      },
       '',
-      {'messages': [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'a'},
-                    {'role': 'user', 'content': 'Print 3.'}, {'role': 'assistant', 'content': 'three'}]},
-  ])
+      {
+        'messages': [
+          {'role': 'user', 'content': 'Hi'},
+          {'role': 'assistant', 'content': 'a'},
+          {'role': 'user', 'content': 'Print 3.'},
+          {'role': 'assistant', 'content': 'three'},
+        ]
+      },
+    ],
+  )
   first, second, third = formats.read(path)
-  assert first == [{'role': 'user', 'content': 'Print 1.'},
-                   {'role': 'assistant', 'content': '```c\nint main(void){return 0;}```'}]
+  assert first == [
+    {'role': 'user', 'content': 'Print 1.'},
+    {'role': 'assistant', 'content': '```c\nint main(void){return 0;}```'},
+  ]
   assert [m['role'] for m in second] == ['system', 'user', 'assistant'] and second[-1]['content'] == 'two'
   assert [m['role'] for m in third] == ['user', 'assistant', 'user', 'assistant'] and third[-1]['content'] == 'three'
 
 
-@pytest.mark.parametrize('line,message', [
+@pytest.mark.parametrize(
+  'line,message',
+  [
     ('{"prompt": "x"', 'malformed JSON'),
     ('[1, 2]', 'expected a JSON object, got list'),
     ({'prompt': 'x'}, 'expected "messages", or "prompt" and "completion"'),
@@ -39,7 +55,8 @@ def test_the_three_formats_read_as_conversations(tmp_path):
     ({'messages': [{'role': 'robot', 'content': 'x'}, {'role': 'assistant', 'content': 'y'}]}, '"messages"[0] must be'),
     ({'prompt': 'x', 'completion': ''}, 'non-empty "assistant"'),
     ({'prompt': 3, 'completion': 'y'}, '"prompt" must be a string or a non-empty list'),
-])
+  ],
+)
 def test_a_bad_line_is_one_error_naming_file_and_line(tmp_path, line, message):
   path = _file(tmp_path, [{'prompt': 'ok', 'completion': 'fine'}, line])
   with pytest.raises(formats.FormatError, match=f'sft.jsonl:2: .*{__import__("re").escape(message)}'):

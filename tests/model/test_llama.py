@@ -15,20 +15,32 @@ import torch
 import transformers
 from flax import nnx
 
+from raftjax import sections
 from raftjax.model import weights
 from raftjax.model.llama import REMAT_POLICIES, init_cache
 from raftjax.model.lora import add_lora
-from raftjax import sections
+
 from helpers import TINY_HF, save_random_hf_model
 
 CASES = {
-    'llama_gqa_untied': (transformers.LlamaConfig, dict(TINY_HF, tie_word_embeddings=False, rope_theta=10_000.0)),
-    'llama_tied_mha': (transformers.LlamaConfig, dict(TINY_HF, num_key_value_heads=6, tie_word_embeddings=True)),
-    'llama3_rope_scaling': (transformers.LlamaConfig, dict(TINY_HF, rope_parameters=dict(
-        rope_type='llama3', rope_theta=500_000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
-        original_max_position_embeddings=16))),
-    'qwen2_qkv_bias': (transformers.Qwen2Config, dict(TINY_HF, tie_word_embeddings=False)),
-    'mistral': (transformers.MistralConfig, dict(TINY_HF, sliding_window=None)),
+  'llama_gqa_untied': (transformers.LlamaConfig, dict(TINY_HF, tie_word_embeddings=False, rope_theta=10_000.0)),
+  'llama_tied_mha': (transformers.LlamaConfig, dict(TINY_HF, num_key_value_heads=6, tie_word_embeddings=True)),
+  'llama3_rope_scaling': (
+    transformers.LlamaConfig,
+    dict(
+      TINY_HF,
+      rope_parameters=dict(
+        rope_type='llama3',
+        rope_theta=500_000.0,
+        factor=8.0,
+        low_freq_factor=1.0,
+        high_freq_factor=4.0,
+        original_max_position_embeddings=16,
+      ),
+    ),
+  ),
+  'qwen2_qkv_bias': (transformers.Qwen2Config, dict(TINY_HF, tie_word_embeddings=False)),
+  'mistral': (transformers.MistralConfig, dict(TINY_HF, sliding_window=None)),
 }
 
 
@@ -58,7 +70,7 @@ def test_decoding_through_the_cache_equals_one_forward(dtype, atol, tmp_path, me
   logits, cache = model(ids[:, :8], positions[:, :8], cache=init_cache(model.cfg, 2, 24))
   steps = [np.asarray(logits)]
   for t in range(8, 20):
-    logits, cache = model(ids[:, t:t + 1], positions[:, t:t + 1], cache=cache)
+    logits, cache = model(ids[:, t : t + 1], positions[:, t : t + 1], cache=cache)
     steps.append(np.asarray(logits))
   assert np.abs(full).max() > 20 * atol  # the logits are not all ~0
   np.testing.assert_allclose(np.concatenate(steps, axis=1), full, atol=atol, rtol=0)
@@ -117,7 +129,7 @@ def test_truncated_safetensors(tmp_path):
   save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
   file = tmp_path / 'model.safetensors'
   data = file.read_bytes()
-  file.write_bytes(data[:len(data) // 2])
+  file.write_bytes(data[: len(data) // 2])
   with pytest.raises(ValueError, match=r'model\.safetensors: not a readable safetensors file'):
     weights.load_model(str(tmp_path))
 
@@ -130,7 +142,7 @@ def test_missing_smollm2_package_names_the_install_command(monkeypatch):
 
 # --------------------------------------------------------------------------------- real SmolLM2
 
-C_PROMPT = textwrap.dedent('''\
+C_PROMPT = textwrap.dedent("""\
     #include <stdio.h>
     #include <stdlib.h>
 
@@ -146,7 +158,7 @@ C_PROMPT = textwrap.dedent('''\
         printf("%d %d\\n", sum, max);
         return 0;
     }
-    ''')
+    """)
 
 
 @pytest.mark.slow
@@ -158,14 +170,16 @@ def test_smollm2_gguf_matches_transformers(mesh1):
   assert ids.shape[1] >= 64
   np.testing.assert_array_equal(ids, ref_tok(C_PROMPT, return_tensors='np')['input_ids'])
   ref = transformers.AutoModelForCausalLM.from_pretrained(
-      os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32).eval()
+    os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32
+  ).eval()
   expected = _torch_logits(ref, ids)
   for ours in (np.asarray(model(ids)), np.asarray(weights.load_model(weights.SMOLLM2, mesh1, scan_layers=True)(ids))):
     assert np.abs(ours - expected).max() <= 1e-3
     np.testing.assert_array_equal(ours.argmax(-1), expected.argmax(-1))
   assert tok.eos_token_id == 2 and tok.pad_token is not None
-  assert '<|im_start|>assistant' in tok.apply_chat_template([{'role': 'user', 'content': 'hi'}], tokenize=False,
-                                                            add_generation_prompt=True)
+  assert '<|im_start|>assistant' in tok.apply_chat_template(
+    [{'role': 'user', 'content': 'hi'}], tokenize=False, add_generation_prompt=True
+  )
 
 
 @pytest.mark.slow
@@ -173,7 +187,7 @@ def test_smollm2_gguf_matches_transformers(mesh1):
 def test_smollm2_load_holds_one_copy_plus_one_tensor(scan):
   """Peak host memory while loading <= weights + the largest tensor in flight (read + converted) + mmap,
   also when each layer's tensor is written into its slice of a scanned stack."""
-  script = textwrap.dedent(r'''
+  script = textwrap.dedent(r"""
       import json, os, re, sys, jax
       from raftjax.model import weights
       from gguf import GGUFReader
@@ -190,9 +204,14 @@ def test_smollm2_load_holds_one_copy_plus_one_tensor(scan):
       largest = max(4 * int(t.n_elements) for t in reader.tensors)
       print(json.dumps(dict(before=before, peak=peak, params=weights.param_bytes(model), largest=largest,
                             file=os.path.getsize(path))))
-  ''')
-  out = subprocess.run([sys.executable, '-c', script, str(scan)], capture_output=True, text=True, check=True,
-                       env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  """)
+  out = subprocess.run(
+    [sys.executable, '-c', script, str(scan)],
+    capture_output=True,
+    text=True,
+    check=True,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
   m = json.loads(out.stdout.strip().splitlines()[-1])
   grown = m['peak'] - m['before']
   # The GGUF file is memory-mapped: its pages count towards RSS as they are read.
@@ -206,8 +225,10 @@ def test_smollm2_load_holds_one_copy_plus_one_tensor(scan):
 
 def _layouts(path, mesh, **overrides):
   """The same checkpoint as a Python loop of layers and as one scanned stack."""
-  return (weights.load_model(str(path), mesh, scan_layers=False, **overrides),
-          weights.load_model(str(path), mesh, scan_layers=True, **overrides))
+  return (
+    weights.load_model(str(path), mesh, scan_layers=False, **overrides),
+    weights.load_model(str(path), mesh, scan_layers=True, **overrides),
+  )
 
 
 def _as_loop(flat: dict) -> dict:
@@ -261,7 +282,7 @@ def test_scanned_layers_equal_the_loop(devices, tmp_path, mesh1, mesh8):
     logits, cache = step(model, ids[:, :8], positions[:, :8], init_cache(model.cfg, 8, 24))
     steps = [np.asarray(logits)]
     for t in range(8, 20):
-      logits, cache = step(model, ids[:, t:t + 1], positions[:, t:t + 1], cache)
+      logits, cache = step(model, ids[:, t : t + 1], positions[:, t : t + 1], cache)
       steps.append(np.asarray(logits))
     np.testing.assert_allclose(np.concatenate(steps, axis=1), expected, atol=1e-5, rtol=0)
 
@@ -289,8 +310,9 @@ def test_remat_changes_memory_not_gradients(remat, tmp_path, mesh1):
   save_random_hf_model(*CASES['llama_gqa_untied'], tmp_path)
   ids = np.random.default_rng(4).integers(0, TINY_HF['vocab_size'], (2, 16)).astype(np.int32)
   for scan in (False, True):
-    plain, rematerialised = (weights.load_model(str(tmp_path), mesh1, scan_layers=scan, remat=r)
-                             for r in ('none', remat))
+    plain, rematerialised = (
+      weights.load_model(str(tmp_path), mesh1, scan_layers=scan, remat=r) for r in ('none', remat)
+    )
     for model in (plain, rematerialised):
       add_lora(model, 4, 8.0, 0.0, ['q_proj', 'up_proj'], seed=0)
       _randomize_adapters(model)
@@ -309,7 +331,7 @@ def test_loading_a_scanned_stack_checks_every_layer(tmp_path, mesh1):
   cfg = weights.config_from_hf(str(tmp_path), scan_layers=True)
   tensors = list(weights.hf_tensors(str(tmp_path)))
   extra = [(n.replace('layers.1.', 'layers.2.'), w) for n, w in tensors if 'layers.1.' in n]
-  with pytest.raises(ValueError, match=r"model\.layers\.2\..* has no place in a 2-layer model"):
+  with pytest.raises(ValueError, match=r'model\.layers\.2\..* has no place in a 2-layer model'):
     weights.place(cfg, iter(tensors + extra), mesh1, 'test')
   with pytest.raises(ValueError, match=r'parameters missing from the checkpoint, e\.g\. layers\.1\.'):
     weights.place(cfg, iter([(n, w) for n, w in tensors if 'layers.1.' not in n]), mesh1, 'test')

@@ -11,8 +11,12 @@ def test_minus_one_takes_the_rest_and_bad_shapes_say_why():
   mesh = mesh_lib.make_mesh((-1, 1, 2), ('data', 'fsdp', 'tensor'))
   assert dict(mesh.shape) == {'data': 4, 'fsdp': 1, 'tensor': 2} and mesh.size == len(jax.devices()) == 8
   assert mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')).size == 1  # the first device of 8
-  for shape, message in (((-1, -1, 1), 'at most one axis may be -1'), ((-1, 3, 1), 'not divisible by 3'),
-                         ((4, 4, 1), 'needs 16 devices, found 8'), ((2, 2), 'differ in length')):
+  for shape, message in (
+    ((-1, -1, 1), 'at most one axis may be -1'),
+    ((-1, 3, 1), 'not divisible by 3'),
+    ((4, 4, 1), 'needs 16 devices, found 8'),
+    ((2, 2), 'differ in length'),
+  ):
     with pytest.raises(ValueError, match=message):
       mesh_lib.make_mesh(shape, ('data', 'fsdp', 'tensor'))
 

@@ -16,37 +16,40 @@ from raftjax.model import tokenizer as gguf_tokenizer
 from raftjax.model import weights
 
 TEXTS = [
-    '#include <stdio.h>\n\nint main(void) {\n    printf("Hello, World!\\n");\n    return 0;\n}\n',
-    'int main(){int a,b;scanf("%d %d",&a,&b);printf("%d\\n",a+b);}',
-    '\tfor (int i = 0; i < n; ++i) {\n\t\tsum += a[i] * b[i];\n\t}\n',
-    '/* comment */ // line comment\n#define MAX(a, b) ((a) > (b) ? (a) : (b))',
-    'char *s = "tab\\there"; unsigned long long x = 0xFFFFFFFFFFFFFFFFull;',
-    '```c\n#include <stdlib.h>\nint main(void) { return EXIT_SUCCESS; }\n```\nThis program exits.',
-    'Write a complete C program that reads two integers and prints their sum.',
-    'héllo wörld — naïve café, Ελληνικά, русский, 日本語のテキスト, 한국어',
-    'emoji 🙂🚀 and symbols ∑∫√≠ ≤≥ ‰ € £ ¥',
-    '    leading spaces',
-    'trailing spaces    ',
-    'many\n\n\n\nnewlines\r\nand CRLF\r\n',
-    'a  b   c    d     e      f',
-    '\t\t \t mixed \t whitespace \t\t',
-    '',
-    ' ',
-    "it's we're they'll I'd you've she'S",
-    '12345678901234567890 3.14159e-10 -42 +7',
-    'printf("%5.2f|%-8s|%08x\\n", x, s, u);',
-    '<|im_start|>user\nWrite C.<|im_end|>\n<|im_start|>assistant\n',
-    '<|endoftext|><repo_name>raftjax<file_sep>main.c',
-    'x<|im_end|>y <|im_start|> z',
-    'zero\u200bwidth\u00a0nbsp\ufeffbom',
-    '\x00\x01\x7f control bytes',
-    'ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ' * 3,
+  '#include <stdio.h>\n\nint main(void) {\n    printf("Hello, World!\\n");\n    return 0;\n}\n',
+  'int main(){int a,b;scanf("%d %d",&a,&b);printf("%d\\n",a+b);}',
+  '\tfor (int i = 0; i < n; ++i) {\n\t\tsum += a[i] * b[i];\n\t}\n',
+  '/* comment */ // line comment\n#define MAX(a, b) ((a) > (b) ? (a) : (b))',
+  'char *s = "tab\\there"; unsigned long long x = 0xFFFFFFFFFFFFFFFFull;',
+  '```c\n#include <stdlib.h>\nint main(void) { return EXIT_SUCCESS; }\n```\nThis program exits.',
+  'Write a complete C program that reads two integers and prints their sum.',
+  'héllo wörld — naïve café, Ελληνικά, русский, 日本語のテキスト, 한국어',
+  'emoji 🙂🚀 and symbols ∑∫√≠ ≤≥ ‰ € £ ¥',
+  '    leading spaces',
+  'trailing spaces    ',
+  'many\n\n\n\nnewlines\r\nand CRLF\r\n',
+  'a  b   c    d     e      f',
+  '\t\t \t mixed \t whitespace \t\t',
+  '',
+  ' ',
+  "it's we're they'll I'd you've she'S",
+  '12345678901234567890 3.14159e-10 -42 +7',
+  'printf("%5.2f|%-8s|%08x\\n", x, s, u);',
+  '<|im_start|>user\nWrite C.<|im_end|>\n<|im_start|>assistant\n',
+  '<|endoftext|><repo_name>raftjax<file_sep>main.c',
+  'x<|im_end|>y <|im_start|> z',
+  'zero\u200bwidth\u00a0nbsp\ufeffbom',
+  '\x00\x01\x7f control bytes',
+  'ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ' * 3,
 ]
 MESSAGES = [
-    [{'role': 'user', 'content': 'Write a C program that prints 42.'}],
-    [{'role': 'system', 'content': 'You write C.'}, {'role': 'user', 'content': 'Sum two ints.'}],
-    [{'role': 'user', 'content': 'hi'}, {'role': 'assistant', 'content': '```c\nint main(){}\n```'},
-     {'role': 'user', 'content': 'Now with\ttabs\nand lines.'}],
+  [{'role': 'user', 'content': 'Write a C program that prints 42.'}],
+  [{'role': 'system', 'content': 'You write C.'}, {'role': 'user', 'content': 'Sum two ints.'}],
+  [
+    {'role': 'user', 'content': 'hi'},
+    {'role': 'assistant', 'content': '```c\nint main(){}\n```'},
+    {'role': 'user', 'content': 'Now with\ttabs\nand lines.'},
+  ],
 ]
 
 
@@ -120,14 +123,62 @@ def _write_gguf(path, kind, tokens, types, *, scores=None, merges=None, pre=None
 
 
 def test_sentencepiece_gguf_without_merges_equals_transformers(tmp_path):
-  words = ['▁', 'i', 'n', 't', 'm', 'a', 'r', 'e', 'u', 'f', 'o', 'p', 's', '▁i', 'in', 'nt', 'int', '▁int',
-           'ma', 'mai', 'main', '▁main', 're', 'ret', 'retu', 'return', '▁return', '(', ')', '{', '}', ';', '0',
-           '▁re', 'fo', 'for', '▁for', 'pr', 'print', '▁print', 'printf', '▁printf', '<|user|>']
+  words = [
+    '▁',
+    'i',
+    'n',
+    't',
+    'm',
+    'a',
+    'r',
+    'e',
+    'u',
+    'f',
+    'o',
+    'p',
+    's',
+    '▁i',
+    'in',
+    'nt',
+    'int',
+    '▁int',
+    'ma',
+    'mai',
+    'main',
+    '▁main',
+    're',
+    'ret',
+    'retu',
+    'return',
+    '▁return',
+    '(',
+    ')',
+    '{',
+    '}',
+    ';',
+    '0',
+    '▁re',
+    'fo',
+    'for',
+    '▁for',
+    'pr',
+    'print',
+    '▁print',
+    'printf',
+    '▁printf',
+    '<|user|>',
+  ]
   tokens = ['<unk>', '<s>', '</s>'] + [f'<0x{b:02X}>' for b in range(256)] + words
   types = [2, 3, 3] + [6] * 256 + [1] * (len(words) - 1) + [4]
   scores = [0.0] * 259 + [-float(i) for i in range(len(words))]
-  path = _write_gguf(tmp_path / 'spm.gguf', 'llama', tokens, types, scores=scores,
-                     chat='{% for m in messages %}<|user|>{{ m.content }}</s>{% endfor %}')
+  path = _write_gguf(
+    tmp_path / 'spm.gguf',
+    'llama',
+    tokens,
+    types,
+    scores=scores,
+    chat='{% for m in messages %}<|user|>{{ m.content }}</s>{% endfor %}',
+  )
   ours, ref = weights.load_tokenizer(path), _reference(path)
   assert ours.add_bos_token and ours('int').input_ids[0] == 1  # SentencePiece files add <s> by default
   _assert_same(ours, ref, TEXTS + ['int main(){for(;;)printf(0);return 0;}', '<|user|>int'])
@@ -137,8 +188,14 @@ def test_sentencepiece_gguf_without_merges_equals_transformers(tmp_path):
 def test_byte_level_gguf_with_llama3_split_equals_transformers(tmp_path):
   smol = gguf.GGUFReader(weights.resolve(weights.SMOLLM2))
   field = lambda k: smol.fields[k].contents()
-  path = _write_gguf(tmp_path / 'bpe.gguf', 'gpt2', field('tokenizer.ggml.tokens'), field('tokenizer.ggml.token_type'),
-                     merges=field('tokenizer.ggml.merges'), pre='llama-bpe')
+  path = _write_gguf(
+    tmp_path / 'bpe.gguf',
+    'gpt2',
+    field('tokenizer.ggml.tokens'),
+    field('tokenizer.ggml.token_type'),
+    merges=field('tokenizer.ggml.merges'),
+    pre='llama-bpe',
+  )
   ours, ref = weights.load_tokenizer(path), _reference(path)
   _assert_same(ours, ref, TEXTS)
   # The regex is llama3's, not GPT-2's: a letter run takes one leading punctuation mark along.

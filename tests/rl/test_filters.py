@@ -6,35 +6,49 @@ import dataclasses
 import numpy as np
 import pytest
 
-from configs import raft as raft_config
 from raftjax import config as config_lib
 from raftjax.rl import selection
 from raftjax.sections import RaftConfig
 
+from configs import raft as raft_config
+
 
 def _rows(rewards: dict[str, list[float]]) -> list[dict]:
-  return [dict(prompt_id=p, sample_index=i, reward=r, completion=f'{p}{i}') for p, rs in rewards.items()
-          for i, r in enumerate(rs)]
+  return [
+    dict(prompt_id=p, sample_index=i, reward=r, completion=f'{p}{i}')
+    for p, rs in rewards.items()
+    for i, r in enumerate(rs)
+  ]
 
 
-REWARDS = {'solved': [1.0, 0.5, 0.7, 0.5],  # every sample at or above 0.5
-           'broken': [0.0, 0.0, 0.0, 0.0],
-           'warned': [0.3, 0.3, 0.0, 0.3],  # compiles, but below the threshold: all fail at 0.5
-           'mixed': [0.5, 0.0, 0.9, 0.3],
-           'same': [0.7, 0.7, 0.7, 0.7]}
+REWARDS = {
+  'solved': [1.0, 0.5, 0.7, 0.5],  # every sample at or above 0.5
+  'broken': [0.0, 0.0, 0.0, 0.0],
+  'warned': [0.3, 0.3, 0.0, 0.3],  # compiles, but below the threshold: all fail at 0.5
+  'mixed': [0.5, 0.0, 0.9, 0.3],
+  'same': [0.7, 0.7, 0.7, 0.7],
+}
 
 
 def test_prompt_outcomes_at_the_cycles_threshold():
   assert selection.prompt_outcomes(_rows(REWARDS), 0.5) == dict(
-      solved='all_pass', broken='all_fail', warned='all_fail', mixed='mixed', same='all_pass')
+    solved='all_pass', broken='all_fail', warned='all_fail', mixed='mixed', same='all_pass'
+  )
   # At threshold 0 a sample passes when it compiles (reward > 0): failures never pass.
   assert selection.prompt_outcomes(_rows(REWARDS), 0.0) == dict(
-      solved='all_pass', broken='all_fail', warned='mixed', mixed='mixed', same='all_pass')
+    solved='all_pass', broken='all_fail', warned='mixed', mixed='mixed', same='all_pass'
+  )
 
 
-@pytest.mark.parametrize('prompt_filter,dropped', [('none', set()), ('all_fail', {'broken', 'warned'}),
-                                                    ('all_pass', {'solved', 'same'}),
-                                                    ('both', {'broken', 'warned', 'solved', 'same'})])
+@pytest.mark.parametrize(
+  'prompt_filter,dropped',
+  [
+    ('none', set()),
+    ('all_fail', {'broken', 'warned'}),
+    ('all_pass', {'solved', 'same'}),
+    ('both', {'broken', 'warned', 'solved', 'same'}),
+  ],
+)
 def test_dropped_prompts(prompt_filter, dropped):
   outcomes = selection.prompt_outcomes(_rows(REWARDS), 0.5)
   assert selection.dropped_prompts(outcomes, prompt_filter) == dropped
@@ -79,23 +93,29 @@ def test_spare_prompts_follow_the_window_in_the_rotation():
 
 
 def test_generation_stats():
-  rows = [dict(prompt_id='a', completion='x ', num_tokens=4, entropy=2.0, finish_reason='eos'),
-          dict(prompt_id='a', completion='x', num_tokens=6, entropy=1.0, finish_reason='length'),
-          dict(prompt_id='b', completion='x', num_tokens=10, entropy=3.0, finish_reason='eos')]
-  assert selection.generation_stats(rows) == pytest.approx(dict(token_entropy=6 / 20, unique_ratio=2 / 3,
-                                                                mean_tokens=20 / 3, truncated=1 / 3))
+  rows = [
+    dict(prompt_id='a', completion='x ', num_tokens=4, entropy=2.0, finish_reason='eos'),
+    dict(prompt_id='a', completion='x', num_tokens=6, entropy=1.0, finish_reason='length'),
+    dict(prompt_id='b', completion='x', num_tokens=10, entropy=3.0, finish_reason='eos'),
+  ]
+  assert selection.generation_stats(rows) == pytest.approx(
+    dict(token_entropy=6 / 20, unique_ratio=2 / 3, mean_tokens=20 / 3, truncated=1 / 3)
+  )
 
 
 # ------------------------------------------------------------------------------------------ config
 
 
-@pytest.mark.parametrize('key,value,message', [
+@pytest.mark.parametrize(
+  'key,value,message',
+  [
     ('training.objective', 'ppo', "config.training.objective = 'ppo': expected one of ('sft', 'raft_pp'"),
     ('raft.prompt_filter', 'some', "config.raft.prompt_filter = 'some': expected one of ('none'"),
     ('training.clip_epsilon', 1.5, 'config.training.clip_epsilon = 1.5'),
     ('training.kl_coef', 0.1, "config.training.kl_coef = 0.1: expected 0 with objective 'sft'"),
     ('evaluation.pass_at_k', -1, 'config.evaluation.pass_at_k = -1'),
-])
+  ],
+)
 def test_variant_keys_are_checked(key, value, message):
   c = raft_config.get_config()
   section, name = key.split('.')
@@ -129,5 +149,9 @@ def test_pass_at_k_sampling_draws_from_the_policy_itself():
   sampling = config_lib.pass_at_k_sampling(c, generation)
   assert (sampling.temperature, sampling.top_p, sampling.top_k) == (1.0, 1.0, 0)
   assert sampling.batch_size * 4 == generation.batch_size * c.raft.samples_per_prompt
-  assert dataclasses.replace(sampling, temperature=generation.temperature, top_p=generation.top_p,
-                             batch_size=generation.batch_size) == generation
+  assert (
+    dataclasses.replace(
+      sampling, temperature=generation.temperature, top_p=generation.top_p, batch_size=generation.batch_size
+    )
+    == generation
+  )

@@ -6,15 +6,17 @@ import os
 
 import pytest
 
-import helpers
-from raftjax.rl import hints
 from raftjax.model import weights
-from raftjax.rl import loop
+from raftjax.rl import hints, loop
 from raftjax.train import trainer
 
+import helpers
+
 REFERENCE = '#include <stdio.h>\nint main(void) {\n  puts("hello");\n  return 0;\n}\n'
-TWICE = ('#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n'
-         '  printf("%d\\n", 2 * n);\n  return 0;\n}\n')
+TWICE = (
+  '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n'
+  '  printf("%d\\n", 2 * n);\n  return 0;\n}\n'
+)
 
 
 def test_the_hint_is_whole_lines_of_the_reference_and_shrinks_with_its_share():
@@ -61,4 +63,4 @@ def test_a_cycle_hints_the_unsolved_prompts_and_trains_on_the_continuation(tiny_
   kept = [r for r in helpers.read_jsonl(tmp_path / 'run' / 'cycle_1' / 'kept.jsonl') if 'hint' in r]
   for r in kept:  # trained with prompt + hint as context, the continuation as the target
     hint_ids = tokenizer.encode(r['hint'], add_special_tokens=False)
-    assert any(e.completion == r['tokens'] and e.prompt[-len(hint_ids):] == hint_ids for e in seen)
+    assert any(e.completion == r['tokens'] and e.prompt[-len(hint_ids) :] == hint_ids for e in seen)

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from raftjax.model import checkpoint as ckpt
+from raftjax.model import weights
+from raftjax.rl import loop as raft
+
 import tiny
 from helpers import REPO, read_jsonl, saved_params, tiny_config
-from raftjax.model import checkpoint as ckpt
-from raftjax.rl import loop as raft
-from raftjax.model import weights
 
 
 def _load_cycle(cycle_dir: str):
@@ -26,8 +27,11 @@ def _load_cycle(cycle_dir: str):
 
 def _per_layer(model) -> dict:
   """{path: array} of every parameter, paths per layer ('layers', i, ...) whichever layout `model` has."""
-  return {p: np.asarray(w) for path, v in nnx.to_flat_state(nnx.state(model, nnx.Param))
-          for p, w in weights.per_layer(path, v.get_value())}
+  return {
+    p: np.asarray(w)
+    for path, v in nnx.to_flat_state(nnx.state(model, nnx.Param))
+    for p, w in weights.per_layer(path, v.get_value())
+  }
 
 
 # ------------------------------------------------------------------------------------ whole loop
@@ -53,8 +57,16 @@ def test_two_cycles_write_every_output(tiny_dir, tmp_path):
       stats = json.load(f)
     assert len(samples) == len(tiny.TASKS) * 4
     for s in samples:
-      assert {'prompt_id', 'sample_index', 'completion', 'tokens', 'finish_reason', 'reward', 'stage',
-              'compiler_output'} <= set(s)
+      assert {
+        'prompt_id',
+        'sample_index',
+        'completion',
+        'tokens',
+        'finish_reason',
+        'reward',
+        'stage',
+        'compiler_output',
+      } <= set(s)
     assert kept, 'the tiny model writes some compiling programs'
     assert all(k['reward'] >= threshold and k['reward'] > 0 for k in kept)
     assert len({(k['prompt_id'], k['completion'].strip()) for k in kept}) == len(kept)
@@ -75,8 +87,10 @@ def test_two_cycles_write_every_output(tiny_dir, tmp_path):
   assert os.listdir(os.path.join(out, 'tensorboard'))
   # Cycle 2 ran the programs (curriculum), cycle 1 only compiled them.
   assert not any(s['stage'] in ('ran', 'correct', 'tests_failed') for s in read_jsonl(f'{out}/cycle_1/samples.jsonl'))
-  assert any(s['stage'] in ('ran', 'correct', 'tests_failed', 'runtime_error')
-             for s in read_jsonl(f'{out}/cycle_2/samples.jsonl'))
+  assert any(
+    s['stage'] in ('ran', 'correct', 'tests_failed', 'runtime_error')
+    for s in read_jsonl(f'{out}/cycle_2/samples.jsonl')
+  )
 
   # Only the adapters are saved; reloading the cycle restores them on top of the unchanged base.
   saved = saved_params(os.path.join(out, 'cycle_2', 'checkpoint'))
@@ -85,8 +99,9 @@ def test_two_cycles_write_every_output(tiny_dir, tmp_path):
   assert model.cfg.scan_layers  # the default config's layout, which the checkpoint records
   params = _per_layer(model)
   base = weights.load_model(os.path.join(tiny_dir, 'model'), scan_layers=False)
-  np.testing.assert_array_equal(params[('layers', 1, 'mlp', 'down_proj', 'kernel')],
-                                base.layers[1].mlp.down_proj.kernel[...])
+  np.testing.assert_array_equal(
+    params[('layers', 1, 'mlp', 'down_proj', 'kernel')], base.layers[1].mlp.down_proj.kernel[...]
+  )
   lora_b = params[('layers', 1, 'mlp', 'down_proj', 'lora', 'b')]
   np.testing.assert_array_equal(lora_b, saved['layers']['mlp']['down_proj']['lora']['b'][1])
   assert np.abs(lora_b).max() > 0
@@ -109,8 +124,7 @@ def test_empty_and_malformed_prompts_files(tiny_dir, tmp_path):
 
 def test_cycle_where_nothing_passes_does_not_train(tiny_dir, tmp_path):
   impossible = tmp_path / 'impossible.jsonl'
-  impossible.write_text(''.join(json.dumps(dict(t, tests=[dict(stdin='', stdout='never')])) + '\n'
-                                for t in tiny.TASKS))
+  impossible.write_text(''.join(json.dumps(dict(t, tests=[dict(stdin='', stdout='never')])) + '\n' for t in tiny.TASKS))
   c = tiny_config(tiny_dir, str(tmp_path / 'out'))
   c.prompts = str(impossible)
   c.raft.num_cycles = 1
@@ -145,18 +159,24 @@ def test_failed_checkpoint_write_keeps_previous_cycle(tiny_dir, tmp_path, monkey
 
 
 def _main(config_file: str, out: str) -> subprocess.Popen:
-  return subprocess.Popen([sys.executable, '-m', 'raftjax.main', f'--config={config_file}',
-                           f'--config.output_dir={out}'], cwd=REPO, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  return subprocess.Popen(
+    [sys.executable, '-m', 'raftjax.main', f'--config={config_file}', f'--config.output_dir={out}'],
+    cwd=REPO,
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.PIPE,
+    text=True,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
 
 
 @pytest.mark.slow
 def test_sigkill_mid_cycle_then_resume_equals_uninterrupted(tiny_dir, tmp_path):
   config_file = tmp_path / 'tiny_config.py'
   config_file.write_text(
-      f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
-      'from helpers import tiny_config\n\n'
-      f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n')
+    f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
+    'from helpers import tiny_config\n\n'
+    f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n'
+  )
   whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
   proc = _main(str(config_file), whole)
   assert proc.wait(timeout=600) == 0, proc.stderr.read()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from raftjax.rl import selection
-from raftjax.verifier import extract
 from raftjax.sections import RaftConfig
+from raftjax.verifier import extract
 
 
 def _s(prompt, i, reward, completion=None):
@@ -32,8 +32,11 @@ def test_select_per_prompt_keeps_best_of_k_and_global_top_percent():
 
 def test_select_prefer_correct_drops_wrong_outputs_only_where_a_right_one_exists():
   stages = {1.0: 'correct', 0.8: 'tests_failed', 0.7: 'ran', 0.5: 'compiled', 0.0: 'compile_error'}
-  samples = [dict(_s(p, i, r), stage=stages[r]) for p, rs in (('a', [1.0, 0.8, 0.5, 1.0]), ('b', [0.8, 0.7, 0.5, 0.0]))
-             for i, r in enumerate(rs)]
+  samples = [
+    dict(_s(p, i, r), stage=stages[r])
+    for p, rs in (('a', [1.0, 0.8, 0.5, 1.0]), ('b', [0.8, 0.7, 0.5, 0.0]))
+    for i, r in enumerate(rs)
+  ]
   kept = {(k['prompt_id'], k['sample_index']) for k in selection.select(samples, 0.5, 1.0, 'per_prompt', 4, 0, True)}
   assert kept == {('a', 0), ('a', 3), ('b', 0), ('b', 1), ('b', 2)}  # 'b' has no correct sample: all candidates stay
   assert len(selection.select(samples, 0.5, 1.0, 'per_prompt', 4, 0)) == 7  # off: every candidate of both
@@ -41,8 +44,15 @@ def test_select_prefer_correct_drops_wrong_outputs_only_where_a_right_one_exists
 
 
 def test_unsolved_prompts_are_those_without_a_correct_sample_in_task_order():
-  rows = [dict(_s(p, i, r), stage=st) for p, i, r, st in (('a', 0, 0.8, 'tests_failed'), ('b', 0, 1.0, 'correct'),
-                                                          ('b', 1, 0.0, 'compile_error'), ('c', 0, 0.7, 'ran'))]
+  rows = [
+    dict(_s(p, i, r), stage=st)
+    for p, i, r, st in (
+      ('a', 0, 0.8, 'tests_failed'),
+      ('b', 0, 1.0, 'correct'),
+      ('b', 1, 0.0, 'compile_error'),
+      ('c', 0, 0.7, 'ran'),
+    )
+  ]
   tasks = [{'id': t} for t in 'dcba']
   assert [t['id'] for t in selection.unsolved_prompts(rows, tasks)] == ['d', 'c', 'a']  # 'd': no rows at all
   many = rows + [dict(_s('b', 2, 1.0), stage='correct')] * 3  # the per-prompt cap still holds over more samples
@@ -50,13 +60,21 @@ def test_unsolved_prompts_are_those_without_a_correct_sample_in_task_order():
 
 
 def test_demonstrations_only_where_a_task_has_a_reference_and_no_correct_sample():
-  rows = [dict(_s(p, i, r), stage=st) for p, i, r, st in (('a', 0, 1.0, 'correct'), ('b', 0, 0.8, 'tests_failed'),
-                                                          ('c', 0, 0.0, 'compile_error'))]
-  tasks = [{'id': 'a', 'reference': 'A'}, {'id': 'b', 'reference': 'int main(void) { return 0; }\n'},
-           {'id': 'c'}, {'id': 'd', 'reference': 'D'}]  # 'd': sampled, no rows left (e.g. all cut)
+  rows = [
+    dict(_s(p, i, r), stage=st)
+    for p, i, r, st in (('a', 0, 1.0, 'correct'), ('b', 0, 0.8, 'tests_failed'), ('c', 0, 0.0, 'compile_error'))
+  ]
+  tasks = [
+    {'id': 'a', 'reference': 'A'},
+    {'id': 'b', 'reference': 'int main(void) { return 0; }\n'},
+    {'id': 'c'},
+    {'id': 'd', 'reference': 'D'},
+  ]  # 'd': sampled, no rows left (e.g. all cut)
   demos = selection.demonstrations(tasks, rows, lambda text: [len(text), 0])
   assert [(d['prompt_id'], d['stage'], d['reward'], d['sample_index']) for d in demos] == [
-      ('b', 'reference', 1.0, -1), ('d', 'reference', 1.0, -1)]
+    ('b', 'reference', 1.0, -1),
+    ('d', 'reference', 1.0, -1),
+  ]
   assert demos[0]['completion'] == '```c\nint main(void) { return 0; }\n```'
   assert demos[0]['tokens'] == [len(demos[0]['completion']), 0]
   assert extract.extract_code(demos[0]['completion']).strip() == tasks[1]['reference'].strip()  # what gcc would see
@@ -83,14 +101,17 @@ def _cycles(*rewards):
   return [{'cycle': i, 'eval': {'mean_reward': r}} for i, r in enumerate(rewards, 1)]
 
 
-@pytest.mark.parametrize('rewards,expected', [
+@pytest.mark.parametrize(
+  'rewards,expected',
+  [
     ((0.20, 0.30), None),  # gaining
     ((0.20, 0.21), None),  # one small gain: patience 2 not used up
     ((0.20, 0.21, 0.215), 'plateau'),  # two gains below min_improvement in a row
     ((0.20, 0.30, 0.27), 'degradation'),  # fell by more than min_improvement
     ((0.20, 0.30, 0.29), None),  # fell by less: a cycle without gain, not degradation
     ((0.20, 0.30, 0.29, 0.295), 'plateau'),
-])
+  ],
+)
 def test_stop_reason(rewards, expected):
   base, *cycles = rewards
   raft = RaftConfig(min_improvement=0.02, patience=2)
@@ -100,6 +121,7 @@ def test_stop_reason(rewards, expected):
 
 def test_pass_at_k_against_direct_enumeration():
   from itertools import combinations
+
   for n in range(1, 7):
     for c in range(n + 1):
       for k in range(1, n + 1):
@@ -108,8 +130,10 @@ def test_pass_at_k_against_direct_enumeration():
 
 
 def test_sample_stats_and_summarize():
-  rows = [dict(reward=r, stage=s) for r, s in ((0.0, 'compile_error'), (0.3, 'compiled_with_warnings'),
-                                                (0.8, 'tests_failed'), (1.0, 'correct'))]
+  rows = [
+    dict(reward=r, stage=s)
+    for r, s in ((0.0, 'compile_error'), (0.3, 'compiled_with_warnings'), (0.8, 'tests_failed'), (1.0, 'correct'))
+  ]
   stats = selection.sample_stats(rows)
   assert stats['levels'] == {'0.0': 1, '0.3': 1, '0.5': 0, '0.7': 1, '1.0': 1}
   assert stats['compile_rate'] == 0.75 and stats['pass_rate'] == 0.25 and stats['mean_reward'] == pytest.approx(0.525)
@@ -117,8 +141,9 @@ def test_sample_stats_and_summarize():
   assert evaluation['pass@1'] == pytest.approx((0 + 0.5) / 2) and evaluation['pass@2'] == pytest.approx(0.5)
   assert evaluation['stages'] == stats['stages'] and not math.isnan(evaluation['mean_reward'])
   # 6 samples per task (task 0: 1 correct, task 1: 4): pass@k for k = 1, 2, 4 and 6, each the mean over tasks.
-  rows = [dict(reward=1.0 if c else 0.0, stage='correct' if c else 'compile_error')
-          for c in [1] + [0] * 5 + [1] * 4 + [0] * 2]
+  rows = [
+    dict(reward=1.0 if c else 0.0, stage='correct' if c else 'compile_error') for c in [1] + [0] * 5 + [1] * 4 + [0] * 2
+  ]
   curve = {k: v for k, v in selection.summarize(2, rows, 6).items() if k.startswith('pass@')}
   assert list(curve) == ['pass@1', 'pass@2', 'pass@4', 'pass@6']
   for key, value in curve.items():

@@ -8,7 +8,6 @@ import ml_collections
 import numpy as np
 import pytest
 from flax import nnx
-from helpers import read_jsonl, tiny_config
 
 from raftjax import config as config_lib
 from raftjax import rundir
@@ -22,6 +21,8 @@ from raftjax.rl import loop as raft
 from raftjax.rl import selection
 from raftjax.sections import TrainConfig
 from raftjax.train import trainer as train
+
+from helpers import read_jsonl, tiny_config
 
 pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
@@ -41,8 +42,10 @@ def grpo_run(tiny_dir, tmp_path_factory):
   c.training.reset_to_base, c.training.accumulate_kept = True, True
   c.evaluation.pass_at_k = 2
   c.evaluation.transfer_prompts = c.prompts  # the training tasks stand in for a second held-out set here
-  c.cycles = [{'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True, 'generation.temperature': 0.7},
-              {'generation.temperature': 1.0}]
+  c.cycles = [
+    {'raft.reward_threshold': 0.5, 'verifier.run_after_compile': True, 'generation.temperature': 0.7},
+    {'generation.temperature': 1.0},
+  ]
   log = raft.run(c)
   return c, log
 
@@ -69,8 +72,9 @@ def test_filter_refill_and_advantages(grpo_run):
     assert all(len(k['token_logprobs']) == len(k['tokens']) for k in kept)
     signals = stats['signals']
     assert signals['all_pass_share'] == p['all_pass'] / p['sampled']
-    assert signals['token_entropy'] == pytest.approx(sum(s['entropy'] for s in samples) /
-                                                     sum(s['num_tokens'] for s in samples))
+    assert signals['token_entropy'] == pytest.approx(
+      sum(s['entropy'] for s in samples) / sum(s['num_tokens'] for s in samples)
+    )
   first, second = log['cycles']
   assert second['trained_on'] == first['kept'] + second['kept']  # accumulate_kept
 
@@ -109,13 +113,16 @@ def test_a_refill_round_cut_by_a_kill_resumes_to_the_same_samples(grpo_run, tmp_
   os.makedirs(out)
   for k in range(1, cycle):  # the finished cycles before it
     os.symlink(os.path.join(c.output_dir, f'cycle_{k}'), os.path.join(out, f'cycle_{k}'))
-  rundir.write_json(os.path.join(out, rundir.TRAINING_LOG), dict(log, cycles=log['cycles'][:cycle - 1],
-                                                                 best_cycle=None, stop_reason=None))
+  rundir.write_json(
+    os.path.join(out, rundir.TRAINING_LOG),
+    dict(log, cycles=log['cycles'][: cycle - 1], best_cycle=None, stop_reason=None),
+  )
   samples = read_jsonl(os.path.join(c.output_dir, f'cycle_{cycle}', 'samples.jsonl'))
   window = {t['id'] for t in selection.cycle_prompts(tasks_lib.task_split(c)[0], 2, c.seed, cycle)}
   os.makedirs(os.path.join(out, f'cycle_{cycle}'))
-  rundir.write_jsonl(os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'),
-                     [s for s in samples if s['prompt_id'] in window])
+  rundir.write_jsonl(
+    os.path.join(out, f'cycle_{cycle}', 'samples.jsonl'), [s for s in samples if s['prompt_id'] in window]
+  )
   c2 = ml_collections.ConfigDict(c.to_dict())
   c2.output_dir, c2.raft.num_cycles = out, cycle
   again = raft.run(c2)
@@ -184,15 +191,17 @@ def test_adaptive_rounds_cut_by_a_kill_resume_to_the_same_samples(adaptive_run, 
 def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tmp_path):
   """One cycle that runs programs, every task with a reference: those without a correct sample train on
   it too, as the tokens of "```c ... ```" and eos; the references pass the real verifier."""
-  from tiny import TASKS
-
   from raftjax.sections import VerifierConfig
   from raftjax.verifier.pool import Verifier
 
-  references = {'hello': '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
-                'seven': '#include <stdio.h>\nint main(void) { puts("7"); return 0; }\n',
-                'echo': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", n); }\n',
-                'twice': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", 2 * n); }\n'}
+  from tiny import TASKS
+
+  references = {
+    'hello': '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
+    'seven': '#include <stdio.h>\nint main(void) { puts("7"); return 0; }\n',
+    'echo': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", n); }\n',
+    'twice': '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", 2 * n); }\n',
+  }
   tasks = [dict(t, reference=references[t['id']]) for t in TASKS]
   rundir.write_jsonl(str(tmp_path / 'tasks.jsonl'), tasks)
   c = tiny_config(tiny_dir, str(tmp_path / 'run'))
@@ -211,9 +220,9 @@ def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tm
   tokenizer = weights.load_tokenizer(c.sft_checkpoint)
   for d in demos:
     assert d['tokens'][-1] == tokenizer.eos_token_id
-    assert tokenizer.decode(d['tokens'][:-1]) == d['completion'] == f"```c\n{references[d['prompt_id']]}```"
+    assert tokenizer.decode(d['tokens'][:-1]) == d['completion'] == f'```c\n{references[d["prompt_id"]]}```'
   with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
-    results = verifier.verify_batch(tasks, [f"```c\n{t['reference']}```" for t in tasks])
+    results = verifier.verify_batch(tasks, [f'```c\n{t["reference"]}```' for t in tasks])
   assert [r['reward'] for r in results] == [1.0] * len(tasks)
 
 
@@ -223,8 +232,9 @@ def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tm
 def _job(tiny_dir, mesh, seed=0):
   c = tiny_config(tiny_dir, 'unused')
   t = config_lib.for_cycle(c, 1).training
-  model, tokenizer, _ = ckpt.load(c.sft_checkpoint, mesh, dict(rank=t.lora_rank, alpha=t.lora_alpha,
-                                                               targets=list(t.lora_targets)), seed=seed)
+  model, tokenizer, _ = ckpt.load(
+    c.sft_checkpoint, mesh, dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets)), seed=seed
+  )
   sampler = sample_lib.Sampler(model, tokenizer, mesh, config_lib.for_cycle(c, 0).generation)
   return rl_job.Job(c, mesh, model, sampler, None, None, None, [], [], c.sft_checkpoint, {}), t
 

@@ -15,7 +15,7 @@ def test_a_small_draw_covers_every_family_and_is_the_seeds():
   assert data.corpus_conversations(len(families), seed=0) == draw != data.corpus_conversations(len(families), seed=1)
   assert len(data.corpus_conversations(0, seed=0)) == len(corpus.tasks())
   first = draw[0]
-  assert first[1]['content'] == f"```c\n{by_prompt[first[0]['content']]['reference']}```"
+  assert first[1]['content'] == f'```c\n{by_prompt[first[0]["content"]]["reference"]}```'
 
 
 def test_an_example_is_the_samplers_prompt_then_the_answer_and_eos():
@@ -26,4 +26,4 @@ def test_an_example_is_the_samplers_prompt_then_the_answer_and_eos():
   assert example.completion[-1] == tok.eos_token_id
   assert tok.decode(example.completion[:-1]) == conversation[1]['content']
   [raw] = data.examples([conversation], tok, 'ignored', prompt_format='Task: {prompt}\n')
-  assert tok.decode(raw.prompt) == f"Task: {conversation[0]['content']}\n"
+  assert tok.decode(raw.prompt) == f'Task: {conversation[0]["content"]}\n'

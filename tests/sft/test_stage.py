@@ -2,7 +2,6 @@
 checkpoints every epoch, keeps the best, resumes after a kill to the same weights, and RAFT then starts
 from its result with the SFT adapters merged into the base."""
 
-import pytest
 import json
 import os
 import shutil
@@ -10,29 +9,46 @@ import shutil
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-import helpers
 from raftjax import rundir
 from raftjax.model import checkpoint
 from raftjax.model import mesh as mesh_lib
 from raftjax.rl import loop
 from raftjax.sft import stage
 
+import helpers
+
 pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
-DOUBLE = '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n' \
-         '  printf("%d\\n", 2 * n);\n  return 0;\n}\n'
-ECHO = '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n' \
-       '  printf("%d\\n", n);\n  return 0;\n}\n'
+DOUBLE = (
+  '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n'
+  '  printf("%d\\n", 2 * n);\n  return 0;\n}\n'
+)
+ECHO = (
+  '#include <stdio.h>\nint main(void) {\n  int n;\n  if (scanf("%d", &n) != 1) return 1;\n'
+  '  printf("%d\\n", n);\n  return 0;\n}\n'
+)
 
 
 def _config(tiny_dir, tmp_path):
   data = tmp_path / 'sft.jsonl'
-  data.write_text(''.join(json.dumps(line) + '\n' for line in [
-      {'prompt': 'Double a number.', 'completion': f'```c\n{DOUBLE}```'},
-      {'messages': [{'role': 'user', 'content': 'Echo a number.'}, {'role': 'assistant', 'content': f'```c\n{ECHO}```'}]},
-      {'prompt': 'Print hello!', 'completion': '```c\n#include <stdio.h>\nint main(void) { puts("hello"); }\n```'},
-  ] * 4))
+  data.write_text(
+    ''.join(
+      json.dumps(line) + '\n'
+      for line in [
+        {'prompt': 'Double a number.', 'completion': f'```c\n{DOUBLE}```'},
+        {
+          'messages': [
+            {'role': 'user', 'content': 'Echo a number.'},
+            {'role': 'assistant', 'content': f'```c\n{ECHO}```'},
+          ]
+        },
+        {'prompt': 'Print hello!', 'completion': '```c\n#include <stdio.h>\nint main(void) { puts("hello"); }\n```'},
+      ]
+      * 4
+    )
+  )
   c = helpers.tiny_config(tiny_dir, str(tmp_path / 'run'))
   c.sft.data = str(data)
   c.sft.num_examples = 0
@@ -61,8 +77,9 @@ def test_sft_stage_then_raft_from_its_best_epoch(tiny_dir, tmp_path):
   # As a base: the adapters merged into the kernels compute what base + adapters computed.
   mesh = mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor'), devices=jax.devices()[:1])
   adapted, tokenizer, _ = checkpoint.load(final, mesh, None)
-  merged, _, meta_as_base = checkpoint.load(final, mesh, dict(rank=4, alpha=8.0, targets=['q_proj', 'up_proj']),
-                                            as_base=True)
+  merged, _, meta_as_base = checkpoint.load(
+    final, mesh, dict(rank=4, alpha=8.0, targets=['q_proj', 'up_proj']), as_base=True
+  )
   ids = jnp.asarray([tokenizer.encode('int main(void) { return 0; }')])
   np.testing.assert_allclose(np.asarray(merged(ids)), np.asarray(adapted(ids)), atol=2e-5)
   assert meta_as_base is None
@@ -71,11 +88,14 @@ def test_sft_stage_then_raft_from_its_best_epoch(tiny_dir, tmp_path):
   c.sft_checkpoint = final
   training_log = loop.run(c)
   best = log['epochs'][log['best_epoch'] - 1]['eval']
-  assert {k: training_log['base'][k] for k in ('compile_rate', 'pass_rate', 'mean_reward')} == \
-      {k: best[k] for k in ('compile_rate', 'pass_rate', 'mean_reward')}
+  assert {k: training_log['base'][k] for k in ('compile_rate', 'pass_rate', 'mean_reward')} == {
+    k: best[k] for k in ('compile_rate', 'pass_rate', 'mean_reward')
+  }
   cycle_meta = checkpoint.read_meta(checkpoint.find(rundir.cycle_dir(c.output_dir, 1)))
-  assert cycle_meta['base'] == final and checkpoint.root_base(rundir.cycle_dir(c.output_dir, 1)) == helpers.tiny_config(
-      tiny_dir, '').sft_checkpoint
+  assert (
+    cycle_meta['base'] == final
+    and checkpoint.root_base(rundir.cycle_dir(c.output_dir, 1)) == helpers.tiny_config(tiny_dir, '').sft_checkpoint
+  )
 
 
 def test_a_killed_sft_stage_resumes_to_the_same_weights(tiny_dir, tmp_path):

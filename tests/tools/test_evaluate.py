@@ -7,14 +7,14 @@ import os
 import subprocess
 import sys
 
+from raftjax import config as config_lib
+from raftjax import evaluate, rundir
+from raftjax.generate import sampler as sample_lib
+from raftjax.model import checkpoint as ckpt
+from raftjax.verifier.pool import Verifier
+
 import tiny
 from helpers import REPO, tiny_config
-from raftjax.model import checkpoint as ckpt
-from raftjax import config as config_lib
-from raftjax import evaluate
-from raftjax import rundir
-from raftjax.generate import sampler as sample_lib
-from raftjax.verifier.pool import Verifier
 
 
 def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp_path):
@@ -35,13 +35,26 @@ def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp
 
 def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_path):
   config_file = tmp_path / 'tiny_config.py'
-  config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
-                         'from helpers import tiny_config\n\n'
-                         f'def get_config():\n  return tiny_config({tiny_dir!r}, {tiny_run!r})\n')
-  out = subprocess.run([sys.executable, '-m', 'raftjax.tools.evaluate', f'--config={config_file}',
-                        f'--checkpoint={tiny_run}/cycle_2', f'--samples={tmp_path}/samples.jsonl'],
-                       cwd=REPO, capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  config_file.write_text(
+    f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
+    'from helpers import tiny_config\n\n'
+    f'def get_config():\n  return tiny_config({tiny_dir!r}, {tiny_run!r})\n'
+  )
+  out = subprocess.run(
+    [
+      sys.executable,
+      '-m',
+      'raftjax.tools.evaluate',
+      f'--config={config_file}',
+      f'--checkpoint={tiny_run}/cycle_2',
+      f'--samples={tmp_path}/samples.jsonl',
+    ],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=300,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
   assert out.returncode == 0, out.stderr
   eval_file = os.path.join(tiny_dir, 'eval.jsonl')
   assert f'evaluating 1 tasks: held-out tasks of {tiny_dir}/tasks.jsonl / eval_prompts {eval_file}' in out.stderr

@@ -14,17 +14,18 @@ import transformers
 from flax import nnx
 
 from raftjax.model import checkpoint as ckpt
-from raftjax.tools import export
-from raftjax.model.lora import add_lora
 from raftjax.model import weights
+from raftjax.model.lora import add_lora
+from raftjax.tools import export
+
 from helpers import TINY_HF, save_random_hf_model
 
 PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
 TINY = dict(TINY_HF, bos_token_id=1, eos_token_id=2)
 # (config class, kwargs, LoRA targets): GQA in both; untied with an adapter on lm_head too; qkv bias, tied.
 BASES = {
-    'llama': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False), PROJECTIONS + ['lm_head']),
-    'qwen2': (transformers.Qwen2Config, dict(TINY, tie_word_embeddings=True), PROJECTIONS),
+  'llama': (transformers.LlamaConfig, dict(TINY, tie_word_embeddings=False), PROJECTIONS + ['lm_head']),
+  'qwen2': (transformers.Qwen2Config, dict(TINY, tie_word_embeddings=True), PROJECTIONS),
 }
 IDS = np.random.default_rng(0).integers(3, TINY['vocab_size'], (3, 12)).astype(np.int32)
 
@@ -33,8 +34,9 @@ def _tokenizer() -> transformers.PreTrainedTokenizerFast:
   vocab = {'<unk>': 0, '<s>': 1, '</s>': 2, **{f'w{i}': i for i in range(3, TINY['vocab_size'])}}
   tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token='<unk>'))
   tok.pre_tokenizer = tokenizers.pre_tokenizers.WhitespaceSplit()
-  return transformers.PreTrainedTokenizerFast(tokenizer_object=tok, bos_token='<s>', eos_token='</s>',
-                                              unk_token='<unk>')
+  return transformers.PreTrainedTokenizerFast(
+    tokenizer_object=tok, bos_token='<s>', eos_token='</s>', unk_token='<unk>'
+  )
 
 
 def _save_base(name: str, path: str) -> str:
@@ -52,8 +54,13 @@ def _randomize(model, kind, seed: int, scale: float = 0.1) -> None:
 
 
 def _save_cycle(model, base: str, cycle_dir: str, full: bool, targets) -> None:
-  meta = dict(cycle=1, base=base, full_finetune=full, lora=dict(rank=4, alpha=8.0, targets=list(targets)),
-              seeds=dict(sample=[0, 1], train=0))  # as raft.run_cycle writes it
+  meta = dict(
+    cycle=1,
+    base=base,
+    full_finetune=full,
+    lora=dict(rank=4, alpha=8.0, targets=list(targets)),
+    seeds=dict(sample=[0, 1], train=0),
+  )  # as raft.run_cycle writes it
   ckpt.save(os.path.join(cycle_dir, 'checkpoint'), 1, model, meta, full)
 
 
@@ -160,8 +167,13 @@ def test_adapter_export_loads_in_peft(lora_cycle, tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-  return subprocess.run([sys.executable, '-m', 'raftjax.tools.export', *args], capture_output=True, text=True,
-                        env=dict(os.environ, JAX_PLATFORMS='cpu'), timeout=300)
+  return subprocess.run(
+    [sys.executable, '-m', 'raftjax.tools.export', *args],
+    capture_output=True,
+    text=True,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+    timeout=300,
+  )
 
 
 def test_full_finetune_exports_merged_by_cli_and_refuses_an_adapter(full_cycle, tmp_path):
@@ -171,8 +183,7 @@ def test_full_finetune_exports_merged_by_cli_and_refuses_an_adapter(full_cycle, 
   assert run.returncode == 0, run.stderr
   merged = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
   np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
-  run = _cli(f'--checkpoint={os.path.join(cycle, "checkpoint")}', f'--output={tmp_path / "adapter"}',
-             '--nomerge')
+  run = _cli(f'--checkpoint={os.path.join(cycle, "checkpoint")}', f'--output={tmp_path / "adapter"}', '--nomerge')
   assert run.returncode == 1
   assert f'{cycle}/checkpoint is a full fine-tune: it has no LoRA adapters' in run.stderr
   assert 'Traceback' not in run.stderr
@@ -198,8 +209,10 @@ def test_missing_base_is_named(lora_cycle, tmp_path, mesh1):
   _, base, _, _ = lora_cycle
   gone = str(tmp_path / 'moved_away')
   _save_cycle(weights.load_model(base, mesh1), gone, str(tmp_path / 'cycle_1'), True, [])
-  with pytest.raises(export.ExportError, match=f"cycle_1/checkpoint was trained on base '{gone}', which cannot be "
-                     'loaded: .*no such file or directory'):
+  with pytest.raises(
+    export.ExportError,
+    match=f"cycle_1/checkpoint was trained on base '{gone}', which cannot be loaded: .*no such file or directory",
+  ):
     export.export(str(tmp_path / 'cycle_1'), str(tmp_path / 'out'))
   assert not os.path.exists(tmp_path / 'out') and not os.path.exists(tmp_path / '.out.partial')
 
@@ -245,8 +258,9 @@ def test_smollm2_gguf_base_exports_both_ways(tmp_path, mesh1):
 
   export.export(cycle, str(tmp_path / 'adapter'))
   path = weights.resolve(weights.SMOLLM2)
-  base = transformers.AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
-                                                           dtype=torch.float32)
+  base = transformers.AutoModelForCausalLM.from_pretrained(
+    os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32
+  )
   adapted = peft.PeftModel.from_pretrained(base, tmp_path / 'adapter').eval()
   with torch.no_grad():
     theirs = adapted(torch.tensor(ids)).logits.numpy()

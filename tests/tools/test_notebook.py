@@ -26,8 +26,9 @@ def test_notebook_runs_on_a_tiny_run(run_dir, monkeypatch):
   # an installed one points at).
   monkeypatch.setenv('RAFTJAX_RUN_DIR', run_dir)
   monkeypatch.setenv('PYTHONPATH', os.pathsep.join([REPO] + os.environ.get('PYTHONPATH', '').split(os.pathsep)))
-  nbclient.NotebookClient(nb, timeout=300, kernel_name='python3',
-                          resources={'metadata': {'path': os.path.dirname(NOTEBOOK)}}).execute()
+  nbclient.NotebookClient(
+    nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': os.path.dirname(NOTEBOOK)}}
+  ).execute()
   outputs = [o for cell in nb.cells if cell.cell_type == 'code' for o in cell.outputs]
   assert not [o for o in outputs if o.output_type == 'error']
   assert sum('image/png' in o.get('data', {}) for o in outputs) >= 2  # the curves and the loss

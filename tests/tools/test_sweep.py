@@ -9,29 +9,40 @@ import sys
 import time
 
 import pytest
-from helpers import REPO, tiny_config
 
 from raftjax import rundir
 from raftjax.data import tasks as tasks_lib
 from raftjax.tools import compare, sweep
 
+from helpers import REPO, tiny_config
+
 
 def test_grid_is_every_combination_seed_major():
-  runs = sweep.expand(dict(grid={'training.objective': ['sft', 'raft_pp'], 'raft.prompt_filter': ['none', 'both']},
-                           seeds=[0, 1]))
+  runs = sweep.expand(
+    dict(grid={'training.objective': ['sft', 'raft_pp'], 'raft.prompt_filter': ['none', 'both']}, seeds=[0, 1])
+  )
   assert [(r.variant, r.seed) for r in runs[:4]] == [
-      ('objective=sft,prompt_filter=none', 0), ('objective=sft,prompt_filter=both', 0),
-      ('objective=raft_pp,prompt_filter=none', 0), ('objective=raft_pp,prompt_filter=both', 0)]
-  assert [r.seed for r in runs[4:]] == [1] * 4 and runs[5].overrides == {'training.objective': 'sft',
-                                                                           'raft.prompt_filter': 'both'}
+    ('objective=sft,prompt_filter=none', 0),
+    ('objective=sft,prompt_filter=both', 0),
+    ('objective=raft_pp,prompt_filter=none', 0),
+    ('objective=raft_pp,prompt_filter=both', 0),
+  ]
+  assert [r.seed for r in runs[4:]] == [1] * 4 and runs[5].overrides == {
+    'training.objective': 'sft',
+    'raft.prompt_filter': 'both',
+  }
   assert runs[5].dir == os.path.join('objective=sft,prompt_filter=both', 'seed_1')
   # Keys whose last part is ambiguous keep their section.
-  names = [r.variant for r in sweep.expand(dict(grid={'generation.temperature': [0.5],
-                                                      'evaluation.temperature': [0.0]}, seeds=[0]))]
+  names = [
+    r.variant
+    for r in sweep.expand(dict(grid={'generation.temperature': [0.5], 'evaluation.temperature': [0.0]}, seeds=[0]))
+  ]
   assert names == ['generation.temperature=0.5,evaluation.temperature=0.0']
   named = sweep.expand(dict(variants={'base': {}, 'pp': {'training.objective': 'raft_pp'}}, seeds=[3]))
-  assert [(r.variant, r.seed, r.overrides) for r in named] == [('base', 3, {}),
-                                                               ('pp', 3, {'training.objective': 'raft_pp'})]
+  assert [(r.variant, r.seed, r.overrides) for r in named] == [
+    ('base', 3, {}),
+    ('pp', 3, {'training.objective': 'raft_pp'}),
+  ]
   with pytest.raises(ValueError, match='either'):
     sweep.expand(dict(grid={}, variants={}, seeds=[0]))
 
@@ -55,8 +66,11 @@ def test_every_config_is_checked_before_anything_is_written_and_may_not_change(t
   with pytest.raises(ValueError, match="config.training.objective = 'nonsense'"):
     sweep.prepare(base, bad, str(tmp_path))
   assert os.listdir(tmp_path) == []
-  spec = dict(grid={'training.objective': ['sft']}, seeds=[0],
-              overrides={'cycles': [{'raft.reward_threshold': 0.5}], 'raft.num_cycles': 1})
+  spec = dict(
+    grid={'training.objective': ['sft']},
+    seeds=[0],
+    overrides={'cycles': [{'raft.reward_threshold': 0.5}], 'raft.num_cycles': 1},
+  )
   (run,) = sweep.prepare(base, spec, str(tmp_path))
   config = rundir.read_json(os.path.join(tmp_path, run.dir, sweep.CONFIG_FILE))
   assert config['cycles'] == [{'raft.reward_threshold': 0.5}] and config['raft']['num_cycles'] == 1
@@ -86,9 +100,21 @@ def test_runs_that_evaluate_the_base_alike_share_its_evaluation(tiny_dir, tmp_pa
 
 
 def _sweep(config_file, sweep_file, out) -> subprocess.Popen:
-  return subprocess.Popen([sys.executable, '-m', 'raftjax.tools.sweep', f'--config={config_file}', f'--sweep={sweep_file}',
-                           f'--output={out}'], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  return subprocess.Popen(
+    [
+      sys.executable,
+      '-m',
+      'raftjax.tools.sweep',
+      f'--config={config_file}',
+      f'--sweep={sweep_file}',
+      f'--output={out}',
+    ],
+    cwd=REPO,
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.PIPE,
+    text=True,
+    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+  )
 
 
 def _run_pids(directory: str) -> list[int]:
@@ -106,21 +132,26 @@ def _run_pids(directory: str) -> list[int]:
 
 
 def _report(*args) -> subprocess.CompletedProcess:
-  return subprocess.run([sys.executable, '-m', 'raftjax.tools.report', *args], cwd=REPO, capture_output=True, text=True,
-                        timeout=300)
+  return subprocess.run(
+    [sys.executable, '-m', 'raftjax.tools.report', *args], cwd=REPO, capture_output=True, text=True, timeout=300
+  )
 
 
 @pytest.mark.slow
 def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp_path):
   config_file = tmp_path / 'tiny_config.py'
-  config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
-                         'from helpers import tiny_config\n\n'
-                         f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n')
+  config_file.write_text(
+    f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\n'
+    'from helpers import tiny_config\n\n'
+    f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n'
+  )
   sweep_file = tmp_path / 'sweep.py'
   transfer = os.path.join(tiny_dir, 'eval.jsonl')  # a second held-out set for the test's sake
-  sweep_file.write_text("def get_sweep():\n  return dict(grid={'training.objective': ['sft', 'reinforce_rej']}, "
-                        "seeds=[0], overrides={'raft.num_cycles': 1, 'evaluation.pass_at_k': 2, "
-                        f"'evaluation.transfer_prompts': {transfer!r}}})\n")
+  sweep_file.write_text(
+    "def get_sweep():\n  return dict(grid={'training.objective': ['sft', 'reinforce_rej']}, "
+    "seeds=[0], overrides={'raft.num_cycles': 1, 'evaluation.pass_at_k': 2, "
+    f"'evaluation.transfer_prompts': {transfer!r}}})\n"
+  )
   out = str(tmp_path / 'sweep')
   first, second = (os.path.join(out, f'objective={o}', 'seed_0') for o in ('sft', 'reinforce_rej'))
 
@@ -168,13 +199,19 @@ def test_killed_sweep_resumes_and_compares_unfinished_and_finished(tiny_dir, tmp
 
 def test_compare_statistics_and_pairing(tmp_path):
   def run(directory, seed, rewards):
-    log = dict(config=dict(seed=seed, output_dir=directory, training=dict(objective='x')),
-               base=dict(mean_reward=0.1, num_tasks=27), cycles=[], best_cycle=None)
+    log = dict(
+      config=dict(seed=seed, output_dir=directory, training=dict(objective='x')),
+      base=dict(mean_reward=0.1, num_tasks=27),
+      cycles=[],
+      best_cycle=None,
+    )
     os.makedirs(directory)
     for cycle, r in enumerate(rewards, 1):
       os.makedirs(os.path.join(directory, f'cycle_{cycle}'))
-      rundir.write_json(os.path.join(directory, f'cycle_{cycle}', 'stats.json'),
-                        dict(cycle=cycle, eval=dict(mean_reward=r, pass_rate=r / 2)))
+      rundir.write_json(
+        os.path.join(directory, f'cycle_{cycle}', 'stats.json'),
+        dict(cycle=cycle, eval=dict(mean_reward=r, pass_rate=r / 2)),
+      )
     rundir.write_json(os.path.join(directory, rundir.TRAINING_LOG), log)
     return rundir.load_run(directory)
 
@@ -182,7 +219,7 @@ def test_compare_statistics_and_pairing(tmp_path):
   b = compare.Variant('b', {s: run(str(tmp_path / f'b{s}'), s, [r]) for s, r in enumerate([0.35, 0.55])})
   s = compare.spread([0.3, 0.5, 0.4])
   assert (s['mean'], s['min'], s['max']) == pytest.approx((0.4, 0.3, 0.5))
-  assert s['half_width'] == pytest.approx(4.303 * 0.1 / 3 ** 0.5)
+  assert s['half_width'] == pytest.approx(4.303 * 0.1 / 3**0.5)
   assert compare.spread([0.3, 0.5])['half_width'] is None  # two seeds: the range only
   assert compare.curve(a.runs[0], ('eval', 'mean_reward')) == {0: 0.1, 1: 0.2, 2: 0.3}
   md = compare.table([a, b])
@@ -192,12 +229,22 @@ def test_compare_statistics_and_pairing(tmp_path):
   assert 'transfer' not in md  # no run has a transfer set
   compare.plot([a, b], str(tmp_path / 'p.png'))
   assert os.path.getsize(tmp_path / 'p.png') > 10_000
-  a.runs[0].log['transfer'] = dict(base={'compile_rate': 0.25, 'pass@1': 0.0, 'pass@4': 0.0, 'samples_per_prompt': 4,
-                                         'num_tasks': 40, 'temperature': 0.7},
-                                   final={'compile_rate': 0.75, 'pass@1': 0.125, 'pass@4': 0.25, 'samples_per_prompt': 4},
-                                   final_cycle=2)
+  a.runs[0].log['transfer'] = dict(
+    base={
+      'compile_rate': 0.25,
+      'pass@1': 0.0,
+      'pass@4': 0.0,
+      'samples_per_prompt': 4,
+      'num_tasks': 40,
+      'temperature': 0.7,
+    },
+    final={'compile_rate': 0.75, 'pass@1': 0.125, 'pass@4': 0.25, 'samples_per_prompt': 4},
+    final_cycle=2,
+  )
   row = next(line for line in compare.table([a, b]).splitlines() if line.startswith('| a |'))
   assert row.endswith('| 75.0 [75.0, 75.0] | 12.5 [12.5, 12.5] | 25.0 [25.0, 25.0] |  |')  # only seed 0 has one
-  assert compare._transfer_base([a, b]) == ['Transfer set (40 tasks, 4 samples per task at temperature 0.7), after '
-                                            'the last cycle in the table; the base model: transfer compile rate 25.0 '
-                                            '[25.0, 25.0], transfer pass@1 0.0 [0.0, 0.0], transfer pass@k 0.0 [0.0, 0.0].']
+  assert compare._transfer_base([a, b]) == [
+    'Transfer set (40 tasks, 4 samples per task at temperature 0.7), after '
+    'the last cycle in the table; the base model: transfer compile rate 25.0 '
+    '[25.0, 25.0], transfer pass@1 0.0 [0.0, 0.0], transfer pass@k 0.0 [0.0, 0.0].'
+  ]

@@ -10,17 +10,25 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax.model import mesh as mesh_lib
-from raftjax.train import objectives
 from raftjax.generate import sampler as sample_lib
-from raftjax.rl import diagnostics as signals
-from raftjax.train import trainer as train
-from raftjax.sections import SamplingConfig, TrainConfig
+from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
 from raftjax.model.lora import LoRA, add_lora
+from raftjax.rl import diagnostics as signals
+from raftjax.sections import SamplingConfig, TrainConfig
+from raftjax.train import objectives
+from raftjax.train import trainer as train
 
-TINY = ModelConfig(vocab_size=48, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=4, num_kv_heads=2,
-                   head_dim=8, max_position_embeddings=64)
+TINY = ModelConfig(
+  vocab_size=48,
+  hidden_size=32,
+  intermediate_size=64,
+  num_layers=2,
+  num_heads=4,
+  num_kv_heads=2,
+  head_dim=8,
+  max_position_embeddings=64,
+)
 
 
 class CharTokenizer:
@@ -77,8 +85,14 @@ def _case(seed=0, b=2, t=7, v=5):
   advantages = np.zeros((b, t), np.float32)
   advantages[:, 1:] = np.array([[0, 0, 1.5, 1.5, 1.5, -0.5, -0.5], [0, 0, -1, -1, 2, 2, 0]])[:, :-1]
   ref_logits = rng.normal(size=(b, t, v)).astype(np.float32)
-  batch = dict(tokens=tokens, positions=np.tile(np.arange(t, dtype=np.int32), (b, 1)),
-               segment_ids=np.ones((b, t), np.int32), targets=targets, old_logprobs=old, advantages=advantages)
+  batch = dict(
+    tokens=tokens,
+    positions=np.tile(np.arange(t, dtype=np.int32), (b, 1)),
+    segment_ids=np.ones((b, t), np.int32),
+    targets=targets,
+    old_logprobs=old,
+    advantages=advantages,
+  )
   return logits, ref_logits, batch
 
 
@@ -129,8 +143,9 @@ def test_padding_and_prompt_positions_contribute_nothing():
   logits, ref_logits, batch = _case()
   policy = objectives.PolicyLoss(0.2, 0.1)
   batch = {k: jnp.asarray(v) for k, v in batch.items()}
-  grad = jax.grad(lambda x: objectives.policy_loss(lambda *a: x, lambda *a: jnp.asarray(ref_logits), batch,
-                                                   policy)[0])(jnp.asarray(logits))
+  grad = jax.grad(lambda x: objectives.policy_loss(lambda *a: x, lambda *a: jnp.asarray(ref_logits), batch, policy)[0])(
+    jnp.asarray(logits)
+  )
   predicts_nothing = np.roll(np.asarray(batch['targets']), -1, 1) == 0
   predicts_nothing[:, -1] = True
   assert np.all(np.asarray(grad)[predicts_nothing] == 0) and np.all(np.isfinite(np.asarray(grad)))
@@ -171,8 +186,7 @@ def test_a_policy_gradient_step_compiles_once_per_run(mesh1, monkeypatch):
   for _, v in nnx.to_flat_state(state):
     v.set_value(mesh_lib.put(v.get_value(), mesh_lib.variable_sharding(v, mesh1)))
   nnx.update(model, state)
-  examples = [train.Example([5, 6, i], [9, 10, 11, 2], [-1.0, -2.0, -0.5, -3.0], advantage=(-1) ** i)
-              for i in range(8)]
+  examples = [train.Example([5, 6, i], [9, 10, 11, 2], [-1.0, -2.0, -0.5, -3.0], advantage=(-1) ** i) for i in range(8)]
   tcfg = TrainConfig(batch_size=1, max_seq_len=16, objective='reinforce_rej', kl_coef=0.1)
   losses = [train.train(model, examples, tcfg, mesh1, cycle, seed=cycle) for cycle in (1, 2)]
   assert len(losses[0]) == len(losses[1]) >= 2 and all(np.isfinite(losses).ravel())
@@ -207,8 +221,11 @@ def _todays_train_step(model, optimizer, micro, learning_rate):
 
 def test_sft_is_todays_step_bit_for_bit(mesh1):
   """objective 'sft' packs the same arrays and takes the same steps as the code before the objectives."""
-  examples = [train.Example([5, 6, 7], [9, 10, 11, 2]), train.Example([5, 8], [12, 13, 2]),
-              train.Example([4], [20, 21, 22, 23, 2])]
+  examples = [
+    train.Example([5, 6, 7], [9, 10, 11, 2]),
+    train.Example([5, 8], [12, 13, 2]),
+    train.Example([4], [20, 21, 22, 23, 2]),
+  ]
   packed = train.pack(examples, 12)
   assert set(packed) == {'tokens', 'positions', 'segment_ids', 'targets'}  # no per-token arrays for sft
   with_logprobs = train.pack([train.Example(e.prompt, e.completion, [0.0] * len(e.completion)) for e in examples], 12)
@@ -221,8 +238,10 @@ def test_sft_is_todays_step_bit_for_bit(mesh1):
     model = _adapted()
     optimizer = train.make_optimizer(model, tcfg)
     model.train()
-    steps = [float(step(model, optimizer, batch, np.float32(1e-2)))
-             for batch, _ in train.batches(packed, tcfg, mesh1, np.random.default_rng(0))]
+    steps = [
+      float(step(model, optimizer, batch, np.float32(1e-2)))
+      for batch, _ in train.batches(packed, tcfg, mesh1, np.random.default_rng(0))
+    ]
     losses.append((steps, [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.LoRAParam))]))
   (new, new_params), (old, old_params) = losses
   assert len(new) == 2 and new == old  # bit-equal losses
@@ -236,14 +255,15 @@ def test_sampler_records_the_temperature_1_policy_not_the_sampling_distribution(
   """At temperature 0.6 and top-p 0.8 the tokens are drawn from a sharpened, truncated distribution;
   Sample.token_logprobs and Sample.entropy are the model's own at temperature 1 (a teacher-forced forward)."""
   model = _adapted()
-  sampler = sample_lib.Sampler(model, CharTokenizer(), mesh1, SamplingConfig(max_new_tokens=10, temperature=0.6,
-                                                                              top_p=0.8), eos_ids=())
+  sampler = sample_lib.Sampler(
+    model, CharTokenizer(), mesh1, SamplingConfig(max_new_tokens=10, temperature=0.6, top_p=0.8), eos_ids=()
+  )
   prompts = [[5, 6, 7], [8, 9]]
   samples = sampler.generate(model, prompts, 3, seed=1)
   for i, s in enumerate(samples):
     prompt = prompts[i // 3]
     tokens = np.array([prompt + s.tokens])
-    logits = np.asarray(model(jnp.asarray(tokens)), np.float64)[0, len(prompt) - 1:-1]  # the steps' logits
+    logits = np.asarray(model(jnp.asarray(tokens)), np.float64)[0, len(prompt) - 1 : -1]  # the steps' logits
     logq = _log_softmax(logits)
     own = logq[np.arange(len(s.tokens)), s.tokens]
     np.testing.assert_allclose(s.token_logprobs, own, atol=2e-4)
@@ -269,7 +289,7 @@ def test_kl_and_entropy_estimators_are_exact_in_expectation(mesh1):
 
   def per_position(m):
     """log-probs of the vocabulary [N, length, vocab] and of each completion token [N, length]."""
-    logq = np.asarray(jax.nn.log_softmax(m(tokens).astype(jnp.float32), -1), np.float64)[:, len(prompt) - 1:-1]
+    logq = np.asarray(jax.nn.log_softmax(m(tokens).astype(jnp.float32), -1), np.float64)[:, len(prompt) - 1 : -1]
     return logq, np.take_along_axis(logq, np.asarray(completions)[..., None], -1)[..., 0]
 
   logq, logp = per_position(model)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from raftjax.train import trainer as train
 from raftjax.model import weights
-from raftjax.sections import TrainConfig
 from raftjax.model.lora import add_lora
+from raftjax.sections import TrainConfig
+from raftjax.train import trainer as train
 
 
 def test_lora_training_moves_only_adapters_and_lowers_loss(tiny_dir, mesh1):
@@ -47,8 +47,15 @@ def test_train_step_compiles_once_and_applies_each_steps_learning_rate(tiny_dir,
   assert steps >= 2
   rates = []
   for cycle in (1, 2, 3):
-    train.train(model, examples, tcfg, mesh1, cycle, seed=cycle,
-                on_step=lambda step, steps, loss, rate, tokens: rates.append((step, steps, rate)))
+    train.train(
+      model,
+      examples,
+      tcfg,
+      mesh1,
+      cycle,
+      seed=cycle,
+      on_step=lambda step, steps, loss, rate, tokens: rates.append((step, steps, rate)),
+    )
   assert [r[:2] for r in rates] == [(step, steps) for step in range(1, steps + 1)] * 3
   assert all(0.1 * tcfg.learning_rate < r[2] <= tcfg.learning_rate for r in rates)  # no ~0 step in a short cycle
 
@@ -86,7 +93,7 @@ def test_schedule_warms_up_then_decays_and_never_trains_at_zero(steps):
   rates = [float(train.cycle_schedule(tcfg, steps, cycle=1)(s)) for s in range(steps)]
   warmup = int(round(0.2 * steps))
   assert all(r > 1e-5 for r in rates) and max(rates) <= 1e-3 * (1 + 1e-6)
-  assert rates[:warmup + 1] == sorted(rates[:warmup + 1])  # rising through warmup
+  assert rates[: warmup + 1] == sorted(rates[: warmup + 1])  # rising through warmup
   assert rates[warmup:] == sorted(rates[warmup:], reverse=True)  # then falling
   if steps <= 2:
     assert rates[0] > 0.4e-3  # a 1- or 2-step cycle trains near its peak

@@ -22,8 +22,14 @@ import sys
 import tempfile
 import time
 
-import procs
 import pytest
+
+from raftjax.sections import VerifierConfig
+from raftjax.verifier import program, sandbox
+from raftjax.verifier import root as root_lib
+from raftjax.verifier.pool import Verifier
+
+import procs
 from procs import (
   BEST,
   LEVELS,
@@ -35,11 +41,6 @@ from procs import (
   descendants,
   level_for_verify,  # noqa: F401 (a fixture)
 )
-
-from raftjax.sections import VerifierConfig
-from raftjax.verifier import program, sandbox
-from raftjax.verifier import root as root_lib
-from raftjax.verifier.pool import Verifier
 
 ENV = {'PATH': '/usr/bin:/bin'}
 LIMITS = sandbox.Limits(wall_s=1.0)
@@ -68,10 +69,12 @@ def build(tmp_path_factory):
     src.write_text(source)
     subprocess.run(['gcc', '-O1', '-o', str(exe), str(src)], check=True)
     return str(exe)
+
   return _build
 
 
 # ------------------------------------------------------------------------------ basic behaviour
+
 
 @pytest.mark.parametrize('level', LEVELS)
 def test_exit_status_and_signal_are_exact(level):
@@ -126,8 +129,7 @@ def test_runs_unprivileged_with_seccomp(level):
 
 @pytest.mark.parametrize('level', LEVELS)
 def test_wall_timeout_kills_daemons_and_term_ignorers(level):
-  script = ('trap "" TERM HUP; (setsid sh -c \'trap "" TERM HUP; sleep 60\' &); '
-            '(sh -c "sleep 60" &); sleep 60')
+  script = 'trap "" TERM HUP; (setsid sh -c \'trap "" TERM HUP; sleep 60\' &); (sh -c "sleep 60" &); sleep 60'
   t0 = time.monotonic()
   out = run(['/bin/sh', '-c', script], isolation=level)
   assert out.timed_out and time.monotonic() - t0 < LIMITS.wall_s + 1.0
@@ -143,7 +145,9 @@ def test_daemon_of_a_finished_program_is_killed(level):
 
 @pytest.mark.parametrize('level', LEVELS)
 def test_process_limit_contains_a_fork_bomb(build, level):
-  exe = build('forks', r'''
+  exe = build(
+    'forks',
+    r"""
 #include <stdio.h>
 #include <unistd.h>
 int main(void) {
@@ -151,7 +155,8 @@ int main(void) {
   for (int i = 0; i < 200; i++) { pid_t p = fork(); if (p == 0) { pause(); _exit(0); } if (p > 0) n++; }
   printf("%d\n", n); fflush(stdout);
   for (;;) fork();
-}''')
+}""",
+  )
   t0 = time.monotonic()
   out = run([exe], limits=sandbox.Limits(wall_s=1.0, max_processes=20), isolation=level)
   assert out.timed_out and time.monotonic() - t0 < 2.5
@@ -170,7 +175,9 @@ def test_output_cap_kills_without_buffering():
 
 
 def test_memory_and_file_size_limits(build):
-  exe = build('hog', r'''
+  exe = build(
+    'hog',
+    r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +189,8 @@ int main(int argc, char **argv) {
   FILE *f = fopen("big", "w"); static char b[1 << 16];
   for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, f);
   return 0;
-}''')
+}""",
+  )
   out = run([exe, 'm'], limits=sandbox.Limits(memory_mb=64))
   assert out.exit_code == 0 and int(out.stdout) < 64
   out = run([exe, 'f'], limits=sandbox.Limits(file_size_mb=4), scratch=True)
@@ -196,21 +204,47 @@ def test_launcher_failure_is_an_error_not_a_result():
 
 # --------------------------------------------------------------------------- the minimal root
 
+
 @pytest.mark.skipif(not NS, reason='needs namespaces')
 def test_minimal_root_holds_only_the_toolchain(request):
   here = tempfile.mkdtemp()  # like the caller's cwd or the run's output dir: world-readable
   request.addfinalizer(lambda: shutil.rmtree(here))
   os.chmod(here, 0o755)
-  hidden = ['/home', '/root', '/run', '/var/lib', '/etc/passwd', '/etc/hostname', here, os.getcwd(),
-            os.path.expanduser('~'), tempfile.gettempdir() + '/' + os.path.basename(here)]
-  script = ('ls /; echo --; ls /dev; echo --; ' + ''.join(f'test -e "{p}" && echo "{p}"; ' for p in hidden)
-            + 'echo --; ls /proc | grep -c "^[0-9]"; hostname; pwd')
+  hidden = [
+    '/home',
+    '/root',
+    '/run',
+    '/var/lib',
+    '/etc/passwd',
+    '/etc/hostname',
+    here,
+    os.getcwd(),
+    os.path.expanduser('~'),
+    tempfile.gettempdir() + '/' + os.path.basename(here),
+  ]
+  script = (
+    'ls /; echo --; ls /dev; echo --; '
+    + ''.join(f'test -e "{p}" && echo "{p}"; ' for p in hidden)
+    + 'echo --; ls /proc | grep -c "^[0-9]"; hostname; pwd'
+  )
   out = run(['/bin/sh', '-c', script], scratch=True)
   top, dev, visible, rest = out.stdout.decode().split('--\n')
-  assert set(top.split()) <= {'bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'sbin',
-                              'sandbox', 'tmp', 'usr', 'var'}, top
-  assert set(dev.split()) == {'null', 'zero', 'full', 'random', 'urandom', 'fd', 'shm', 'stdin', 'stdout',
-                              'stderr'}
+  assert set(top.split()) <= {
+    'bin',
+    'dev',
+    'etc',
+    'lib',
+    'lib32',
+    'lib64',
+    'libx32',
+    'proc',
+    'sbin',
+    'sandbox',
+    'tmp',
+    'usr',
+    'var',
+  }, top
+  assert set(dev.split()) == {'null', 'zero', 'full', 'random', 'urandom', 'fd', 'shm', 'stdin', 'stdout', 'stderr'}
   assert visible == ''
   assert rest.split() == ['4', 'sandbox', '/tmp']  # init, sh, ls, grep; our hostname; the scratch
   assert out.exit_code == 0
@@ -222,14 +256,19 @@ def test_root_is_read_only_and_tmp_is_private(request):
   request.addfinalizer(lambda: shutil.rmtree(shared))
   os.chmod(shared, 0o777)
   name = f'raftjax-escape-{os.getpid()}'
-  script = (f'echo x > /tmp/{name}; echo x > {shared}/{name}; echo x > /var/tmp/{name}; '
-            f'echo x > /usr/{name}; echo x > /{name}; echo x > ./here && cat /tmp/{name} ./here')
+  script = (
+    f'echo x > /tmp/{name}; echo x > {shared}/{name}; echo x > /var/tmp/{name}; '
+    f'echo x > /usr/{name}; echo x > /{name}; echo x > ./here && cat /tmp/{name} ./here'
+  )
   out = run(['/bin/sh', '-c', script], scratch=True)
   assert out.stdout.split() == [b'x', b'x']
   for path in (f'/tmp/{name}', f'{shared}/{name}', f'/var/tmp/{name}', f'/usr/{name}'):
     assert not os.path.exists(path)
-  out = run(['/bin/sh', '-c', 'for i in 1 2 3 4 5 6; do head -c 4000000 /dev/zero > f$i || exit 9; done'],
-            limits=sandbox.Limits(scratch_mb=8), scratch=True)
+  out = run(
+    ['/bin/sh', '-c', 'for i in 1 2 3 4 5 6; do head -c 4000000 /dev/zero > f$i || exit 9; done'],
+    limits=sandbox.Limits(scratch_mb=8),
+    scratch=True,
+  )
   assert out.exit_code == 9  # the private tmpfs is size-limited
 
 
@@ -247,7 +286,7 @@ def test_root_spec_comes_from_the_compiler():
 
 # ------------------------------------------------------------------------------ hostile programs
 
-SYSCALLS = r'''
+SYSCALLS = r"""
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -312,17 +351,39 @@ int main(void) {
   show("prlimit_self", prlimit(0, RLIMIT_NOFILE, NULL, NULL));
   return 0;
 }
-'''
+"""
 DENIED = {  # what every level's seccomp filter refuses (errno)
-    'unshare_user': errno.EPERM, 'unshare_mount': errno.EPERM, 'setns': errno.EPERM,
-    'clone_newuser': errno.EPERM, 'clone_newnet': errno.EPERM, 'clone3': errno.ENOSYS,
-    'mount': errno.EPERM, 'umount': errno.EPERM, 'chroot': errno.EPERM, 'pivot_root': errno.EPERM,
-    'ptrace_traceme': errno.EPERM, 'ptrace_attach': errno.EPERM, 'process_vm_readv': errno.EPERM,
-    'keyctl': errno.EPERM, 'add_key': errno.EPERM, 'bpf': errno.EPERM, 'perf_event_open': errno.EPERM,
-    'userfaultfd': errno.EPERM, 'io_uring_setup': errno.EPERM, 'open_by_handle_at': errno.EPERM,
-    'socket_unix': errno.EPERM, 'socket_inet': errno.EPERM, 'socket_netlink': errno.EPERM,
-    'tiocsti': errno.EPERM, 'x32_getpid': errno.EPERM,
-    'open_fds': 0, 'socketpair': 0, 'fork': 0, 'kill_self': 0, 'kill_group': 0, 'prlimit_self': 0,
+  'unshare_user': errno.EPERM,
+  'unshare_mount': errno.EPERM,
+  'setns': errno.EPERM,
+  'clone_newuser': errno.EPERM,
+  'clone_newnet': errno.EPERM,
+  'clone3': errno.ENOSYS,
+  'mount': errno.EPERM,
+  'umount': errno.EPERM,
+  'chroot': errno.EPERM,
+  'pivot_root': errno.EPERM,
+  'ptrace_traceme': errno.EPERM,
+  'ptrace_attach': errno.EPERM,
+  'process_vm_readv': errno.EPERM,
+  'keyctl': errno.EPERM,
+  'add_key': errno.EPERM,
+  'bpf': errno.EPERM,
+  'perf_event_open': errno.EPERM,
+  'userfaultfd': errno.EPERM,
+  'io_uring_setup': errno.EPERM,
+  'open_by_handle_at': errno.EPERM,
+  'socket_unix': errno.EPERM,
+  'socket_inet': errno.EPERM,
+  'socket_netlink': errno.EPERM,
+  'tiocsti': errno.EPERM,
+  'x32_getpid': errno.EPERM,
+  'open_fds': 0,
+  'socketpair': 0,
+  'fork': 0,
+  'kill_self': 0,
+  'kill_group': 0,
+  'prlimit_self': 0,
 }
 
 
@@ -333,8 +394,9 @@ def test_seccomp_blocks_what_a_program_has_no_business_doing(build, level):
   got = dict(line.split() for line in out.stdout.decode().splitlines())
   got = {k: int(v) for k, v in got.items()}
   expected = {k: v for k, v in DENIED.items() if k in got}
-  assert {k: errno.errorcode.get(got[k], got[k]) for k in expected} == \
-      {k: errno.errorcode.get(v, v) for k, v in expected.items()}
+  assert {k: errno.errorcode.get(got[k], got[k]) for k in expected} == {
+    k: errno.errorcode.get(v, v) for k, v in expected.items()
+  }
   assert got['fork'] == 0 and got['open_fds'] == 0  # no descriptor of the launcher leaks in
   if level == 'pgrp':  # the caller's own uid: it may signal only itself and its group
     assert [got[k] for k in ('kill_parent', 'kill_all', 'tgkill_parent', 'prlimit_parent')] == [errno.EPERM] * 4
@@ -343,7 +405,7 @@ def test_seccomp_blocks_what_a_program_has_no_business_doing(build, level):
   assert_nothing_left(out)
 
 
-KILLER = r'''
+KILLER = r"""
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <signal.h>
@@ -370,7 +432,7 @@ int main(void) {
   printf("done %d %d %d\n", tried, refused, parent_refused);
   return 0;
 }
-'''
+"""
 
 
 @pytest.mark.parametrize('level', LEVELS)
@@ -419,9 +481,9 @@ def _c_string(text: str) -> str:
 
 @pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
 def test_secret_cannot_be_printed_included_or_leaked(secret, level_for_verify):
-  '''Every channel: stdout, the exit code, a signal, the compiler's output (#include), and whether the
+  """Every channel: stdout, the exit code, a signal, the compiler's output (#include), and whether the
   file exists (__has_include, stat, opendir, the names beside it): for the secret and for a name that
-  does not exist beside it, every outcome must be the same.'''
+  does not exist beside it, every outcome must be the same."""
   path, token = secret
   level = level_for_verify
   cfg = VerifierConfig(run_after_compile=True, compile_timeout_s=10.0)
@@ -451,8 +513,9 @@ int main(void) {{
     printed, exit_code, sig = _run_program(reader, level)
     ran = program.verify(task, f'```c\n{reader}```', cfg)
     included = program.verify(task, f'```c\n#include "{p}"\nint main(void) {{ return 0; }}\n```', cfg)
-    has_include = program.verify(task, f'```c\n#if __has_include("{p}")\nint visible;\n#endif\n'
-                           'int main(void) { return 0; }\n```', cfg)
+    has_include = program.verify(
+      task, f'```c\n#if __has_include("{p}")\nint visible;\n#endif\nint main(void) {{ return 0; }}\n```', cfg
+    )
     for r in (ran, included, has_include):
       assert r['stage'] != 'error', r
       for key in ('compile_s', 'run_s'):
@@ -473,8 +536,10 @@ def test_verifier_pool_runs_at_the_level_found_at_start(secret):
   """The process pool as the trainer uses it (here also as an ordinary user): every worker runs at the
   level found once at start-up, and a secret reader reads nothing."""
   path, token = secret
-  code = (f'#include <stdio.h>\nint main(void) {{ FILE *f = fopen("{_c_string(path)}", "r");\n'
-          '  char b[256] = {0}; if (f) fread(b, 1, 255, f); puts(f ? b : "6"); return 0; }\n')
+  code = (
+    f'#include <stdio.h>\nint main(void) {{ FILE *f = fopen("{_c_string(path)}", "r");\n'
+    '  char b[256] = {0}; if (f) fread(b, 1, 255, f); puts(f ? b : "6"); return 0; }\n'
+  )
   tasks = [{'id': f't{i}', 'prompt': 'p', 'tests': [{'stdin': '', 'stdout': '6\n'}]} for i in range(3)]
   cfg = VerifierConfig(run_after_compile=True, num_workers=2)
   with Verifier(cfg) as verifier:
@@ -518,9 +583,14 @@ int main(void) {{
 '''
     printed, exit_code, _ = _run_program(code, level)
     assert exit_code == 0
-    assert printed == {'ns': 'listed 0 read_peer 0 public 0',  # none of it exists in the minimal root
-                       'uid': 'listed 1 read_peer 0 public 1',  # world-readable yes, private no
-                       'pgrp': 'listed 1 read_peer 1 public 1'}[level]  # the caller's own files
+    assert (
+      printed
+      == {
+        'ns': 'listed 0 read_peer 0 public 0',  # none of it exists in the minimal root
+        'uid': 'listed 1 read_peer 0 public 1',  # world-readable yes, private no
+        'pgrp': 'listed 1 read_peer 1 public 1',
+      }[level]
+    )  # the caller's own files
   finally:
     shutil.rmtree(tmpdir)
 
@@ -534,11 +604,13 @@ def _run_program(code: str, level: str) -> tuple[str, int | None, int | None]:
   try:
     with open(os.path.join(workdir, src), 'w') as f:
       f.write(code)
-    compiled = sandbox.run(argv, workdir, sandbox.Limits(wall_s=10, memory_mb=2048), env=ENV, root=root,
-                           isolation=level)
+    compiled = sandbox.run(
+      argv, workdir, sandbox.Limits(wall_s=10, memory_mb=2048), env=ENV, root=root, isolation=level
+    )
     assert compiled.exit_code == 0, compiled.stderr
-    out = sandbox.run([os.path.join(workdir, 'prog')], workdir, LIMITS, env=ENV, scratch=True, root=root,
-                      isolation=level)
+    out = sandbox.run(
+      [os.path.join(workdir, 'prog')], workdir, LIMITS, env=ENV, scratch=True, root=root, isolation=level
+    )
     assert_nothing_left(compiled, out)
     return out.stdout.decode(errors='replace').strip(), out.exit_code, out.signal
   finally:
@@ -549,7 +621,9 @@ def _run_program(code: str, level: str) -> tuple[str, int | None, int | None]:
 def test_filesystem_and_abstract_sockets_are_unreachable(build, level, tmp_path):
   """A 0666 socket in a world-readable dir, one in the caller's 0700 dir, an abstract one: the seccomp
   filter refuses socket() at every level (at 'ns' none of them is visible either)."""
-  exe = build('connect_unix', r'''
+  exe = build(
+    'connect_unix',
+    r"""
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -566,14 +640,14 @@ int main(int argc, char **argv) {
     printf("%s\n", r == 0 ? "connected" : strerror(errno));
   }
   return 0;
-}''')
+}""",
+  )
   private = tempfile.mkdtemp(prefix='raftjax-sock-')
   public = tempfile.mkdtemp(prefix='raftjax-sock-')
   os.chmod(public, 0o755)
   servers, names = [], []
   try:
-    for path in (os.path.join(public, 'world.sock'), os.path.join(private, 'rj.sock'),
-                 f'@raftjax-test-{os.getpid()}'):
+    for path in (os.path.join(public, 'world.sock'), os.path.join(private, 'rj.sock'), f'@raftjax-test-{os.getpid()}'):
       server = socket.socket(socket.AF_UNIX)
       server.bind('\0' + path[1:] if path.startswith('@') else path)
       if not path.startswith('@'):
@@ -598,7 +672,9 @@ int main(int argc, char **argv) {
 def test_network_is_unreachable(build):
   """Even with the seccomp filter gone, the network namespace has no route (checked here with a program
   that never gets a socket: the refusal itself)."""
-  exe = build('connect', r'''
+  exe = build(
+    'connect',
+    r"""
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,7 +686,8 @@ int main(int argc, char **argv) {
   if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a)) { perror("connect"); return 1; }
   puts("connected");
   return 0;
-}''')
+}""",
+  )
   with socket.socket() as server:
     server.bind(('127.0.0.1', 0))
     server.listen()
@@ -624,20 +701,23 @@ int main(int argc, char **argv) {
 
 # ------------------------------------------------------------------- nothing outlives the caller
 
+
 def test_launcher_dies_with_its_caller_and_stops_the_run(build, tmp_path):
   """SIGKILL of the process that started the launcher: the launcher gets SIGTERM (parent-death signal)
   and stops the run at once; nothing is left, at any level."""
   script = (
-      'import os, sys, tempfile\n'
-      f'sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.dirname(sandbox.__file__)))!r})\n'
-      'from raftjax.verifier import sandbox\n'
-            'd = tempfile.mkdtemp()\n'
-      'print(os.getpid(), flush=True)\n'
-      'sandbox.run(["/bin/sh", "-c", "(setsid sleep 60 &); sleep 60"], d, sandbox.Limits(wall_s=60), '
-      'env={"PATH": "/usr/bin:/bin"}, isolation=sys.argv[1], root=sandbox.toolchain_root())\n')
+    'import os, sys, tempfile\n'
+    f'sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.dirname(sandbox.__file__)))!r})\n'
+    'from raftjax.verifier import sandbox\n'
+    'd = tempfile.mkdtemp()\n'
+    'print(os.getpid(), flush=True)\n'
+    'sandbox.run(["/bin/sh", "-c", "(setsid sleep 60 &); sleep 60"], d, sandbox.Limits(wall_s=60), '
+    'env={"PATH": "/usr/bin:/bin"}, isolation=sys.argv[1], root=sandbox.toolchain_root())\n'
+  )
   for level in LEVELS:
-    proc = subprocess.Popen([sys.executable, '-c', script, level], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+      [sys.executable, '-c', script, level], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     pid = int(proc.stdout.readline())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not any('sleep' in cmdline(p) for p in descendants(pid)):
@@ -654,8 +734,9 @@ def test_launcher_dies_with_its_caller_and_stops_the_run(build, tmp_path):
 
 
 def test_stale_temp_dirs_of_dead_processes_are_removed(tmp_path):
-  dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True,
-                        text=True).stdout.strip()
+  dead = subprocess.run(
+    [sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True
+  ).stdout.strip()
   stale = tmp_path / f'raftjax-verify-{dead}-abc'
   stale.mkdir()
   (stale / 'main.c').write_text('int main(void) { return 0; }\n')
@@ -670,6 +751,7 @@ def test_stale_temp_dirs_of_dead_processes_are_removed(tmp_path):
 
 # ------------------------------------------------------------------------ as an ordinary user
 
+
 def _user_python(user: str) -> str | None:
   """An interpreter `user` can run: ours if they can reach it (a venv under /root they cannot), else a
   system one of the same version."""
@@ -677,9 +759,20 @@ def _user_python(user: str) -> str | None:
   for python in (sys.executable, f'/usr/bin/python{version}', f'/usr/local/bin/python{version}'):
     if not os.path.exists(python):
       continue
-    probe = subprocess.run([_admin_tool('runuser'), '-u', user, '--', python, '-c',
-                            'import sys; print(f"{sys.version_info.major}.{sys.version_info.minor}")'],
-                           capture_output=True, text=True, cwd='/')
+    probe = subprocess.run(
+      [
+        _admin_tool('runuser'),
+        '-u',
+        user,
+        '--',
+        python,
+        '-c',
+        'import sys; print(f"{sys.version_info.major}.{sys.version_info.minor}")',
+      ],
+      capture_output=True,
+      text=True,
+      cwd='/',
+    )
     if probe.returncode == 0 and probe.stdout.strip() == version:
       return python
   return None
@@ -715,26 +808,62 @@ def test_as_an_ordinary_user(tmp_path_factory):
       shutil.copy(path, os.path.join(copy, 'tests'))
     site = os.path.join(copy, 'site')
     os.makedirs(site)
-    for name in ('pytest', '_pytest', 'pluggy', 'iniconfig', 'packaging', 'pygments', 'py', 'ml_collections', 'absl',
-                 'yaml'):
+    for name in (
+      'pytest',
+      '_pytest',
+      'pluggy',
+      'iniconfig',
+      'packaging',
+      'pygments',
+      'py',
+      'ml_collections',
+      'absl',
+      'yaml',
+    ):
       source = importlib.import_module(name).__file__
       if os.path.basename(source) == '__init__.py':
-        shutil.copytree(os.path.dirname(source), os.path.join(site, name),
-                        ignore=shutil.ignore_patterns('__pycache__'))
+        shutil.copytree(os.path.dirname(source), os.path.join(site, name), ignore=shutil.ignore_patterns('__pycache__'))
       else:
         shutil.copy(source, site)
     for root, dirs, files in os.walk(copy):
       for name in dirs + files:
         os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
     os.chmod(copy, 0o755)
-    env = {'PATH': '/usr/bin:/bin', 'HOME': home, 'USER': TEST_USER, 'LC_ALL': 'C.UTF-8',
-           'PYTHONPATH': f'{copy}:{site}', 'PYTHONDONTWRITEBYTECODE': '1',
-           'RAFTJAX_TEST_SECRET_FILE': secret_path, 'RAFTJAX_TEST_SECRET': token}
+    env = {
+      'PATH': '/usr/bin:/bin',
+      'HOME': home,
+      'USER': TEST_USER,
+      'LC_ALL': 'C.UTF-8',
+      'PYTHONPATH': f'{copy}:{site}',
+      'PYTHONDONTWRITEBYTECODE': '1',
+      'RAFTJAX_TEST_SECRET_FILE': secret_path,
+      'RAFTJAX_TEST_SECRET': token,
+    }
     proc = subprocess.run(
-        [_admin_tool('runuser'), '-u', TEST_USER, '--', 'env', '-i', *[f'{k}={v}' for k, v in env.items()],
-         python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--noconftest', '-rs', 'tests/test_sandbox.py',
-         'tests/test_rundir.py'],
-        cwd=copy, capture_output=True, text=True, timeout=900)
+      [
+        _admin_tool('runuser'),
+        '-u',
+        TEST_USER,
+        '--',
+        'env',
+        '-i',
+        *[f'{k}={v}' for k, v in env.items()],
+        python,
+        '-m',
+        'pytest',
+        '-q',
+        '-p',
+        'no:cacheprovider',
+        '--noconftest',
+        '-rs',
+        'tests/test_sandbox.py',
+        'tests/test_rundir.py',
+      ],
+      cwd=copy,
+      capture_output=True,
+      text=True,
+      timeout=900,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     # Everything ran but this test (the user cannot become another user); both levels were produced.
@@ -742,8 +871,11 @@ def test_as_an_ordinary_user(tmp_path_factory):
     skips = re.findall(r'SKIPPED \[(\d+)\] [^:]+:\d+: (.*)', output)
     assert re.fullmatch(r'=* ?\d+ passed, \d+ skipped in .*', summary), output[-3000:]
     assert ('1', 'already running as an ordinary user') in skips, output[-3000:]
-    assert {reason for _, reason in skips} <= {'already running as an ordinary user', 'needs namespaces',
-                                               'mknod needs root'}
+    assert {reason for _, reason in skips} <= {
+      'already running as an ordinary user',
+      'needs namespaces',
+      'mknod needs root',
+    }
     if not [reason for _, reason in skips if reason == 'needs namespaces']:
       print(f'as {TEST_USER}: {summary}')  # ns and pgrp both tested
     assert token not in output  # not even in a failure message

@@ -20,13 +20,12 @@ import time
 import pytest
 
 from raftjax import rundir
-from raftjax.verifier import sandbox
 from raftjax.sections import VerifierConfig
 from raftjax.tools import verify as verify_cli
-from raftjax.verifier import extract, reward
+from raftjax.verifier import extract, pool, reward, sandbox
 from raftjax.verifier import program as program_lib
-from raftjax.verifier import pool
 from raftjax.verifier.pool import Verifier
+
 import procs
 from procs import assert_nothing_left, descendants, level_for_verify  # noqa: F401 (a fixture)
 
@@ -36,10 +35,16 @@ NS = procs.NS
 LEVELS = procs.LEVELS
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-DOUBLE = '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n' \
-         '  printf("%d\\n", 2 * x); return 0; }\n'
-TESTS = [{'stdin': '3\n', 'stdout': '6\n'}, {'stdin': '5\n', 'stdout': '10\n'},
-         {'stdin': '-1\n', 'stdout': '-2\n'}, {'stdin': '0\n', 'stdout': '0\n'}]
+DOUBLE = (
+  '#include <stdio.h>\nint main(void) { int x; if (scanf("%d", &x) != 1) return 1;\n'
+  '  printf("%d\\n", 2 * x); return 0; }\n'
+)
+TESTS = [
+  {'stdin': '3\n', 'stdout': '6\n'},
+  {'stdin': '5\n', 'stdout': '10\n'},
+  {'stdin': '-1\n', 'stdout': '-2\n'},
+  {'stdin': '0\n', 'stdout': '0\n'},
+]
 
 
 def task(tests=None, language='c'):
@@ -52,7 +57,10 @@ def fenced(code, tag='c'):
 
 # ---------------------------------------------------------------------------------- extraction
 
-@pytest.mark.parametrize('completion', [
+
+@pytest.mark.parametrize(
+  'completion',
+  [
     '```c\nCODE```',
     '```C\nCODE```',
     '```cpp\nCODE```',
@@ -68,7 +76,9 @@ def fenced(code, tag='c'):
     '```\nc\nCODE```',  # tag on its own line
     '```c\nint helper(void);\n```\nthen\n```c\nCODE```',  # the block with main wins
     '```c\nCODE```\nExample:\n```\n$ ./a.out\n6\n```',
-], ids=lambda c: c[:30])
+  ],
+  ids=lambda c: c[:30],
+)
 def test_extract_code(completion):
   code = '#include <stdio.h>\nint main(void) {\n  return 0;\n}\n'
   assert extract.extract_code(completion.replace('CODE', code)) == code
@@ -79,26 +89,28 @@ def test_extract_code_bare_code_after_prose():
   assert extract.extract_code('Here is the code:\n' + code) == code
 
 
-@pytest.mark.parametrize('completion', ['', '   \n', 'I cannot write that program.', '```c\n```',
-                                        '```\n\n```\nno code'])
+@pytest.mark.parametrize(
+  'completion', ['', '   \n', 'I cannot write that program.', '```c\n```', '```\n\n```\nno code']
+)
 def test_extract_code_none(completion):
   assert extract.extract_code(completion) is None
 
 
 def test_extract_without_main_takes_longest_block():
-  assert extract.extract_code('```c\nint a;\n```\n```c\nint bb(void) { return 1; }\n```') == \
-      'int bb(void) { return 1; }\n'
+  assert (
+    extract.extract_code('```c\nint a;\n```\n```c\nint bb(void) { return 1; }\n```') == 'int bb(void) { return 1; }\n'
+  )
 
 
 MAIN = 'int main(void) { return 0; }\n'
 ADVERSARIAL = {  # each took the old, quadratic extraction tens of seconds or more
-    'blank_lines': '\n' * 100_000 + MAIN,
-    'blank_lines_before_include': '\n' * 100_000 + '#include <stdio.h>\n' + MAIN,
-    'space_lines': ' \n' * 1_000_000,
-    'unterminated_fences': '```\n' * 500_001 + MAIN,
-    'open_fence_then_10mb': '```c\n' + MAIN * 400_000,
-    'ten_mb_one_line': 'x' * 10_000_000,
-    'mains_and_blanks': ('main' + ' ' * 1000 + '\n') * 10_000,
+  'blank_lines': '\n' * 100_000 + MAIN,
+  'blank_lines_before_include': '\n' * 100_000 + '#include <stdio.h>\n' + MAIN,
+  'space_lines': ' \n' * 1_000_000,
+  'unterminated_fences': '```\n' * 500_001 + MAIN,
+  'open_fence_then_10mb': '```c\n' + MAIN * 400_000,
+  'ten_mb_one_line': 'x' * 10_000_000,
+  'mains_and_blanks': ('main' + ' ' * 1000 + '\n') * 10_000,
 }
 
 
@@ -122,33 +134,37 @@ def test_extraction_looks_only_at_the_first_characters():
 # ------------------------------------------------------------------------------- reward ladder
 
 LADDER = [
-    # (config, completion, tests, expected stage, expected reward)
-    (RUN, 'No code today.', TESTS, 'no_code', 0.0),
-    (RUN, fenced('int main(void) { return x; }\n'), TESTS, 'compile_error', 0.0),
-    (RUN, fenced('int helper(void) { return 0; }\n'), TESTS, 'compile_error', 0.0),  # no main
-    (COMPILE, fenced('int main(void) { int unused; return 0; }\n'), [], 'compiled_with_warnings', 0.3),
-    (COMPILE, fenced(DOUBLE), TESTS, 'compiled', 0.5),
-    (RUN, fenced('int main(void) { return 0; }\n'), [], 'ran', 0.7),
-    (RUN, fenced(DOUBLE), TESTS, 'correct', 1.0),
-    (RUN, fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'), TESTS,
-     'tests_failed', 0.75),  # 1 of 4: 0.7 + 0.2 / 4
-    (RUN, fenced('#include <stdio.h>\nint main(void) { puts("nope"); return 0; }\n'), TESTS,
-     'tests_failed', 0.7),
-    (RUN, fenced('int main(void) { return 3; }\n'), TESTS, 'runtime_error', 0.5),
-    (RUN, fenced('int main(void) { int unused; return 3; }\n'), [], 'runtime_error', 0.3),
-    (RUN, fenced('int main(void) { int *p = 0; return *p; }\n'), [], 'runtime_error', 0.5),
-    (RUN, fenced('#include <stdlib.h>\nint main(void) { abort(); }\n'), [], 'runtime_error', 0.5),
-    (RUN, fenced('int main(void) { for (;;) {} }\n'), TESTS, 'timeout', 0.5),
+  # (config, completion, tests, expected stage, expected reward)
+  (RUN, 'No code today.', TESTS, 'no_code', 0.0),
+  (RUN, fenced('int main(void) { return x; }\n'), TESTS, 'compile_error', 0.0),
+  (RUN, fenced('int helper(void) { return 0; }\n'), TESTS, 'compile_error', 0.0),  # no main
+  (COMPILE, fenced('int main(void) { int unused; return 0; }\n'), [], 'compiled_with_warnings', 0.3),
+  (COMPILE, fenced(DOUBLE), TESTS, 'compiled', 0.5),
+  (RUN, fenced('int main(void) { return 0; }\n'), [], 'ran', 0.7),
+  (RUN, fenced(DOUBLE), TESTS, 'correct', 1.0),
+  (
+    RUN,
+    fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'),
+    TESTS,
+    'tests_failed',
+    0.75,
+  ),  # 1 of 4: 0.7 + 0.2 / 4
+  (RUN, fenced('#include <stdio.h>\nint main(void) { puts("nope"); return 0; }\n'), TESTS, 'tests_failed', 0.7),
+  (RUN, fenced('int main(void) { return 3; }\n'), TESTS, 'runtime_error', 0.5),
+  (RUN, fenced('int main(void) { int unused; return 3; }\n'), [], 'runtime_error', 0.3),
+  (RUN, fenced('int main(void) { int *p = 0; return *p; }\n'), [], 'runtime_error', 0.5),
+  (RUN, fenced('#include <stdlib.h>\nint main(void) { abort(); }\n'), [], 'runtime_error', 0.5),
+  (RUN, fenced('int main(void) { for (;;) {} }\n'), TESTS, 'timeout', 0.5),
 ]
 
 
-@pytest.mark.parametrize('cfg,completion,tests,stage,reward', LADDER,
-                         ids=[f'{s}-{i}' for i, (_, _, _, s, _) in enumerate(LADDER)])
+@pytest.mark.parametrize(
+  'cfg,completion,tests,stage,reward', LADDER, ids=[f'{s}-{i}' for i, (_, _, _, s, _) in enumerate(LADDER)]
+)
 def test_reward_ladder(cfg, completion, tests, stage, reward):
   r = program_lib.verify(task(tests), completion, cfg)
   assert (r['stage'], r['reward']) == (stage, pytest.approx(reward)), r
-  assert set(r) >= {'reward', 'stage', 'compiler_output', 'exit_code', 'signal', 'tests',
-                    'compile_s', 'run_s'}
+  assert set(r) >= {'reward', 'stage', 'compiler_output', 'exit_code', 'signal', 'tests', 'compile_s', 'run_s'}
   json.dumps(r)
 
 
@@ -161,8 +177,7 @@ def test_compile_timeout():
 
 
 def test_result_details():
-  r = program_lib.verify(task(TESTS), fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'),
-               RUN)
+  r = program_lib.verify(task(TESTS), fenced('#include <stdio.h>\nint main(void) { puts("6"); return 0; }\n'), RUN)
   assert r['tests'] == [True, False, False, False] and r['exit_code'] == 0 and r['run_s'] > 0
   r = program_lib.verify(task(TESTS), fenced('int main(void) { int *p = 0; return *p; }\n'), RUN)
   assert (r['signal'], r['exit_code']) == (11, None)
@@ -178,14 +193,17 @@ def test_partial_credit_never_reaches_one():
   assert r['reward'] < 0.9
 
 
-@pytest.mark.parametrize('actual, expected, ends', [
+@pytest.mark.parametrize(
+  'actual, expected, ends',
+  [
     (b'Enter a number: 10\n', '10\n', True),
     (b'The sum is\n  10  \n\n', '10\n', True),
     (b'3 4\n', '3\n4\n', True),  # tokens, not lines
     (b'10 is the answer\n', '10\n', False),
     (b'110\n', '10\n', False),  # whole tokens only
     (b'Enter: \n', '\n', False),  # an empty expected output is never "ended with"
-])
+  ],
+)
 def test_ends_with_answer(actual, expected, ends):
   assert reward.ends_with_answer(actual, expected) is ends
 
@@ -208,15 +226,19 @@ def test_answer_credit_rewards_the_answer_after_a_prompt_below_a_match():
 
 
 def test_crash_on_one_test_keeps_the_compile_reward():
-  code = '#include <stdio.h>\nint main(void) { int x; scanf("%d", &x);\n' \
-         '  if (x == 5) { int *p = 0; return *p; } printf("%d\\n", 2 * x); return 0; }\n'
+  code = (
+    '#include <stdio.h>\nint main(void) { int x; scanf("%d", &x);\n'
+    '  if (x == 5) { int *p = 0; return *p; } printf("%d\\n", 2 * x); return 0; }\n'
+  )
   r = program_lib.verify(task(TESTS), fenced(code), RUN)
   assert (r['stage'], r['reward'], r['tests']) == ('runtime_error', 0.5, [True, False, False, False])
 
 
 def test_c_is_compiled_as_c_and_cpp_with_gxx():
-  c_only = '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { int class = 6;\n' \
-           '  int *p = malloc(sizeof *p); *p = class; printf("%d\\n", *p); free(p); return 0; }\n'
+  c_only = (
+    '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { int class = 6;\n'
+    '  int *p = malloc(sizeof *p); *p = class; printf("%d\\n", *p); free(p); return 0; }\n'
+  )
   assert program_lib.verify(task([TESTS[0]]), fenced(c_only), RUN)['stage'] == 'correct'
   assert program_lib.verify(task([TESTS[0]], 'cpp'), fenced(c_only, 'cpp'), RUN)['stage'] == 'compile_error'
   cpp = '#include <iostream>\nint main() { int x; std::cin >> x; std::cout << 2 * x << "\\n"; }\n'
@@ -229,13 +251,20 @@ def test_std_and_flags_come_from_the_config():
   assert program_lib.verify(task(), fenced(code), COMPILE)['stage'] == 'compiled'
   gnu = dataclasses.replace(COMPILE, c_std='gnu11')
   assert program_lib.verify(task(), fenced(code), gnu)['stage'] == 'compile_error'
-  assert program_lib.verify(task(), fenced('int main(void) { int u; return 0; }\n'),
-                  dataclasses.replace(COMPILE, warning_flags=()))['stage'] == 'compiled'
+  assert (
+    program_lib.verify(
+      task(), fenced('int main(void) { int u; return 0; }\n'), dataclasses.replace(COMPILE, warning_flags=())
+    )['stage']
+    == 'compiled'
+  )
 
 
 # -------------------------------------------------------------------------- output comparison
 
-@pytest.mark.parametrize('actual,expected,match', [
+
+@pytest.mark.parametrize(
+  'actual,expected,match',
+  [
     (b'6\n', '6\n', True),
     (b'6', '6\n', True),  # missing final newline
     (b'6\n\n\n', '6\n', True),  # trailing newlines
@@ -249,7 +278,8 @@ def test_std_and_flags_come_from_the_config():
     (b'', '\n', True),
     (b'caf\xc3\xa9\n', 'café\n', True),
     (b'caf\xe9\n', 'café\n', False),  # invalid UTF-8 just does not match
-])
+  ],
+)
 def test_outputs_match(actual, expected, match):
   assert reward.outputs_match(actual, expected) is match
 
@@ -261,6 +291,7 @@ def test_stdout_comparison_end_to_end():
 
 # ---------------------------------------------------------------------------------- hostile
 
+
 @pytest.fixture
 def watch(monkeypatch):
   """Records every sandbox outcome of in-process verification, for the process-table check."""
@@ -269,6 +300,7 @@ def watch(monkeypatch):
   def recording_run(*args, **kw):
     outcomes.append(real_run(*args, **kw))
     return outcomes[-1]
+
   monkeypatch.setattr(sandbox, 'run', recording_run)
   return outcomes
 
@@ -283,55 +315,62 @@ def verify_hostile(watch, code, tests=None, cfg=RUN, bound_s=4.0, level=None):
 
 
 HOSTILE = {
-    'fork_bomb': '#include <unistd.h>\nint main(void) { for (;;) fork(); }\n',
-    'fork_bomb_sleepers': '#include <unistd.h>\nint main(void) { for (;;) if (fork() == 0) pause(); }\n',
-    'infinite_loop': 'int main(void) { volatile unsigned long i = 0; for (;;) i++; }\n',
-    'sleep_ignoring_sigterm': '#include <signal.h>\n#include <unistd.h>\n'
-                              'int main(void) { signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN);\n'
-                              '  for (;;) sleep(100); }\n',
-    'malloc_bomb': '#include <stdlib.h>\n#include <string.h>\n'
-                   'int main(void) { for (;;) { char *p = malloc(1 << 20); if (!p) return 3;\n'
-                   '  memset(p, 1, 1 << 20); } }\n',
-    'stdout_1gb': '#include <stdio.h>\n#include <string.h>\nstatic char b[1 << 16];\n'
-                  'int main(void) { memset(b, 65, sizeof b);\n'
-                  '  for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, stdout); return 0; }\n',
-    'file_1gb': '#include <stdio.h>\nstatic char b[1 << 16];\n'
-                'int main(void) { FILE *f = fopen("big.bin", "w"); if (!f) return 2;\n'
-                '  for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, f); return 0; }\n',
-    'double_fork_daemon': '#include <stdio.h>\n#include <signal.h>\n#include <unistd.h>\n'
-                          'int main(void) { if (fork() == 0) { setsid(); if (fork() == 0) {\n'
-                          '  signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN); for (;;) sleep(1); }\n'
-                          '  return 0; } puts("6"); return 0; }\n',
-    'close_stdout': '#include <stdio.h>\n#include <unistd.h>\n'
-                    'int main(void) { close(1); printf("6\\n"); return 0; }\n',
-    'invalid_utf8': '#include <stdio.h>\nint main(void) { printf("\\xff\\xfe\\xc3(\\n"); return 0; }\n',
-    'kill_everything': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n'
-                       'int main(void) { kill(-1, SIGKILL); return 0; }\n',
-    # Each of these prints 6 (the test's answer) only when its attack fails.
-    'kill_launcher': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n#include <stdio.h>\n'
-                     '#include <unistd.h>\nint main(void) { kill(getppid(), SIGKILL); kill(-getppid(), SIGKILL);\n'
-                     '  puts("6"); return 0; }\n',
-    'docker_socket': '#include <stdio.h>\n#include <string.h>\n#include <sys/socket.h>\n#include <sys/un.h>\n'
-                     'int main(void) { struct sockaddr_un a = {.sun_family = AF_UNIX};\n'
-                     '  strcpy(a.sun_path, "/run/docker.sock"); int s = socket(AF_UNIX, SOCK_STREAM, 0);\n'
-                     '  puts(s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof a) ? "open" : "6"); return 0; }\n',
-    'nested_namespaces': '#define _GNU_SOURCE\n#include <sched.h>\n#include <stdio.h>\n'
-                         'int main(void) { puts(unshare(CLONE_NEWUSER | CLONE_NEWNS) ? "6" : "nested"); }\n',
-    'mount': '#include <stdio.h>\n#include <sys/mount.h>\n'
-             'int main(void) { puts(mount("x", "/tmp", "tmpfs", 0, 0) ? "6" : "mounted"); }\n',
-    'ptrace_parent': '#include <stdio.h>\n#include <sys/ptrace.h>\n#include <unistd.h>\n'
-                     'int main(void) { puts(ptrace(PTRACE_ATTACH, getppid(), 0, 0) ? "6" : "traced"); }\n',
+  'fork_bomb': '#include <unistd.h>\nint main(void) { for (;;) fork(); }\n',
+  'fork_bomb_sleepers': '#include <unistd.h>\nint main(void) { for (;;) if (fork() == 0) pause(); }\n',
+  'infinite_loop': 'int main(void) { volatile unsigned long i = 0; for (;;) i++; }\n',
+  'sleep_ignoring_sigterm': '#include <signal.h>\n#include <unistd.h>\n'
+  'int main(void) { signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN);\n'
+  '  for (;;) sleep(100); }\n',
+  'malloc_bomb': '#include <stdlib.h>\n#include <string.h>\n'
+  'int main(void) { for (;;) { char *p = malloc(1 << 20); if (!p) return 3;\n'
+  '  memset(p, 1, 1 << 20); } }\n',
+  'stdout_1gb': '#include <stdio.h>\n#include <string.h>\nstatic char b[1 << 16];\n'
+  'int main(void) { memset(b, 65, sizeof b);\n'
+  '  for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, stdout); return 0; }\n',
+  'file_1gb': '#include <stdio.h>\nstatic char b[1 << 16];\n'
+  'int main(void) { FILE *f = fopen("big.bin", "w"); if (!f) return 2;\n'
+  '  for (int i = 0; i < 16384; i++) fwrite(b, 1, sizeof b, f); return 0; }\n',
+  'double_fork_daemon': '#include <stdio.h>\n#include <signal.h>\n#include <unistd.h>\n'
+  'int main(void) { if (fork() == 0) { setsid(); if (fork() == 0) {\n'
+  '  signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN); for (;;) sleep(1); }\n'
+  '  return 0; } puts("6"); return 0; }\n',
+  'close_stdout': '#include <stdio.h>\n#include <unistd.h>\nint main(void) { close(1); printf("6\\n"); return 0; }\n',
+  'invalid_utf8': '#include <stdio.h>\nint main(void) { printf("\\xff\\xfe\\xc3(\\n"); return 0; }\n',
+  'kill_everything': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n'
+  'int main(void) { kill(-1, SIGKILL); return 0; }\n',
+  # Each of these prints 6 (the test's answer) only when its attack fails.
+  'kill_launcher': '#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n#include <stdio.h>\n'
+  '#include <unistd.h>\nint main(void) { kill(getppid(), SIGKILL); kill(-getppid(), SIGKILL);\n'
+  '  puts("6"); return 0; }\n',
+  'docker_socket': '#include <stdio.h>\n#include <string.h>\n#include <sys/socket.h>\n#include <sys/un.h>\n'
+  'int main(void) { struct sockaddr_un a = {.sun_family = AF_UNIX};\n'
+  '  strcpy(a.sun_path, "/run/docker.sock"); int s = socket(AF_UNIX, SOCK_STREAM, 0);\n'
+  '  puts(s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof a) ? "open" : "6"); return 0; }\n',
+  'nested_namespaces': '#define _GNU_SOURCE\n#include <sched.h>\n#include <stdio.h>\n'
+  'int main(void) { puts(unshare(CLONE_NEWUSER | CLONE_NEWNS) ? "6" : "nested"); }\n',
+  'mount': '#include <stdio.h>\n#include <sys/mount.h>\n'
+  'int main(void) { puts(mount("x", "/tmp", "tmpfs", 0, 0) ? "6" : "mounted"); }\n',
+  'ptrace_parent': '#include <stdio.h>\n#include <sys/ptrace.h>\n#include <unistd.h>\n'
+  'int main(void) { puts(ptrace(PTRACE_ATTACH, getppid(), 0, 0) ? "6" : "traced"); }\n',
 }
 EXPECTED = {  # stage: all of these must end with a reward below 0.7 unless they exit 0 in time
-    'fork_bomb': ('timeout', 'runtime_error'), 'fork_bomb_sleepers': ('timeout', 'runtime_error'),
-    'infinite_loop': ('timeout',), 'sleep_ignoring_sigterm': ('timeout',),
-    # a loaded machine may stretch these past the 1 s limit: same reward either way
-    'malloc_bomb': ('runtime_error', 'timeout'), 'stdout_1gb': ('runtime_error',),
-    'file_1gb': ('runtime_error', 'timeout'), 'double_fork_daemon': ('tests_failed', 'correct'),
-    'close_stdout': ('tests_failed',), 'invalid_utf8': ('tests_failed',),
-    'kill_everything': ('tests_failed',),  # kill(-1) spares the caller; it reaches nothing else
-    'kill_launcher': ('correct',), 'docker_socket': ('correct',), 'nested_namespaces': ('correct',),
-    'mount': ('correct',), 'ptrace_parent': ('correct',),
+  'fork_bomb': ('timeout', 'runtime_error'),
+  'fork_bomb_sleepers': ('timeout', 'runtime_error'),
+  'infinite_loop': ('timeout',),
+  'sleep_ignoring_sigterm': ('timeout',),
+  # a loaded machine may stretch these past the 1 s limit: same reward either way
+  'malloc_bomb': ('runtime_error', 'timeout'),
+  'stdout_1gb': ('runtime_error',),
+  'file_1gb': ('runtime_error', 'timeout'),
+  'double_fork_daemon': ('tests_failed', 'correct'),
+  'close_stdout': ('tests_failed',),
+  'invalid_utf8': ('tests_failed',),
+  'kill_everything': ('tests_failed',),  # kill(-1) spares the caller; it reaches nothing else
+  'kill_launcher': ('correct',),
+  'docker_socket': ('correct',),
+  'nested_namespaces': ('correct',),
+  'mount': ('correct',),
+  'ptrace_parent': ('correct',),
 }
 
 
@@ -356,10 +395,12 @@ def test_hostile_writes_outside_its_directory(watch, request):
   request.addfinalizer(lambda: shutil.rmtree(shared))
   os.chmod(shared, 0o777)  # world-writable: only the sandbox can stop the write
   name = f'raftjax-escape-{os.getpid()}'
-  code = ('#include <stdio.h>\nint main(void) {\n'
-          f'  FILE *a = fopen("/tmp/{name}", "w"), *b = fopen("{shared}/{name}", "w");\n'
-          f'  FILE *c = fopen("{os.getcwd()}/{name}", "w"), *d = fopen("../{name}", "w");\n'
-          '  printf("%d\\n", (a != 0) + (b != 0) + (c != 0) + (d != 0)); return 0; }\n')
+  code = (
+    '#include <stdio.h>\nint main(void) {\n'
+    f'  FILE *a = fopen("/tmp/{name}", "w"), *b = fopen("{shared}/{name}", "w");\n'
+    f'  FILE *c = fopen("{os.getcwd()}/{name}", "w"), *d = fopen("../{name}", "w");\n'
+    '  printf("%d\\n", (a != 0) + (b != 0) + (c != 0) + (d != 0)); return 0; }\n'
+  )
   r = verify_hostile(watch, code, [{'stdin': '', 'stdout': '1\n' if NS else '0\n'}])
   assert r['stage'] == 'correct'  # with namespaces only the private /tmp is writable
   for path in (f'/tmp/{name}', f'{shared}/{name}', f'{os.getcwd()}/{name}'):
@@ -369,7 +410,7 @@ def test_hostile_writes_outside_its_directory(watch, request):
 @pytest.mark.parametrize('level_for_verify', LEVELS, indirect=True)
 def test_hostile_reads_parent_environment(watch, monkeypatch, level_for_verify):  # pylint: disable=unused-argument
   monkeypatch.setenv('RAFTJAX_TEST_SECRET', 'hunter2')
-  code = r'''#include <dirent.h>
+  code = r"""#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,7 +424,7 @@ int main(void) {
     for (size_t i = 0; i + 7 <= n; i++) if (!memcmp(buf + i, "hunter2", 7)) found = 1;
   }
   printf("%s %s\n", s ? s : "none", found ? "found" : "clean"); return 0; }
-'''
+"""
   r = verify_hostile(watch, code, [{'stdin': '', 'stdout': 'none clean\n'}])
   assert r['stage'] == 'correct', r
 
@@ -394,11 +435,13 @@ def test_hostile_network(watch, level_for_verify):  # pylint: disable=unused-arg
     server.bind(('127.0.0.1', 0))
     server.listen()
     server.setblocking(False)
-    code = ('#include <arpa/inet.h>\n#include <stdio.h>\n#include <sys/socket.h>\n'
-            'int main(void) { struct sockaddr_in a = {.sin_family = AF_INET, '
-            f'.sin_port = htons({server.getsockname()[1]})}};\n'
-            '  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr); int s = socket(AF_INET, SOCK_STREAM, 0);\n'
-            '  puts(connect(s, (struct sockaddr *)&a, sizeof a) ? "blocked" : "connected"); return 0; }\n')
+    code = (
+      '#include <arpa/inet.h>\n#include <stdio.h>\n#include <sys/socket.h>\n'
+      'int main(void) { struct sockaddr_in a = {.sin_family = AF_INET, '
+      f'.sin_port = htons({server.getsockname()[1]})}};\n'
+      '  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr); int s = socket(AF_INET, SOCK_STREAM, 0);\n'
+      '  puts(connect(s, (struct sockaddr *)&a, sizeof a) ? "blocked" : "connected"); return 0; }\n'
+    )
     r = verify_hostile(watch, code, [{'stdin': '', 'stdout': 'blocked\n'}])
     assert r['stage'] == 'correct'  # no socket at all (seccomp), and at 'ns' no route either
     with pytest.raises(BlockingIOError):
@@ -420,14 +463,18 @@ def test_hostile_compile_time_reads(watch, tmp_path, monkeypatch, level_for_veri
 
 
 def test_hostile_megabyte_of_source(watch):
-  code = '#include <stdio.h>\nstatic const int a[] = {' + ','.join(
-      str(i % 1000) for i in range(260000)) + '};\nint main(void) { printf("%d\\n", a[6]); return 0; }\n'
+  code = (
+    '#include <stdio.h>\nstatic const int a[] = {'
+    + ','.join(str(i % 1000) for i in range(260000))
+    + '};\nint main(void) { printf("%d\\n", a[6]); return 0; }\n'
+  )
   assert len(code) > 1_000_000
   r = verify_hostile(watch, code, [TESTS[0]], bound_s=RUN.compile_timeout_s + 2)
   assert r['stage'] in ('correct', 'compile_timeout')
 
 
 # ------------------------------------------------------------------------------------- pool
+
 
 @pytest.fixture(scope='module')
 def verifier():
@@ -448,8 +495,13 @@ def test_pool_preserves_order(verifier):
 
 
 def test_pool_is_exception_safe(verifier):
-  tasks = [task([TESTS[0]]), {'id': 'bad', 'tests': [{'stdin': 5, 'stdout': '6\n'}]}, task([TESTS[0]]),
-           {'id': 'bad-language', 'language': 'cobol'}, task([TESTS[0]])]
+  tasks = [
+    task([TESTS[0]]),
+    {'id': 'bad', 'tests': [{'stdin': 5, 'stdout': '6\n'}]},
+    task([TESTS[0]]),
+    {'id': 'bad-language', 'language': 'cobol'},
+    task([TESTS[0]]),
+  ]
   completions = [fenced(DOUBLE), fenced(DOUBLE + '\n'), None, fenced(DOUBLE), fenced(DOUBLE)]
   results = verifier.verify_batch(tasks, completions)
   assert [r['stage'] for r in results] == ['correct', 'error', 'error', 'error', 'correct']
@@ -520,8 +572,11 @@ def test_workers_that_keep_dying_stop_the_batch_naming_its_samples():
     killer = threading.Thread(target=kill_every_worker, daemon=True)
     killer.start()
     try:
-      with pytest.raises(pool.VerifierError, match=r"3 worker processes died grading the program of samples \[0\] "
-                                                   r"\(tasks \['slow'\]\).*rather than score them 0"):
+      with pytest.raises(
+        pool.VerifierError,
+        match=r'3 worker processes died grading the program of samples \[0\] '
+        r"\(tasks \['slow'\]\).*rather than score them 0",
+      ):
         pending.get(timeout=60)
     finally:
       stop.set()
@@ -538,6 +593,7 @@ def test_speed_after_hostile_batch(verifier):
     results = verifier.verify_batch(normal_tasks, normal)
     assert [r['stage'] for r in results] == ['correct'] * 8
     return time.monotonic() - t0
+
   baseline = min(timed(), timed())
   results = verifier.verify_batch([task([TESTS[0]])] * len(HOSTILE), list(map(fenced, HOSTILE.values())))
   assert {n: r['stage'] for n, r in zip(HOSTILE, results) if r['stage'] not in EXPECTED[n]} == {}
@@ -546,6 +602,7 @@ def test_speed_after_hostile_batch(verifier):
 
 
 # ------------------------------------------------------------------------------ start-up, CLI
+
 
 def test_missing_compiler_is_one_clear_error():
   t0 = time.monotonic()
@@ -571,9 +628,13 @@ def write_jsonl(path, rows):
 
 
 def test_cli_inline_samples(tmp_path, capsys):
-  samples = write_jsonl(tmp_path / 's.jsonl', [
+  samples = write_jsonl(
+    tmp_path / 's.jsonl',
+    [
       {'prompt': 'double it', 'completion': fenced(DOUBLE), 'tests': TESTS, 'extra': 1},
-      {'prompt': 'double it', 'completion': 'no code', 'tests': TESTS}])
+      {'prompt': 'double it', 'completion': 'no code', 'tests': TESTS},
+    ],
+  )
   out = tmp_path / 'r.jsonl'
   assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1)) == 0
   rows = [json.loads(line) for line in out.read_text().splitlines()]
@@ -585,36 +646,64 @@ def test_cli_inline_samples(tmp_path, capsys):
 
 def test_cli_answer_credit_counts_the_answers_after_extra_text(tmp_path, capsys):
   prompted = DOUBLE.replace('int x;', 'int x; printf("Enter a number: ");')
-  samples = write_jsonl(tmp_path / 's.jsonl', [
+  samples = write_jsonl(
+    tmp_path / 's.jsonl',
+    [
       {'prompt': 'double it', 'completion': fenced(c), 'tests': TESTS}
-      for c in (prompted, DOUBLE.replace('2 * x', '3 * x'), DOUBLE)])
+      for c in (prompted, DOUBLE.replace('2 * x', '3 * x'), DOUBLE)
+    ],
+  )
   out = tmp_path / 'r.jsonl'
-  assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1, answer_credit=0.5)) == 0
+  assert (
+    verify_cli.grade_file(
+      samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1, answer_credit=0.5)
+    )
+    == 0
+  )
   rows = [json.loads(line) for line in out.read_text().splitlines()]
-  assert [(r['stage'], r.get('answered')) for r in rows] == [('tests_failed', 4), ('tests_failed', 0),
-                                                             ('correct', None)]
+  assert [(r['stage'], r.get('answered')) for r in rows] == [
+    ('tests_failed', 4),
+    ('tests_failed', 0),
+    ('correct', None),
+  ]
   assert rows[0]['reward'] == pytest.approx(0.7 + 0.2 * 0.5)
   assert 'of the 2 tests_failed, 1 print every answer after extra text' in capsys.readouterr().out
-  assert verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1)) == 0  # off: no count, as before
+  assert (
+    verify_cli.grade_file(samples, str(out), None, VerifierConfig(run_after_compile=True, num_workers=1)) == 0
+  )  # off: no count, as before
   assert all('answered' not in json.loads(line) for line in out.read_text().splitlines())
   assert 'extra text' not in capsys.readouterr().out
-  proc = subprocess.run([sys.executable, '-m', 'raftjax.tools.verify', f'--input={samples}',
-                         f'--output={tmp_path}/x.jsonl', '--config.verifier.answer_credit=1.0'], cwd=REPO,
-                        capture_output=True, text=True, timeout=120)
+  proc = subprocess.run(
+    [
+      sys.executable,
+      '-m',
+      'raftjax.tools.verify',
+      f'--input={samples}',
+      f'--output={tmp_path}/x.jsonl',
+      '--config.verifier.answer_credit=1.0',
+    ],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=120,
+  )
   assert proc.returncode == 2 and 'answer_credit' in proc.stderr, proc.stderr
   assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / 'x.jsonl').exists()
 
 
 def test_cli_with_task_file(tmp_path):
   tasks = write_jsonl(tmp_path / 't.jsonl', [{'id': 'dbl', 'prompt': 'double', 'tests': TESTS}])
-  samples = write_jsonl(tmp_path / 's.jsonl', [{'prompt_id': 'dbl', 'completion': fenced(DOUBLE)},
-                                               {'id': 'dbl', 'completion': 'nothing'}])
+  samples = write_jsonl(
+    tmp_path / 's.jsonl', [{'prompt_id': 'dbl', 'completion': fenced(DOUBLE)}, {'id': 'dbl', 'completion': 'nothing'}]
+  )
   out = tmp_path / 'r.jsonl'
   assert verify_cli.grade_file(samples, str(out), tasks, VerifierConfig(num_workers=1)) == 0
   assert [json.loads(line)['stage'] for line in out.read_text().splitlines()] == ['compiled', 'no_code']
 
 
-@pytest.mark.parametrize('bad_line,message', [
+@pytest.mark.parametrize(
+  'bad_line,message',
+  [
     ('{"prompt_id": "dbl", "completion": "x"', 'malformed JSON'),
     ('[1, 2]', 'string "completion"'),
     ('{"prompt_id": "nope", "completion": "x"}', "unknown task id 'nope'"),
@@ -625,12 +714,16 @@ def test_cli_with_task_file(tmp_path):
     ('{"prompt": "p", "completion": "x", "tests": null}', '"tests" must be a list'),
     ('{"prompt": "p", "completion": "x", "language": "cobol"}', '"language" must be one of'),
     ('{"prompt": "p", "completion": "caf\xe9"}', 'not valid UTF-8'),
-])
+  ],
+)
 def test_cli_malformed_input_names_file_and_line(tmp_path, capsys, bad_line, message):
   tasks = write_jsonl(tmp_path / 't.jsonl', [{'id': 'dbl', 'prompt': 'double'}])
   samples = tmp_path / 's.jsonl'
-  samples.write_bytes((json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
-                      .encode('utf-8', errors='surrogateescape').replace(b'\xc3\xa9', b'\xe9'))
+  samples.write_bytes(
+    (json.dumps({'prompt_id': 'dbl', 'completion': 'x'}) + '\n' + bad_line + '\n')
+    .encode('utf-8', errors='surrogateescape')
+    .replace(b'\xc3\xa9', b'\xe9')
+  )
   out = tmp_path / 'r.jsonl'
   assert verify_cli.grade_file(str(samples), str(out), tasks, VerifierConfig()) == 2
   err = capsys.readouterr().err
@@ -641,8 +734,7 @@ def test_cli_malformed_input_names_file_and_line(tmp_path, capsys, bad_line, mes
 def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
   lone = '\ud800'  # a lone surrogate: valid in JSON ("\\ud800"), not encodable as UTF-8
   samples = tmp_path / 's.jsonl'
-  samples.write_text(json.dumps({'prompt': 'p', 'completion': f'{lone} no code', 'note': f'caf\u00e9 {lone}'})
-                     + '\n')
+  samples.write_text(json.dumps({'prompt': 'p', 'completion': f'{lone} no code', 'note': f'caf\u00e9 {lone}'}) + '\n')
   out = tmp_path / 'r.jsonl'
   assert verify_cli.grade_file(str(samples), str(out), None, VerifierConfig(num_workers=1)) == 0
   [row] = [json.loads(line) for line in out.read_text(encoding='utf-8').splitlines()]
@@ -651,11 +743,14 @@ def test_cli_writes_any_string_and_reports_the_isolation(tmp_path, capsys):
   assert sorted(os.listdir(tmp_path)) == ['r.jsonl', 's.jsonl']
 
 
-@pytest.mark.parametrize('output,message', [
+@pytest.mark.parametrize(
+  'output,message',
+  [
     ('{tmp}', 'is a directory'),
     ('{tmp}/missing/r.jsonl', 'its directory does not exist'),
     ('/proc/raftjax-r.jsonl', 'cannot write there'),  # not writable, whoever we are
-])
+  ],
+)
 def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, output, message):
   samples = tmp_path / 's.jsonl'
   samples.write_text(json.dumps({'prompt': 'p', 'completion': fenced(DOUBLE)}) + '\n')
@@ -667,38 +762,56 @@ def test_cli_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, ou
 
 
 def _cli(*args, **kw):
-  return subprocess.Popen([sys.executable, '-m', 'raftjax.tools.verify', *args], cwd=REPO, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, **kw)
+  return subprocess.Popen(
+    [sys.executable, '-m', 'raftjax.tools.verify', *args],
+    cwd=REPO,
+    stdout=subprocess.PIPE,
+    stderr=subprocess.PIPE,
+    text=True,
+    **kw,
+  )
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('unshare'), reason='needs root to mount a tmpfs')
 def test_cli_full_disk_is_one_line_and_leaves_nothing(tmp_path):
   samples = tmp_path / 's.jsonl'
-  samples.write_text(''.join(json.dumps({'prompt': 'p', 'completion': f'no code {i} ' + 'x' * 2000}) + '\n'
-                             for i in range(100)))
+  samples.write_text(
+    ''.join(json.dumps({'prompt': 'p', 'completion': f'no code {i} ' + 'x' * 2000}) + '\n' for i in range(100))
+  )
   disk = tmp_path / 'disk'
   disk.mkdir()
-  script = (f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.tools.verify --input {samples} '
-            f'--output {disk}/r.jsonl --config.verifier.num_workers=1; echo "rc=$?"; ls -A {disk}')
-  proc = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], cwd=REPO,
-                        capture_output=True, text=True, timeout=120)
+  script = (
+    f'mount -t tmpfs -o size=64k tmpfs {disk} && {sys.executable} -m raftjax.tools.verify --input {samples} '
+    f'--output {disk}/r.jsonl --config.verifier.num_workers=1; echo "rc=$?"; ls -A {disk}'
+  )
+  proc = subprocess.run(
+    ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=120,
+  )
   assert proc.stderr.count('\n') == 1 and 'No space left on device' in proc.stderr, proc.stderr
   assert proc.stdout.split() == ['rc=1'], proc.stdout  # and the tmpfs holds no file, not even a temp one
 
 
 def test_output_killed_while_writing_leaves_no_file(tmp_path):
-  code = ('import os, sys\nfrom raftjax import rundir\n'
-          f'out = rundir.AtomicOutput({str(tmp_path / "r.jsonl")!r})\n'
-          'out.write({"i": i, "x": "y" * 1000} for i in range(10000))\n'
-          'os.kill(os.getpid(), 9)\n')
+  code = (
+    'import os, sys\nfrom raftjax import rundir\n'
+    f'out = rundir.AtomicOutput({str(tmp_path / "r.jsonl")!r})\n'
+    'out.write({"i": i, "x": "y" * 1000} for i in range(10000))\n'
+    'os.kill(os.getpid(), 9)\n'
+  )
   proc = subprocess.run([sys.executable, '-c', code], cwd=REPO)
   assert proc.returncode == -9 and os.listdir(tmp_path) == []
   rundir.write_jsonl(str(tmp_path / 'r.jsonl'), [{'a': 1}])
   assert os.listdir(tmp_path) == ['r.jsonl'] and (tmp_path / 'r.jsonl').read_text() == '{"a": 1}\n'
 
 
-SLOW_COMPILE = '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)]) + \
-    '\nint a[] = { A40 };\nint main(void) { return 0; }\n'
+SLOW_COMPILE = (
+  '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)])
+  + '\nint a[] = { A40 };\nint main(void) { return 0; }\n'
+)
 
 
 @pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
@@ -706,15 +819,24 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
   """SIGKILL, SIGTERM or SIGINT of the CLI while gcc runs: the workers, launchers, gcc and cc1 are gone
   within seconds (not at the 10 s compile limit), so are the work directories; no output, no temp file."""
   samples = tmp_path / 's.jsonl'
-  samples.write_text(''.join(json.dumps({'prompt': 'p', 'completion': fenced(SLOW_COMPILE + f'// {i}\n')})
-                             + '\n' for i in range(2)))
+  samples.write_text(
+    ''.join(json.dumps({'prompt': 'p', 'completion': fenced(SLOW_COMPILE + f'// {i}\n')}) + '\n' for i in range(2))
+  )
   out_dir = tmp_path / 'out'
   out_dir.mkdir()
-  proc = _cli('--input', str(samples), '--output', str(out_dir / 'r.jsonl'), '--config.verifier.num_workers=2',
-              start_new_session=True)
+  proc = _cli(
+    '--input',
+    str(samples),
+    '--output',
+    str(out_dir / 'r.jsonl'),
+    '--config.verifier.num_workers=2',
+    start_new_session=True,
+  )
   deadline = time.monotonic() + 60
+
   def compiling():
     return sum('cc1' in procs.cmdline(p) for p in descendants(proc.pid))
+
   while time.monotonic() < deadline and compiling() < 2:  # both samples, in the workers
     time.sleep(0.05)
   tree = [proc.pid] + descendants(proc.pid) + _python_children(proc.pid)
@@ -753,6 +875,7 @@ def _python_children(pid: int) -> list[int]:
 
 
 # -------------------------------------------------------------------------------- isolation
+
 
 def test_min_isolation_is_checked():
   with pytest.raises(ValueError, match='min_isolation'):
@@ -798,8 +921,10 @@ def test_a_chatty_compile_is_judged_by_its_exit_status(verifier):
   """Hundreds of KiB of warnings (c-testsuite's 00200.c prints 171 KB) past the 64 KiB output cap: gcc is
   not killed, the program is graded on its run, and the row keeps the head and the tail of the output."""
   unused = ''.join(f'  int unused_{i} = {i};\n' for i in range(3000))
-  code = f'#include <stdio.h>\nint main(void) {{\n{unused}  int x;\n  if (scanf("%d", &x) != 1) return 1;\n' \
-         '  printf("%d\\n", 2 * x);\n  return 0;\n}\n'
+  code = (
+    f'#include <stdio.h>\nint main(void) {{\n{unused}  int x;\n  if (scanf("%d", &x) != 1) return 1;\n'
+    '  printf("%d\\n", 2 * x);\n  return 0;\n}\n'
+  )
   ran = verifier.verify_batch([task(TESTS)], [fenced(code)], RUN)[0]
   assert (ran['stage'], ran['reward']) == ('correct', 1.0)
   assert '[...]' in ran['compiler_output'] and len(ran['compiler_output']) < 5000

@@ -20,12 +20,38 @@ import copy
 import functools
 
 from raftjax.data import tasks as tasks_lib
-from raftjax.data.corpus import (arithmetic, arrays, choices, conditions, digits, formatting, loops, ordering, patterns,
-                                 program, sequences, similar, strings, text)
+from raftjax.data.corpus import (
+  arithmetic,
+  arrays,
+  choices,
+  conditions,
+  digits,
+  formatting,
+  loops,
+  ordering,
+  patterns,
+  program,
+  sequences,
+  similar,
+  strings,
+  text,
+)
 from raftjax.verifier import reward
 
-_MODULES = (arithmetic, conditions, choices, loops, sequences, digits, arrays, ordering, strings, text, patterns,
-            formatting)
+_MODULES = (
+  arithmetic,
+  conditions,
+  choices,
+  loops,
+  sequences,
+  digits,
+  arrays,
+  ordering,
+  strings,
+  text,
+  patterns,
+  formatting,
+)
 FAMILIES = tuple(f for module in _MODULES for f in module.FAMILIES)
 
 
@@ -62,7 +88,7 @@ def answer(task: dict, stdin: str) -> str | None:
   """What the reference of corpus task `task` prints for `stdin`, or None where it exits 1 (input missing or
   out of the bounds it checks)."""
   if task['id'] not in _candidates():
-    raise KeyError(f"{task['id']!r} is not a task of the corpus")
+    raise KeyError(f'{task["id"]!r} is not a task of the corpus')
   return _candidates()[task['id']].answer(stdin)
 
 
@@ -95,8 +121,9 @@ def _near(tasks: list[dict], heldout: list[dict], threshold: float) -> dict[str,
   return out
 
 
-def decontaminated(tasks: list[dict], heldout_sets: dict[str, list[dict]],
-                   threshold: float = similar.SIMILARITY_THRESHOLD) -> tuple[list[dict], list[tuple[str, str]]]:
+def decontaminated(
+  tasks: list[dict], heldout_sets: dict[str, list[dict]], threshold: float = similar.SIMILARITY_THRESHOLD
+) -> tuple[list[dict], list[tuple[str, str]]]:
   """(kept tasks, [(dropped id, why)]): drops corpus tasks whose reference solves a held-out task (by the
   oracle) or whose prompt is a near-duplicate of a held-out prompt. The template words depend on the set
   that is kept, so similarity is checked again on what is left until nothing more is dropped."""

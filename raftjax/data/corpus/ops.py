@@ -15,6 +15,7 @@ from raftjax.data.corpus.scan import cmod
 class Pred:
   """A condition: id (part of a task id), `is_` and `are` (prompt words for one value and for several), C and
   Python."""
+
   id: str
   is_: str
   are: str
@@ -26,10 +27,12 @@ class Pred:
 
 
 def compare(k: int) -> list[Pred]:
-  return [Pred(f'gt_{_n(k)}', f'is greater than {k}', f'are greater than {k}', f'{{x}} > {k}', lambda x: x > k),
-          Pred(f'lt_{_n(k)}', f'is less than {k}', f'are less than {k}', f'{{x}} < {k}', lambda x: x < k),
-          Pred(f'ge_{_n(k)}', f'is at least {k}', f'are at least {k}', f'{{x}} >= {k}', lambda x: x >= k),
-          Pred(f'le_{_n(k)}', f'is at most {k}', f'are at most {k}', f'{{x}} <= {k}', lambda x: x <= k)]
+  return [
+    Pred(f'gt_{_n(k)}', f'is greater than {k}', f'are greater than {k}', f'{{x}} > {k}', lambda x: x > k),
+    Pred(f'lt_{_n(k)}', f'is less than {k}', f'are less than {k}', f'{{x}} < {k}', lambda x: x < k),
+    Pred(f'ge_{_n(k)}', f'is at least {k}', f'are at least {k}', f'{{x}} >= {k}', lambda x: x >= k),
+    Pred(f'le_{_n(k)}', f'is at most {k}', f'are at most {k}', f'{{x}} <= {k}', lambda x: x <= k),
+  ]
 
 
 def _n(k: int) -> str:
@@ -38,44 +41,102 @@ def _n(k: int) -> str:
 
 def divisible(k: int, m: int, r: int) -> list[Pred]:
   return [
-      Pred(f'div_{k}', f'is divisible by {k}', f'are divisible by {k}', f'{{x}} % {k} == 0', lambda x: x % k == 0),
-      Pred(f'ndiv_{k}', f'is not divisible by {k}', f'are not divisible by {k}', f'{{x}} % {k} != 0',
-           lambda x: x % k != 0),
-      Pred(f'rem_{r}_{k}', f'leaves a remainder of {r} when divided by {k}',
-           f'leave a remainder of {r} when divided by {k}', f'{{x}} % {k} == {r}', lambda x: cmod(x, k) == r),
-      Pred(f'both_{k}_{m}', f'is divisible by both {k} and {m}', f'are divisible by both {k} and {m}',
-           f'{{x}} % {k} == 0 && {{x}} % {m} == 0', lambda x: x % k == 0 and x % m == 0),
-      Pred(f'either_{k}_{m}', f'is divisible by {k} or by {m}', f'are divisible by {k} or by {m}',
-           f'{{x}} % {k} == 0 || {{x}} % {m} == 0', lambda x: x % k == 0 or x % m == 0),
-      Pred(f'only_{k}_{m}', f'is divisible by {k} but not by {m}', f'are divisible by {k} but not by {m}',
-           f'{{x}} % {k} == 0 && {{x}} % {m} != 0', lambda x: x % k == 0 and x % m != 0),
+    Pred(f'div_{k}', f'is divisible by {k}', f'are divisible by {k}', f'{{x}} % {k} == 0', lambda x: x % k == 0),
+    Pred(
+      f'ndiv_{k}', f'is not divisible by {k}', f'are not divisible by {k}', f'{{x}} % {k} != 0', lambda x: x % k != 0
+    ),
+    Pred(
+      f'rem_{r}_{k}',
+      f'leaves a remainder of {r} when divided by {k}',
+      f'leave a remainder of {r} when divided by {k}',
+      f'{{x}} % {k} == {r}',
+      lambda x: cmod(x, k) == r,
+    ),
+    Pred(
+      f'both_{k}_{m}',
+      f'is divisible by both {k} and {m}',
+      f'are divisible by both {k} and {m}',
+      f'{{x}} % {k} == 0 && {{x}} % {m} == 0',
+      lambda x: x % k == 0 and x % m == 0,
+    ),
+    Pred(
+      f'either_{k}_{m}',
+      f'is divisible by {k} or by {m}',
+      f'are divisible by {k} or by {m}',
+      f'{{x}} % {k} == 0 || {{x}} % {m} == 0',
+      lambda x: x % k == 0 or x % m == 0,
+    ),
+    Pred(
+      f'only_{k}_{m}',
+      f'is divisible by {k} but not by {m}',
+      f'are divisible by {k} but not by {m}',
+      f'{{x}} % {k} == 0 && {{x}} % {m} != 0',
+      lambda x: x % k == 0 and x % m != 0,
+    ),
   ]
 
 
 def _ranges(lo: int, hi: int) -> list[Pred]:
-  return [Pred(f'in_{_n(lo)}_{_n(hi)}', f'is between {lo} and {hi} (inclusive)', f'are between {lo} and {hi} '
-               '(inclusive)', f'{{x}} >= {lo} && {{x}} <= {hi}', lambda x: lo <= x <= hi),
-          Pred(f'out_{_n(lo)}_{_n(hi)}', f'is less than {lo} or greater than {hi}',
-               f'are less than {lo} or greater than {hi}', f'{{x}} < {lo} || {{x}} > {hi}',
-               lambda x: x < lo or x > hi)]
+  return [
+    Pred(
+      f'in_{_n(lo)}_{_n(hi)}',
+      f'is between {lo} and {hi} (inclusive)',
+      f'are between {lo} and {hi} (inclusive)',
+      f'{{x}} >= {lo} && {{x}} <= {hi}',
+      lambda x: lo <= x <= hi,
+    ),
+    Pred(
+      f'out_{_n(lo)}_{_n(hi)}',
+      f'is less than {lo} or greater than {hi}',
+      f'are less than {lo} or greater than {hi}',
+      f'{{x}} < {lo} || {{x}} > {hi}',
+      lambda x: x < lo or x > hi,
+    ),
+  ]
 
 
 def _parity(k: int) -> list[Pred]:
-  return [Pred(f'even_gt_{_n(k)}', f'is even and greater than {k}', f'are even and greater than {k}',
-               f'{{x}} % 2 == 0 && {{x}} > {k}', lambda x: x % 2 == 0 and x > k),
-          Pred(f'odd_lt_{_n(k)}', f'is odd and less than {k}', f'are odd and less than {k}',
-               f'{{x}} % 2 != 0 && {{x}} < {k}', lambda x: x % 2 != 0 and x < k)]
+  return [
+    Pred(
+      f'even_gt_{_n(k)}',
+      f'is even and greater than {k}',
+      f'are even and greater than {k}',
+      f'{{x}} % 2 == 0 && {{x}} > {k}',
+      lambda x: x % 2 == 0 and x > k,
+    ),
+    Pred(
+      f'odd_lt_{_n(k)}',
+      f'is odd and less than {k}',
+      f'are odd and less than {k}',
+      f'{{x}} % 2 != 0 && {{x}} < {k}',
+      lambda x: x % 2 != 0 and x < k,
+    ),
+  ]
 
 
 def digit(d: int) -> list[Pred]:
-  return [Pred(f'ends_{d}', f'ends in the digit {d}', f'end in the digit {d}', f'{{x}} % 10 == {d}',
-               lambda x: cmod(x, 10) == d),
-          Pred(f'nends_{d}', f'does not end in the digit {d}', f'do not end in the digit {d}', f'{{x}} % 10 != {d}',
-               lambda x: cmod(x, 10) != d)]
+  return [
+    Pred(
+      f'ends_{d}', f'ends in the digit {d}', f'end in the digit {d}', f'{{x}} % 10 == {d}', lambda x: cmod(x, 10) == d
+    ),
+    Pred(
+      f'nends_{d}',
+      f'does not end in the digit {d}',
+      f'do not end in the digit {d}',
+      f'{{x}} % 10 != {d}',
+      lambda x: cmod(x, 10) != d,
+    ),
+  ]
 
 
-def predicates(rng: random.Random, count: int, lo: int, hi: int, nonneg: bool = False,
-               kinds: tuple[str, ...] = ('compare', 'divisible', 'range', 'parity', 'digit')) -> list[Pred]:
+def predicates(
+  rng: random.Random,
+  count: int,
+  lo: int,
+  hi: int,
+  nonneg: bool = False,
+  kinds: tuple[str, ...] = ('compare', 'divisible', 'range', 'parity', 'digit'),
+) -> list[Pred]:
   """`count` distinct conditions of the given kinds, with constants that make sense for values in lo..hi
   (a comparison's constant inside the range, a divisor from 3 to 13, ...)."""
   pool = []

@@ -31,21 +31,30 @@ def _loop_print(sep: str, expr: str, start: int = 1) -> str:
   c_sep = sep.replace('\n', '\\n')
   if sep == '\n':
     return f'for (int i = {start}; i < n; i++)\n  printf("%lld\\n", {expr});'
-  return (f'for (int i = {start}; i < n; i++) {{\n  if (i > {start})\n    printf("{c_sep}");\n'
-          f'  printf("%lld", {expr});\n}}\n'
-          'printf("\\n");')
+  return (
+    f'for (int i = {start}; i < n; i++) {{\n  if (i > {start})\n    printf("{c_sep}");\n'
+    f'  printf("%lld", {expr});\n}}\n'
+    'printf("\\n");'
+  )
 
 
 _COUNTS = (  # (id, words, C condition on i, Python on (previous, current))
-    ('rises', 'how many times a value is greater than the value just before it', 'a[i] > a[i - 1]', lambda p, c: c > p),
-    ('falls', 'how many times a value is smaller than the value just before it', 'a[i] < a[i - 1]', lambda p, c: c < p),
-    ('repeats', 'how many times a value is equal to the value just before it', 'a[i] == a[i - 1]', lambda p, c: c == p),
-    ('changes', 'how many times a value differs from the value just before it', 'a[i] != a[i - 1]',
-     lambda p, c: c != p),
-    ('sign_changes', 'how many times two neighbouring values have opposite signs (one negative, the other positive)',
-     '(a[i] < 0 && a[i - 1] > 0) || (a[i] > 0 && a[i - 1] < 0)', lambda p, c: p * c < 0),
-    ('same_parity', 'how many pairs of neighbouring values are both even or both odd', '(a[i] - a[i - 1]) % 2 == 0',
-     lambda p, c: (c - p) % 2 == 0),
+  ('rises', 'how many times a value is greater than the value just before it', 'a[i] > a[i - 1]', lambda p, c: c > p),
+  ('falls', 'how many times a value is smaller than the value just before it', 'a[i] < a[i - 1]', lambda p, c: c < p),
+  ('repeats', 'how many times a value is equal to the value just before it', 'a[i] == a[i - 1]', lambda p, c: c == p),
+  ('changes', 'how many times a value differs from the value just before it', 'a[i] != a[i - 1]', lambda p, c: c != p),
+  (
+    'sign_changes',
+    'how many times two neighbouring values have opposite signs (one negative, the other positive)',
+    '(a[i] < 0 && a[i - 1] > 0) || (a[i] > 0 && a[i - 1] < 0)',
+    lambda p, c: p * c < 0,
+  ),
+  (
+    'same_parity',
+    'how many pairs of neighbouring values are both even or both odd',
+    '(a[i] - a[i - 1]) % 2 == 0',
+    lambda p, c: (c - p) % 2 == 0,
+  ),
 )
 
 
@@ -54,63 +63,138 @@ def _array_neighbors() -> list:
   out = []
   rows = [[3, 3, 5, 2, 2, 8], [1, 2, 3, 4], [9, -1, 4, -4, 0]]
   for name, words, cond, py in _COUNTS:
-    out.append(task('array_neighbors', name, 3, (_array(),), values_phrase, f'{words}, followed by a newline',
-                    f'int count = 0;\nfor (int i = 1; i < n; i++)\n  if ({cond})\n    count++;\n'
-                    'printf("%d\\n", count);',
-                    lambda v, py=py: f'{sum(py(p, c) for p, c in zip(v, v[1:]))}\n', array_inputs(rng, 4, rows)))
+    out.append(
+      task(
+        'array_neighbors',
+        name,
+        3,
+        (_array(),),
+        values_phrase,
+        f'{words}, followed by a newline',
+        f'int count = 0;\nfor (int i = 1; i < n; i++)\n  if ({cond})\n    count++;\nprintf("%d\\n", count);',
+        lambda v, py=py: f'{sum(py(p, c) for p, c in zip(v, v[1:]))}\n',
+        array_inputs(rng, 4, rows),
+      )
+    )
   for k in rng.sample(range(1, 12), 6):
-    out.append(task('array_neighbors', f'step_{k}', 3, (_array(),), values_phrase,
-                    f'how many values are exactly {k} more than the value just before them, followed by a newline',
-                    f'int count = 0;\nfor (int i = 1; i < n; i++)\n'
-                    f'  if ((long long)a[i] - a[i - 1] == {k})\n    count++;\nprintf("%d\\n", count);',
-                    lambda v, k=k: f'{sum(c - p == k for p, c in zip(v, v[1:]))}\n',
-                    array_inputs(rng, 4, [[1, 1 + k, 1 + 2 * k, 5, 5 + k]])))
+    out.append(
+      task(
+        'array_neighbors',
+        f'step_{k}',
+        3,
+        (_array(),),
+        values_phrase,
+        f'how many values are exactly {k} more than the value just before them, followed by a newline',
+        f'int count = 0;\nfor (int i = 1; i < n; i++)\n'
+        f'  if ((long long)a[i] - a[i - 1] == {k})\n    count++;\nprintf("%d\\n", count);',
+        lambda v, k=k: f'{sum(c - p == k for p, c in zip(v, v[1:]))}\n',
+        array_inputs(rng, 4, [[1, 1 + k, 1 + 2 * k, 5, 5 + k]]),
+      )
+    )
   for sep in SEPARATORS:
-    out.append(task('array_neighbors', f'differences_{len(out)}', 3, (_array(2),), _reads(2),
-                    f'the difference between every value and the value before it (second minus first, third minus '
-                    f'second, ...), {separator_words(sep)}', _loop_print(sep, '(long long)a[i] - a[i - 1]'),
-                    lambda v, sep=sep: joined([c - p for p, c in zip(v, v[1:])], sep),
-                    array_inputs(rng, 4, [[1, 4, 9, 16], [5, 5]], nlo=2)))
-    out.append(task('array_neighbors', f'pair_sums_{len(out)}', 3, (_array(2),), _reads(2),
-                    f'the sum of every two neighbouring values (first plus second, second plus third, ...), '
-                    f'{separator_words(sep)}', _loop_print(sep, '(long long)a[i] + a[i - 1]'),
-                    lambda v, sep=sep: joined([c + p for p, c in zip(v, v[1:])], sep),
-                    array_inputs(rng, 4, [[1, 4, 9, 16], [5, -5]], nlo=2)))
-  for name, rel, py in (('strict_up', '>', lambda p, c: c > p), ('strict_down', '<', lambda p, c: c < p),
-                        ('all_equal', '==', lambda p, c: c == p)):
+    out.append(
+      task(
+        'array_neighbors',
+        f'differences_{len(out)}',
+        3,
+        (_array(2),),
+        _reads(2),
+        f'the difference between every value and the value before it (second minus first, third minus '
+        f'second, ...), {separator_words(sep)}',
+        _loop_print(sep, '(long long)a[i] - a[i - 1]'),
+        lambda v, sep=sep: joined([c - p for p, c in zip(v, v[1:])], sep),
+        array_inputs(rng, 4, [[1, 4, 9, 16], [5, 5]], nlo=2),
+      )
+    )
+    out.append(
+      task(
+        'array_neighbors',
+        f'pair_sums_{len(out)}',
+        3,
+        (_array(2),),
+        _reads(2),
+        f'the sum of every two neighbouring values (first plus second, second plus third, ...), {separator_words(sep)}',
+        _loop_print(sep, '(long long)a[i] + a[i - 1]'),
+        lambda v, sep=sep: joined([c + p for p, c in zip(v, v[1:])], sep),
+        array_inputs(rng, 4, [[1, 4, 9, 16], [5, -5]], nlo=2),
+      )
+    )
+  for name, rel, py in (
+    ('strict_up', '>', lambda p, c: c > p),
+    ('strict_down', '<', lambda p, c: c < p),
+    ('all_equal', '==', lambda p, c: c == p),
+  ):
     for yes, no in rng.sample(_WORDS, 2):
-      text = {'>': 'strictly increasing (every value greater than the one before it)',
-              '<': 'strictly decreasing (every value smaller than the one before it)',
-              '==': 'all equal'}[rel]
-      out.append(task('array_neighbors', f'{name}_{yes}'.replace(' ', '_'), 3, (_array(),), values_phrase,
-                      f'{yes} if the n integers are {text} and {no} otherwise, followed by a newline',
-                      lambda s, rel=rel, yes=yes, no=no: _all_body(s, rel, yes, no),
-                      lambda v, py=py, yes=yes, no=no: f'{yes if all(py(p, c) for p, c in zip(v, v[1:])) else no}\n',
-                      array_inputs(rng, 4, [[1, 2, 3], [3, 3, 3], [5, 4, 1], [1, 3, 2]])))
-  for name, words, c_cond, py_cond in (('equal_run', 'equal values', 'a[i] == a[i - 1]', lambda v, i: v[i] == v[i - 1]),
-                                       ('rising_run', 'values that keep increasing', 'a[i] > a[i - 1]',
-                                        lambda v, i: v[i] > v[i - 1])):
-    out.append(task('array_neighbors', name, 3, (_array(),), values_phrase,
-                    f'the length of the longest run of consecutive {words} (a single value is a run of length 1), '
-                    'followed by a newline',
-                    f'int best = 1, run = 1;\nfor (int i = 1; i < n; i++) {{\n  if ({c_cond})\n    run++;\n  else\n'
-                    '    run = 1;\n  if (run > best)\n    best = run;\n}\nprintf("%d\\n", best);',
-                    lambda v, py=py_cond: f'{_longest(v, py)}\n', array_inputs(rng, 4, rows)))
-  for name, words, cond, py in (('positive_run', 'positive values', 'a[i] > 0', lambda x: x > 0),
-                                ('even_run', 'even values', 'a[i] % 2 == 0', lambda x: x % 2 == 0)):
-    out.append(task('array_neighbors', name, 3, (_array(),), values_phrase,
-                    f'the length of the longest run of consecutive {words} (0 if there are none), '
-                    'followed by a newline',
-                    f'int best = 0, run = 0;\nfor (int i = 0; i < n; i++) {{\n  run = {cond} ? run + 1 : 0;\n'
-                    '  if (run > best)\n    best = run;\n}\nprintf("%d\\n", best);',
-                    lambda v, py=py: f'{_longest_where(v, py)}\n', array_inputs(rng, 4, rows)))
-  out.append(task('array_neighbors', 'peaks', 3, (_array(),), values_phrase,
-                  'how many values are greater than both of their neighbours (the first and the last value have one '
-                  'neighbour and are never counted), followed by a newline',
-                  'int count = 0;\nfor (int i = 1; i + 1 < n; i++)\n  if (a[i] > a[i - 1] && a[i] > a[i + 1])\n'
-                  '    count++;\nprintf("%d\\n", count);',
-                  lambda v: f'{sum(v[i - 1] < v[i] > v[i + 1] for i in range(1, len(v) - 1))}\n',
-                  array_inputs(rng, 4, [[1, 3, 2, 5, 4], [2, 2, 2]])))
+      text = {
+        '>': 'strictly increasing (every value greater than the one before it)',
+        '<': 'strictly decreasing (every value smaller than the one before it)',
+        '==': 'all equal',
+      }[rel]
+      out.append(
+        task(
+          'array_neighbors',
+          f'{name}_{yes}'.replace(' ', '_'),
+          3,
+          (_array(),),
+          values_phrase,
+          f'{yes} if the n integers are {text} and {no} otherwise, followed by a newline',
+          lambda s, rel=rel, yes=yes, no=no: _all_body(s, rel, yes, no),
+          lambda v, py=py, yes=yes, no=no: f'{yes if all(py(p, c) for p, c in zip(v, v[1:])) else no}\n',
+          array_inputs(rng, 4, [[1, 2, 3], [3, 3, 3], [5, 4, 1], [1, 3, 2]]),
+        )
+      )
+  for name, words, c_cond, py_cond in (
+    ('equal_run', 'equal values', 'a[i] == a[i - 1]', lambda v, i: v[i] == v[i - 1]),
+    ('rising_run', 'values that keep increasing', 'a[i] > a[i - 1]', lambda v, i: v[i] > v[i - 1]),
+  ):
+    out.append(
+      task(
+        'array_neighbors',
+        name,
+        3,
+        (_array(),),
+        values_phrase,
+        f'the length of the longest run of consecutive {words} (a single value is a run of length 1), '
+        'followed by a newline',
+        f'int best = 1, run = 1;\nfor (int i = 1; i < n; i++) {{\n  if ({c_cond})\n    run++;\n  else\n'
+        '    run = 1;\n  if (run > best)\n    best = run;\n}\nprintf("%d\\n", best);',
+        lambda v, py=py_cond: f'{_longest(v, py)}\n',
+        array_inputs(rng, 4, rows),
+      )
+    )
+  for name, words, cond, py in (
+    ('positive_run', 'positive values', 'a[i] > 0', lambda x: x > 0),
+    ('even_run', 'even values', 'a[i] % 2 == 0', lambda x: x % 2 == 0),
+  ):
+    out.append(
+      task(
+        'array_neighbors',
+        name,
+        3,
+        (_array(),),
+        values_phrase,
+        f'the length of the longest run of consecutive {words} (0 if there are none), followed by a newline',
+        f'int best = 0, run = 0;\nfor (int i = 0; i < n; i++) {{\n  run = {cond} ? run + 1 : 0;\n'
+        '  if (run > best)\n    best = run;\n}\nprintf("%d\\n", best);',
+        lambda v, py=py: f'{_longest_where(v, py)}\n',
+        array_inputs(rng, 4, rows),
+      )
+    )
+  out.append(
+    task(
+      'array_neighbors',
+      'peaks',
+      3,
+      (_array(),),
+      values_phrase,
+      'how many values are greater than both of their neighbours (the first and the last value have one '
+      'neighbour and are never counted), followed by a newline',
+      'int count = 0;\nfor (int i = 1; i + 1 < n; i++)\n  if (a[i] > a[i - 1] && a[i] > a[i + 1])\n'
+      '    count++;\nprintf("%d\\n", count);',
+      lambda v: f'{sum(v[i - 1] < v[i] > v[i + 1] for i in range(1, len(v) - 1))}\n',
+      array_inputs(rng, 4, [[1, 3, 2, 5, 4], [2, 2, 2]]),
+    )
+  )
   return out
 
 
@@ -141,25 +225,37 @@ def _sort(style, descending: bool = False) -> tuple[str, str]:
   rel = '<' if descending else '>'
   how = style.pick('sort', ('bubble', 'selection', 'insertion', 'qsort'))
   if how == 'bubble':
-    return (f'for (int i = 0; i < n - 1; i++)\n  for (int j = 0; j < n - 1 - i; j++)\n    if (a[j] {rel} a[j + 1]) {{\n'
-            '      int t = a[j];\n      a[j] = a[j + 1];\n      a[j + 1] = t;\n    }\n', '')
+    return (
+      f'for (int i = 0; i < n - 1; i++)\n  for (int j = 0; j < n - 1 - i; j++)\n    if (a[j] {rel} a[j + 1]) {{\n'
+      '      int t = a[j];\n      a[j] = a[j + 1];\n      a[j + 1] = t;\n    }\n',
+      '',
+    )
   if how == 'selection':
-    return (f'for (int i = 0; i < n - 1; i++) {{\n  int m = i;\n  for (int j = i + 1; j < n; j++)\n'
-            f'    if (a[m] {rel} a[j])\n      m = j;\n  int t = a[i];\n  a[i] = a[m];\n  a[m] = t;\n}}\n', '')
+    return (
+      f'for (int i = 0; i < n - 1; i++) {{\n  int m = i;\n  for (int j = i + 1; j < n; j++)\n'
+      f'    if (a[m] {rel} a[j])\n      m = j;\n  int t = a[i];\n  a[i] = a[m];\n  a[m] = t;\n}}\n',
+      '',
+    )
   if how == 'insertion':
-    return (f'for (int i = 1; i < n; i++) {{\n  int key = a[i];\n  int j = i - 1;\n'
-            f'  while (j >= 0 && a[j] {rel} key) {{\n'
-            '    a[j + 1] = a[j];\n    j--;\n  }\n  a[j + 1] = key;\n}\n', '')
+    return (
+      f'for (int i = 1; i < n; i++) {{\n  int key = a[i];\n  int j = i - 1;\n'
+      f'  while (j >= 0 && a[j] {rel} key) {{\n'
+      '    a[j + 1] = a[j];\n    j--;\n  }\n  a[j + 1] = key;\n}\n',
+      '',
+    )
   first, second = ('y', 'x') if descending else ('x', 'y')
-  return ('qsort(a, n, sizeof a[0], compare);\n',
-          f'static int compare(const void *p, const void *q) {{\n  int x = *(const int *)p, y = *(const int *)q;\n'
-          f'  return ({first} > {second}) - ({first} < {second});\n}}\n')
+  return (
+    'qsort(a, n, sizeof a[0], compare);\n',
+    f'static int compare(const void *p, const void *q) {{\n  int x = *(const int *)p, y = *(const int *)q;\n'
+    f'  return ({first} > {second}) - ({first} < {second});\n}}\n',
+  )
 
 
 def _sorted_then(rest: str, descending: bool = False):
   def body(s):
     code, helper = _sort(s, descending)
     return code + rest, helper
+
   return body
 
 
@@ -167,8 +263,10 @@ def _print_first(sep: str, k: int) -> str:
   c_sep = sep.replace('\n', '\\n')
   if sep == '\n':
     return f'for (int i = 0; i < n && i < {k}; i++)\n  printf("%d\\n", a[i]);'
-  return (f'for (int i = 0; i < n && i < {k}; i++) {{\n  if (i > 0)\n    printf("{c_sep}");\n'
-          '  printf("%d", a[i]);\n}\nprintf("\\n");')
+  return (
+    f'for (int i = 0; i < n && i < {k}; i++) {{\n  if (i > 0)\n    printf("{c_sep}");\n'
+    '  printf("%d", a[i]);\n}\nprintf("\\n");'
+  )
 
 
 def _gaps(v: list[int]) -> list[int]:
@@ -177,9 +275,11 @@ def _gaps(v: list[int]) -> list[int]:
   return [b - a for a, b in zip(s, s[1:])]
 
 
-_GAP_LOOP = ('long long best = {init};\nfor (int i = {start}; i < n; i++)\n'
-             '  if ((long long)a[i] - a[i - 1] {rel} best)\n    best = (long long)a[i] - a[i - 1];\n'
-             'printf("%lld\\n", best);')
+_GAP_LOOP = (
+  'long long best = {init};\nfor (int i = {start}; i < n; i++)\n'
+  '  if ((long long)a[i] - a[i - 1] {rel} best)\n    best = (long long)a[i] - a[i - 1];\n'
+  'printf("%lld\\n", best);'
+)
 
 
 def _sorting() -> list:
@@ -190,39 +290,96 @@ def _sorting() -> list:
     for desc in (False, True):
       which = 'largest' if desc else 'smallest'
       for sep in rng.sample(SEPARATORS, 2):
-        out.append(task('sorting', f'{which}_{k}_{len(out)}', 3, (_array(),), values_phrase,
-                        f'the {k} {which} of the n integers {order_words(desc)} (all n of them if n is less than {k}), '
-                        f'{separator_words(sep)}', _sorted_then(_print_first(sep, k), desc),
-                        lambda v, k=k, d=desc, sep=sep: joined(sorted(v, reverse=d)[:k], sep),
-                        array_inputs(rng, 4, rows)))
+        out.append(
+          task(
+            'sorting',
+            f'{which}_{k}_{len(out)}',
+            3,
+            (_array(),),
+            values_phrase,
+            f'the {k} {which} of the n integers {order_words(desc)} (all n of them if n is less than {k}), '
+            f'{separator_words(sep)}',
+            _sorted_then(_print_first(sep, k), desc),
+            lambda v, k=k, d=desc, sep=sep: joined(sorted(v, reverse=d)[:k], sep),
+            array_inputs(rng, 4, rows),
+          )
+        )
       total = f'long long sum = 0;\nfor (int i = 0; i < n && i < {k}; i++)\n  sum += a[i];\nprintf("%lld\\n", sum);'
-      out.append(task('sorting', f'sum_{which}_{k}', 3, (_array(),), values_phrase,
-                      f'the sum of the {k} {which} of the n integers (of all of them if n is less than {k}), followed '
-                      'by a newline', _sorted_then(total, desc),
-                      lambda v, k=k, d=desc: f'{sum(sorted(v, reverse=d)[:k])}\n', array_inputs(rng, 4, rows)))
-      out.append(task('sorting', f'kth_{which}_{k}', 3, (_array(k),), _reads(k),
-                      f'the {_ORD[k]} {which} of the n integers (after sorting them {order_words(desc)}, the value at '
-                      f'position {k} counting from 1), followed by a newline',
-                      _sorted_then(f'printf("%d\\n", a[{k - 1}]);', desc),
-                      lambda v, k=k, d=desc: f'{sorted(v, reverse=d)[k - 1]}\n', array_inputs(rng, 4, rows, nlo=k)))
-  out.append(task('sorting', 'median_low', 3, (_array(),), values_phrase,
-                  'the middle value after sorting them from the smallest up: the value at position n / 2 counting from '
-                  '0 (with integer division), followed by a newline', _sorted_then('printf("%d\\n", a[n / 2]);'),
-                  lambda v: f'{sorted(v)[len(v) // 2]}\n', array_inputs(rng, 4, rows)))
+      out.append(
+        task(
+          'sorting',
+          f'sum_{which}_{k}',
+          3,
+          (_array(),),
+          values_phrase,
+          f'the sum of the {k} {which} of the n integers (of all of them if n is less than {k}), followed by a newline',
+          _sorted_then(total, desc),
+          lambda v, k=k, d=desc: f'{sum(sorted(v, reverse=d)[:k])}\n',
+          array_inputs(rng, 4, rows),
+        )
+      )
+      out.append(
+        task(
+          'sorting',
+          f'kth_{which}_{k}',
+          3,
+          (_array(k),),
+          _reads(k),
+          f'the {_ORD[k]} {which} of the n integers (after sorting them {order_words(desc)}, the value at '
+          f'position {k} counting from 1), followed by a newline',
+          _sorted_then(f'printf("%d\\n", a[{k - 1}]);', desc),
+          lambda v, k=k, d=desc: f'{sorted(v, reverse=d)[k - 1]}\n',
+          array_inputs(rng, 4, rows, nlo=k),
+        )
+      )
+  out.append(
+    task(
+      'sorting',
+      'median_low',
+      3,
+      (_array(),),
+      values_phrase,
+      'the middle value after sorting them from the smallest up: the value at position n / 2 counting from '
+      '0 (with integer division), followed by a newline',
+      _sorted_then('printf("%d\\n", a[n / 2]);'),
+      lambda v: f'{sorted(v)[len(v) // 2]}\n',
+      array_inputs(rng, 4, rows),
+    )
+  )
   for sep in SEPARATORS:
-    out.append(task('sorting', f'unique_{len(out)}', 3, (_array(),), values_phrase,
-                    'the different values among the n integers from the smallest up, each once, '
-                    f'{separator_words(sep)}',
-                    _sorted_then(_unique(sep)), lambda v, sep=sep: joined(sorted(set(v)), sep),
-                    array_inputs(rng, 4, [[4, 1, 4, 2, 1], [7, 7, 7]])))
+    out.append(
+      task(
+        'sorting',
+        f'unique_{len(out)}',
+        3,
+        (_array(),),
+        values_phrase,
+        f'the different values among the n integers from the smallest up, each once, {separator_words(sep)}',
+        _sorted_then(_unique(sep)),
+        lambda v, sep=sep: joined(sorted(set(v)), sep),
+        array_inputs(rng, 4, [[4, 1, 4, 2, 1], [7, 7, 7]]),
+      )
+    )
   first_gap = 'n > 1 ? (long long)a[1] - a[0] : 0'
-  for name, most, code in (('gap', 'largest', _GAP_LOOP.format(init=0, start=1, rel='>')),
-                           ('close', 'smallest', _GAP_LOOP.format(init=first_gap, start=2, rel='<'))):
+  for name, most, code in (
+    ('gap', 'largest', _GAP_LOOP.format(init=0, start=1, rel='>')),
+    ('close', 'smallest', _GAP_LOOP.format(init=first_gap, start=2, rel='<')),
+  ):
     pick = max if most == 'largest' else min
-    out.append(task('sorting', name, 3, (_array(),), values_phrase,
-                    f'the {most} difference between two values that are next to each other after sorting (0 if n is '
-                    '1), followed by a newline', _sorted_then(code),
-                    lambda v, pick=pick: f'{pick(_gaps(v), default=0)}\n', array_inputs(rng, 4, rows)))
+    out.append(
+      task(
+        'sorting',
+        name,
+        3,
+        (_array(),),
+        values_phrase,
+        f'the {most} difference between two values that are next to each other after sorting (0 if n is '
+        '1), followed by a newline',
+        _sorted_then(code),
+        lambda v, pick=pick: f'{pick(_gaps(v), default=0)}\n',
+        array_inputs(rng, 4, rows),
+      )
+    )
   return out
 
 
@@ -237,51 +394,88 @@ def _unique(sep: str) -> str:
   c_sep = sep.replace('\n', '\\n')
   if sep == '\n':
     return 'for (int i = 0; i < n; i++)\n  if (i == 0 || a[i] != a[i - 1])\n    printf("%d\\n", a[i]);'
-  return (f'for (int i = 0; i < n; i++) {{\n  if (i > 0 && a[i] == a[i - 1])\n    continue;\n  if (i > 0)\n'
-          f'    printf("{c_sep}");\n  printf("%d", a[i]);\n}}\nprintf("\\n");')
+  return (
+    f'for (int i = 0; i < n; i++) {{\n  if (i > 0 && a[i] == a[i - 1])\n    continue;\n  if (i > 0)\n'
+    f'    printf("{c_sep}");\n  printf("%d", a[i]);\n}}\nprintf("\\n");'
+  )
 
 
 _MATRIX = (  # (id, words, C, Python over the rows)
-    ('row_sums', 'the sum of every row, one per line',
-     'for (int i = 0; i < r; i++) {\n  long long sum = 0;\n  for (int j = 0; j < c; j++)\n    sum += m[i][j];\n'
-     '  printf("%lld\\n", sum);\n}', lambda rows: ''.join(f'{sum(r)}\n' for r in rows)),
-    ('col_sums', 'the sum of every column on one line, separated by single spaces, followed by a newline',
-     'for (int j = 0; j < c; j++) {\n  long long sum = 0;\n  for (int i = 0; i < r; i++)\n    sum += m[i][j];\n'
-     '  printf(j > 0 ? " %lld" : "%lld", sum);\n}\nprintf("\\n");',
-     lambda rows: ' '.join(str(sum(col)) for col in zip(*rows)) + '\n'),
-    ('row_max', 'the largest value of every row, one per line',
-     'for (int i = 0; i < r; i++) {\n  int best = m[i][0];\n  for (int j = 1; j < c; j++)\n    if (m[i][j] > best)\n'
-     '      best = m[i][j];\n  printf("%d\\n", best);\n}', lambda rows: ''.join(f'{max(r)}\n' for r in rows)),
-    ('col_min', 'the smallest value of every column on one line, separated by single spaces, followed by a newline',
-     'for (int j = 0; j < c; j++) {\n  int best = m[0][j];\n  for (int i = 1; i < r; i++)\n    if (m[i][j] < best)\n'
-     '      best = m[i][j];\n  printf(j > 0 ? " %d" : "%d", best);\n}\nprintf("\\n");',
-     lambda rows: ' '.join(str(min(col)) for col in zip(*rows)) + '\n'),
-    ('total', 'the sum of all entries, followed by a newline',
-     'long long sum = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n    sum += m[i][j];\n'
-     'printf("%lld\\n", sum);', lambda rows: f'{sum(map(sum, rows))}\n'),
-    ('border', 'the sum of the entries on the border (the first and last row and the first and last column, each '
-     'entry counted once), followed by a newline',
-     'long long sum = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n'
-     '    if (i == 0 || i == r - 1 || j == 0 || j == c - 1)\n      sum += m[i][j];\nprintf("%lld\\n", sum);',
-     lambda rows: f'{_border(rows)}\n'),
-    ('best_row', 'the number (counting from 1) of the row with the largest sum (the first such row if there is a tie), '
-     'followed by a newline',
-     'int best = 0;\nlong long top = 0;\nfor (int i = 0; i < r; i++) {\n  long long sum = 0;\n'
-     '  for (int j = 0; j < c; j++)\n'
-     '    sum += m[i][j];\n  if (i == 0 || sum > top) {\n    top = sum;\n    best = i;\n  }\n}\n'
-     'printf("%d\\n", best + 1);',
-     lambda rows: f'{[sum(r) for r in rows].index(max(sum(r) for r in rows)) + 1}\n'),
-    ('mirror', 'the matrix with every row reversed, one row per line with the entries separated by single spaces',
-     'for (int i = 0; i < r; i++) {\n  for (int j = c - 1; j >= 0; j--)\n'
-     '    printf(j < c - 1 ? " %d" : "%d", m[i][j]);\n'
-     '  printf("\\n");\n}', lambda rows: ''.join(' '.join(map(str, r[::-1])) + '\n' for r in rows)),
-    ('upside_down', 'the rows in reverse order (the last row first), one row per line with the entries separated by '
-     'single spaces', 'for (int i = r - 1; i >= 0; i--) {\n  for (int j = 0; j < c; j++)\n'
-     '    printf(j > 0 ? " %d" : "%d", m[i][j]);\n  printf("\\n");\n}',
-     lambda rows: ''.join(' '.join(map(str, r)) + '\n' for r in rows[::-1])),
-    ('negatives', 'how many entries are negative, followed by a newline',
-     'int count = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n    if (m[i][j] < 0)\n'
-     '      count++;\nprintf("%d\\n", count);', lambda rows: f'{sum(x < 0 for r in rows for x in r)}\n'),
+  (
+    'row_sums',
+    'the sum of every row, one per line',
+    'for (int i = 0; i < r; i++) {\n  long long sum = 0;\n  for (int j = 0; j < c; j++)\n    sum += m[i][j];\n'
+    '  printf("%lld\\n", sum);\n}',
+    lambda rows: ''.join(f'{sum(r)}\n' for r in rows),
+  ),
+  (
+    'col_sums',
+    'the sum of every column on one line, separated by single spaces, followed by a newline',
+    'for (int j = 0; j < c; j++) {\n  long long sum = 0;\n  for (int i = 0; i < r; i++)\n    sum += m[i][j];\n'
+    '  printf(j > 0 ? " %lld" : "%lld", sum);\n}\nprintf("\\n");',
+    lambda rows: ' '.join(str(sum(col)) for col in zip(*rows)) + '\n',
+  ),
+  (
+    'row_max',
+    'the largest value of every row, one per line',
+    'for (int i = 0; i < r; i++) {\n  int best = m[i][0];\n  for (int j = 1; j < c; j++)\n    if (m[i][j] > best)\n'
+    '      best = m[i][j];\n  printf("%d\\n", best);\n}',
+    lambda rows: ''.join(f'{max(r)}\n' for r in rows),
+  ),
+  (
+    'col_min',
+    'the smallest value of every column on one line, separated by single spaces, followed by a newline',
+    'for (int j = 0; j < c; j++) {\n  int best = m[0][j];\n  for (int i = 1; i < r; i++)\n    if (m[i][j] < best)\n'
+    '      best = m[i][j];\n  printf(j > 0 ? " %d" : "%d", best);\n}\nprintf("\\n");',
+    lambda rows: ' '.join(str(min(col)) for col in zip(*rows)) + '\n',
+  ),
+  (
+    'total',
+    'the sum of all entries, followed by a newline',
+    'long long sum = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n    sum += m[i][j];\n'
+    'printf("%lld\\n", sum);',
+    lambda rows: f'{sum(map(sum, rows))}\n',
+  ),
+  (
+    'border',
+    'the sum of the entries on the border (the first and last row and the first and last column, each '
+    'entry counted once), followed by a newline',
+    'long long sum = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n'
+    '    if (i == 0 || i == r - 1 || j == 0 || j == c - 1)\n      sum += m[i][j];\nprintf("%lld\\n", sum);',
+    lambda rows: f'{_border(rows)}\n',
+  ),
+  (
+    'best_row',
+    'the number (counting from 1) of the row with the largest sum (the first such row if there is a tie), '
+    'followed by a newline',
+    'int best = 0;\nlong long top = 0;\nfor (int i = 0; i < r; i++) {\n  long long sum = 0;\n'
+    '  for (int j = 0; j < c; j++)\n'
+    '    sum += m[i][j];\n  if (i == 0 || sum > top) {\n    top = sum;\n    best = i;\n  }\n}\n'
+    'printf("%d\\n", best + 1);',
+    lambda rows: f'{[sum(r) for r in rows].index(max(sum(r) for r in rows)) + 1}\n',
+  ),
+  (
+    'mirror',
+    'the matrix with every row reversed, one row per line with the entries separated by single spaces',
+    'for (int i = 0; i < r; i++) {\n  for (int j = c - 1; j >= 0; j--)\n'
+    '    printf(j < c - 1 ? " %d" : "%d", m[i][j]);\n'
+    '  printf("\\n");\n}',
+    lambda rows: ''.join(' '.join(map(str, r[::-1])) + '\n' for r in rows),
+  ),
+  (
+    'upside_down',
+    'the rows in reverse order (the last row first), one row per line with the entries separated by single spaces',
+    'for (int i = r - 1; i >= 0; i--) {\n  for (int j = 0; j < c; j++)\n'
+    '    printf(j > 0 ? " %d" : "%d", m[i][j]);\n  printf("\\n");\n}',
+    lambda rows: ''.join(' '.join(map(str, r)) + '\n' for r in rows[::-1]),
+  ),
+  (
+    'negatives',
+    'how many entries are negative, followed by a newline',
+    'int count = 0;\nfor (int i = 0; i < r; i++)\n  for (int j = 0; j < c; j++)\n    if (m[i][j] < 0)\n'
+    '      count++;\nprintf("%d\\n", count);',
+    lambda rows: f'{sum(x < 0 for r in rows for x in r)}\n',
+  ),
 )
 
 
@@ -300,10 +494,20 @@ def _matrix() -> list:
       for rows, cols in ((2, 3), (1, 1), (3, 2), (rng.randint(2, 4), rng.randint(2, 4)))[:4]:
         values = [[rng.randint(-9, 20) for _ in range(cols)] for _ in range(rows)]
         inputs.append(f'{rows} {cols}\n' + ''.join(' '.join(map(str, r)) + '\n' for r in values))
-      out.append(task('matrix', f'{name}_{hi}_{variant}', 3, fields,
-                      f'two integers r and c (1 <= r, c <= {hi}), the number of rows and columns of a matrix, and then '
-                      'its r * c integer entries row by row', f'{words}', body,
-                      lambda rows, py=py: py(rows), inputs))
+      out.append(
+        task(
+          'matrix',
+          f'{name}_{hi}_{variant}',
+          3,
+          fields,
+          f'two integers r and c (1 <= r, c <= {hi}), the number of rows and columns of a matrix, and then '
+          'its r * c integer entries row by row',
+          f'{words}',
+          body,
+          lambda rows, py=py: py(rows),
+          inputs,
+        )
+      )
   return out
 
 

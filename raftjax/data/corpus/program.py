@@ -23,6 +23,7 @@ from raftjax.data.families import CONTRACT
 @dataclasses.dataclass(frozen=True)
 class Style:
   """A task's deterministic choices among equivalent ways of writing its reference (and its prompt)."""
+
   key: str
 
   def pick(self, salt: str, options):
@@ -51,6 +52,7 @@ def _bounds(name: str, lo: int, hi: int) -> str:
 @dataclasses.dataclass(frozen=True)
 class Int:
   """An integer read with %d (%lld when `wide`); its bounds are checked when `check` (None: the style decides)."""
+
   name: str
   lo: int
   hi: int
@@ -66,6 +68,7 @@ class Int:
 class Array:
   """A count, then that many integers (each checked against lo..hi when `check`). A `stream` array is read
   by the task's own loop, one value at a time (arrays.each), rather than into `name` (None: the style decides)."""
+
   count: Int
   name: str
   lo: int
@@ -96,6 +99,7 @@ class Array:
 @dataclasses.dataclass(frozen=True)
 class Matrix:
   """Two counts, rows and columns, then the entries row by row into `name` (unchecked ints)."""
+
   rows: Int
   cols: Int
   name: str
@@ -106,12 +110,13 @@ class Matrix:
     if c is None:
       return None
     values = [stdin.number() for _ in range(r * c)]
-    return None if None in values else [values[i * c:(i + 1) * c] for i in range(r)]
+    return None if None in values else [values[i * c : (i + 1) * c] for i in range(r)]
 
 
 @dataclasses.dataclass(frozen=True)
 class Word:
   """A word read with %Ns into a buffer of `size` bytes."""
+
   name: str
   size: int = 64
 
@@ -122,6 +127,7 @@ class Word:
 @dataclasses.dataclass(frozen=True)
 class Char:
   """One character that is not white space, read with " %c"."""
+
   name: str
 
   def read(self, stdin: scan.Stdin):
@@ -131,6 +137,7 @@ class Char:
 @dataclasses.dataclass(frozen=True)
 class Line:
   """One line read with fgets into a buffer of `size` bytes, the newline removed."""
+
   name: str
   size: int = 256
 
@@ -166,8 +173,11 @@ def read_code(fields: tuple, style: Style) -> list[str]:
   lines, i = [], 0
   while i < len(fields):
     group = []
-    while i + len(group) < len(fields) and isinstance(fields[i + len(group)], Int) and (
-        not group or fields[i + len(group)].wide == group[0].wide):
+    while (
+      i + len(group) < len(fields)
+      and isinstance(fields[i + len(group)], Int)
+      and (not group or fields[i + len(group)].wide == group[0].wide)
+    ):
       group.append(fields[i + len(group)])
     lines += _read_ints(group, style) if group else _read_other(fields[i], style)
     i += max(len(group), 1)
@@ -200,14 +210,25 @@ def _read_other(field, style: Style) -> list[str]:
     size = field.count.hi
     lines.append(f'int {field.name}[{size}];')
     if style.flag('array_while'):
-      return lines + ['int got = 0;', f'while (got < {field.count.name}) {{',
-                      *field.scan(f'{field.name}[got]', style, '  '), '  got++;', '}']
-    return lines + [f'for (int i = 0; i < {field.count.name}; i++) {{',
-                    *field.scan(f'{field.name}[i]', style, '  '), '}']
+      return lines + [
+        'int got = 0;',
+        f'while (got < {field.count.name}) {{',
+        *field.scan(f'{field.name}[got]', style, '  '),
+        '  got++;',
+        '}',
+      ]
+    return lines + [
+      f'for (int i = 0; i < {field.count.name}; i++) {{',
+      *field.scan(f'{field.name}[i]', style, '  '),
+      '}',
+    ]
   if isinstance(field, Matrix):
     r, c, m = field.rows, field.cols, field.name
-    lines = _read_ints([r, c], style) + [f'int {m}[{r.hi}][{c.hi}];', f'for (int i = 0; i < {r.name}; i++)',
-                                         f'  for (int j = 0; j < {c.name}; j++)']
+    lines = _read_ints([r, c], style) + [
+      f'int {m}[{r.hi}][{c.hi}];',
+      f'for (int i = 0; i < {r.name}; i++)',
+      f'  for (int j = 0; j < {c.name}; j++)',
+    ]
     return lines + style.fail(f'scanf("%d", &{m}[i][j]) != 1', '    ')
   if isinstance(field, Word):
     return [f'char {field.name}[{field.size}];', *style.fail(f'scanf("%{field.size - 1}s", {field.name}) != 1')]
@@ -218,16 +239,23 @@ def _read_other(field, style: Style) -> list[str]:
     lines = [f'char {name}[{field.size}];', *style.fail(f'fgets({name}, sizeof {name}, stdin) == NULL')]
     if style.flag('strcspn'):
       return lines + [f'{name}[strcspn({name}, "\\n")] = \'\\0\';']
-    return lines + [f'size_t end = strlen({name});', f"if (end > 0 && {name}[end - 1] == '\\n')",
-                    f"  {name}[end - 1] = '\\0';"]
+    return lines + [
+      f'size_t end = strlen({name});',
+      f"if (end > 0 && {name}[end - 1] == '\\n')",
+      f"  {name}[end - 1] = '\\0';",
+    ]
   raise TypeError(f'unknown input field {field!r}')
 
 
 # ------------------------------------------------------------------------------------------ programs
 
-_HEADERS = (('string.h', r'\b(str[a-z]+|mem[a-z]+)\('), ('stdlib.h', r'\b(qsort|abs|llabs)\('),
-            ('ctype.h', r'\b(is[a-z]+|to(upper|lower))\('), ('math.h', r'\b(sqrt|pow|fabs)\('),
-            ('stdbool.h', r'\bbool\b'))
+_HEADERS = (
+  ('string.h', r'\b(str[a-z]+|mem[a-z]+)\('),
+  ('stdlib.h', r'\b(qsort|abs|llabs)\('),
+  ('ctype.h', r'\b(is[a-z]+|to(upper|lower))\('),
+  ('math.h', r'\b(sqrt|pow|fabs)\('),
+  ('stdbool.h', r'\bbool\b'),
+)
 
 
 def render(fields: tuple, body: str, style: Style, helpers: str = '') -> str:
@@ -245,28 +273,42 @@ def render(fields: tuple, body: str, style: Style, helpers: str = '') -> str:
 
 # ------------------------------------------------------------------------------------------ prompts
 
-_OPENINGS = ('Write a complete C program that reads {reads} from standard input and prints {prints}.',
-             'Write a C program that reads {reads} from standard input and prints {prints}.',
-             'Write a complete C program that reads {reads} from standard input. It prints {prints}.',
-             'Write a program in C that reads {reads} from standard input and prints {prints}.')
-_CLOSINGS = ('', f' {CONTRACT}', ' Print only the answer: no prompt and no labels.', f' {CONTRACT}',
-             ' It must not print anything else.', '')
+_OPENINGS = (
+  'Write a complete C program that reads {reads} from standard input and prints {prints}.',
+  'Write a C program that reads {reads} from standard input and prints {prints}.',
+  'Write a complete C program that reads {reads} from standard input. It prints {prints}.',
+  'Write a program in C that reads {reads} from standard input and prints {prints}.',
+)
+_CLOSINGS = (
+  '',
+  f' {CONTRACT}',
+  ' Print only the answer: no prompt and no labels.',
+  f' {CONTRACT}',
+  ' It must not print anything else.',
+  '',
+)
 _COUNTS = {2: 'two', 3: 'three', 4: 'four', 5: 'five'}
 
 
 def an_int(style: Style, name: str, lo: int, hi: int, what: str = 'an integer') -> str:
   """How a prompt names one bounded integer input."""
-  return style.pick('int_words', (f'{what} {name} ({lo} <= {name} <= {hi})',
-                                  f'{what} {name}, where {lo} <= {name} <= {hi},'))
+  return style.pick(
+    'int_words', (f'{what} {name} ({lo} <= {name} <= {hi})', f'{what} {name}, where {lo} <= {name} <= {hi},')
+  )
 
 
 def some_ints(style: Style, names: str, lo: int, hi: int) -> str:
   """How a prompt names several integers with the same bounds (`names`: 'abc' for a, b and c)."""
   listed = ', '.join(names[:-1]) + f' and {names[-1]}'
   count = _COUNTS[len(names)]
-  return style.pick('ints_words', (f'{count} integers {listed} ({lo} <= {", ".join(names)} <= {hi})',
-                                   f'{count} integers {listed}, each from {lo} to {hi},',
-                                   f'{count} space-separated integers {listed} ({lo} <= {", ".join(names)} <= {hi})'))
+  return style.pick(
+    'ints_words',
+    (
+      f'{count} integers {listed} ({lo} <= {", ".join(names)} <= {hi})',
+      f'{count} integers {listed}, each from {lo} to {hi},',
+      f'{count} space-separated integers {listed} ({lo} <= {", ".join(names)} <= {hi})',
+    ),
+  )
 
 
 def prompt(style: Style, reads: str, prints: str, example: tuple[str, str] | None = None) -> str:
@@ -287,6 +329,7 @@ def prompt(style: Style, reads: str, prints: str, example: tuple[str, str] | Non
 class Task:
   """A corpus task before it is written out: `compute` maps the values read (program.read_values) to
   exactly what the reference prints, or None where it exits 1."""
+
   id: str
   family: str
   difficulty: int
@@ -327,4 +370,3 @@ def signed(k: int) -> str:
 def num_id(k: int) -> str:
   """A number as part of a task id: 5, m5 for -5."""
   return str(k) if k >= 0 else f'm{-k}'
-

@@ -13,7 +13,7 @@ C's integer division truncates toward zero (`cdiv`, `cmod`), unlike Python's // 
 import re
 
 SPACE = ' \t\n\v\f\r'
-LONG_MIN, LONG_MAX = -2**63, 2**63 - 1
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 _NUMBER = re.compile(r'[+-]?[0-9]+')
 
 
@@ -46,7 +46,7 @@ class Stdin:
     start = self.pos
     while self.pos < len(self.text) and self.pos - start < size - 1 and self.text[self.pos] not in SPACE:
       self.pos += 1
-    return _c_string(self.text[start:self.pos]) if self.pos > start else None
+    return _c_string(self.text[start : self.pos]) if self.pos > start else None
 
   def char(self) -> str | None:
     """scanf's " %c": the next byte that is not white space."""
@@ -62,7 +62,7 @@ class Stdin:
       return None
     end = self.text.find('\n', self.pos, self.pos + size - 1)
     end = self.pos + size - 1 if end < 0 else end + 1
-    text, self.pos = self.text[self.pos:end], min(end, len(self.text))
+    text, self.pos = self.text[self.pos : end], min(end, len(self.text))
     return _c_string(text).split('\n')[0]
 
 

@@ -9,8 +9,9 @@ before main in some styles.
 from raftjax.data.corpus.program import Style
 
 
-def print_value(style: Style, expr: str, params: str = 'int n', args: str = 'n', fmt: str = '%d',
-                kind: str = 'int') -> tuple[str, str]:
+def print_value(
+  style: Style, expr: str, params: str = 'int n', args: str = 'n', fmt: str = '%d', kind: str = 'int'
+) -> tuple[str, str]:
   """Prints one expression: directly, through a variable, or through a helper function of `params`."""
   form = style.pick('value', (0, 1, 2))
   if form == 0:
@@ -32,8 +33,10 @@ def choose(style: Style, cond: str, yes: str, no: str, params: str = 'int n', ar
   if form == 2:
     return f'if ({cond}) {{\n  puts("{yes}");\n}} else {{\n  puts("{no}");\n}}', ''
   name = style.pick('verdict', ('verdict', 'classify', 'label'))
-  return (f'printf("%s\\n", {name}({args}));',
-          f'static const char *{name}({params}) {{\n  if ({cond})\n    return "{yes}";\n  return "{no}";\n}}\n')
+  return (
+    f'printf("%s\\n", {name}({args}));',
+    f'static const char *{name}({params}) {{\n  if ({cond})\n    return "{yes}";\n  return "{no}";\n}}\n',
+  )
 
 
 def chain(style: Style, cases: list[tuple[str, str]], last: str) -> str:
@@ -53,8 +56,16 @@ def joined(values, sep: str) -> str:
   return ''.join(f'{v}\n' for v in values) if sep == '\n' else sep.join(values) + '\n'
 
 
-def print_seq(style: Style, head: str, item: str, sep: str, fmt: str = '%d', nonempty: bool = False,
-              index: str = 'i', after: str = '') -> str:
+def print_seq(
+  style: Style,
+  head: str,
+  item: str,
+  sep: str,
+  fmt: str = '%d',
+  nonempty: bool = False,
+  index: str = 'i',
+  after: str = '',
+) -> str:
   """A loop `for (head)` that prints `item` each time (then runs `after`), as `joined` does. `index` names the
   loop variable (`head` uses it); `nonempty` allows the shorter spellings that need at least one item."""
   c_sep = sep.replace('\n', '\\n').replace('%', '%%')
@@ -65,13 +76,19 @@ def print_seq(style: Style, head: str, item: str, sep: str, fmt: str = '%d', non
     return f'for ({head}) {{\n  printf("{fmt}\\n", {item});\n{then}}}'
   form = style.pick('seq', (0, 1, 2) if nonempty else (0, 1))
   if form == 0:
-    return (f'for ({head}) {{\n  if ({index} != {_first(head, index)})\n    printf("{c_sep}");\n'
-            f'  printf("{fmt}", {item});\n{then}}}\nprintf("\\n");')
+    return (
+      f'for ({head}) {{\n  if ({index} != {_first(head, index)})\n    printf("{c_sep}");\n'
+      f'  printf("{fmt}", {item});\n{then}}}\nprintf("\\n");'
+    )
   if form == 1:
-    return (f'int first = 1;\nfor ({head}) {{\n  if (!first)\n    printf("{c_sep}");\n  printf("{fmt}", {item});\n'
-            f'  first = 0;\n{then}}}\nprintf("\\n");')
-  return (f'int first = 1;\nfor ({head}) {{\n  printf(first ? "{fmt}" : "{c_sep}{fmt}", {item});\n  first = 0;\n'
-          f'{then}}}\nprintf("\\n");')
+    return (
+      f'int first = 1;\nfor ({head}) {{\n  if (!first)\n    printf("{c_sep}");\n  printf("{fmt}", {item});\n'
+      f'  first = 0;\n{then}}}\nprintf("\\n");'
+    )
+  return (
+    f'int first = 1;\nfor ({head}) {{\n  printf(first ? "{fmt}" : "{c_sep}{fmt}", {item});\n  first = 0;\n'
+    f'{then}}}\nprintf("\\n");'
+  )
 
 
 def _first(head: str, index: str) -> str:
@@ -85,13 +102,20 @@ def filtered(style: Style, head: str, cond: str, item: str, sep: str, fmt: str =
   if sep == '\n':
     return f'for ({head})\n  if ({cond})\n    printf("{fmt}\\n", {item});'
   flag = style.pick('flag', ('printed', 'count', 'shown'))
-  return (f'int {flag} = 0;\nfor ({head}) {{\n  if ({cond}) {{\n    if ({flag} > 0)\n      printf("{c_sep}");\n'
-          f'    printf("{fmt}", {item});\n    {flag}++;\n  }}\n}}\nprintf("\\n");')
+  return (
+    f'int {flag} = 0;\nfor ({head}) {{\n  if ({cond}) {{\n    if ({flag} > 0)\n      printf("{c_sep}");\n'
+    f'    printf("{fmt}", {item});\n    {flag}++;\n  }}\n}}\nprintf("\\n");'
+  )
 
 
 def separator_words(sep: str) -> str:
   """How a prompt says what separates printed values."""
-  return {'\n': 'each on its own line', ' ': 'on one line, separated by single spaces',
-          ', ': 'on one line, separated by a comma and a space', ',': 'on one line, separated by commas',
-          ' - ': 'on one line, separated by " - "', ' | ': 'on one line, separated by " | "',
-          ';': 'on one line, separated by semicolons'}.get(sep, f'on one line, separated by "{sep}"')
+  return {
+    '\n': 'each on its own line',
+    ' ': 'on one line, separated by single spaces',
+    ', ': 'on one line, separated by a comma and a space',
+    ',': 'on one line, separated by commas',
+    ' - ': 'on one line, separated by " - "',
+    ' | ': 'on one line, separated by " | "',
+    ';': 'on one line, separated by semicolons',
+  }.get(sep, f'on one line, separated by "{sep}"')

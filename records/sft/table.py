@@ -1,0 +1,57 @@
+"""The SFT study's table (records/sft/README.md) from the evaluations records/sft/run.sh wrote:
+python records/sft/table.py [runs/sft_study]"""
+
+import json
+import os
+import sys
+
+MODELS = (('base', 'base model'), ('sft', 'SFT'), ('sft_raft', 'SFT + RAFT'), ('sft_raft_hints', 'SFT + RAFT + hints'))
+SETS = (('held_out', 'built-in held-out split (27 tasks)'), ('beginner', 'beginner set (51 tasks)'))
+COLUMNS = (('compile_rate', 'compile', True), ('pass@1', 'pass@1', True), ('pass@4', 'pass@4', True),
+           ('solved', 'tasks solved', False))
+
+
+def load(out: str) -> dict:
+  """{(seed, model, set): metrics} of every evaluation there is."""
+  found = {}
+  for seed_dir in sorted(os.listdir(os.path.join(out, 'eval'))):
+    for model, _ in MODELS:
+      for name, _ in SETS:
+        path = os.path.join(out, 'eval', seed_dir, f'{model}.{name}.json')
+        if os.path.exists(path) and os.path.getsize(path):
+          with open(path) as f:
+            text = f.read()
+          found[(seed_dir.removeprefix('seed_'), model, name)] = json.loads(text[text.index('{'):])
+  return found
+
+
+def cell(metrics: list[dict], key: str, pct: bool) -> str:
+  values = [len(m['solved']) if key == 'solved' else m[key] for m in metrics]
+  text = ' / '.join(f'{100 * v:.1f}%' if pct else str(v) for v in values)
+  if len(values) > 1:
+    mean = sum(values) / len(values)
+    text += f' ({100 * mean:.1f}%)' if pct else f' ({mean:.1f})'
+  return text
+
+
+def table(found: dict) -> str:
+  seeds = sorted({s for s, _, _ in found})
+  lines = []
+  for name, title in SETS:
+    lines += [f'**{title}**, seed {" / ".join(seeds)} (mean):', '',
+              '| model | ' + ' | '.join(c for _, c, _ in COLUMNS) + ' |', '|---' * (len(COLUMNS) + 1) + '|']
+    for model, label in MODELS:
+      metrics = [found[(s, model, name)] for s in seeds if (s, model, name) in found]
+      if metrics:
+        lines.append(f'| {label} | ' + ' | '.join(cell(metrics, k, p) for k, _, p in COLUMNS) + ' |')
+    gains = [found[(s, 'sft_raft', name)]['pass@4'] - found[(s, 'sft', name)]['pass@4'] for s in seeds
+             if (s, 'sft_raft', name) in found and (s, 'sft', name) in found]
+    if gains:
+      lines += ['', f'RAFT\'s own contribution (SFT + RAFT minus SFT, pass@4), per seed: '
+                + ' / '.join(f'{100 * g:+.1f} points' for g in gains)]
+    lines.append('')
+  return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+  print(table(load(sys.argv[1] if len(sys.argv) > 1 else 'runs/sft_study')))
