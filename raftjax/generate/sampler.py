@@ -28,7 +28,6 @@ in its last bits a draw near a boundary can pick another token (SmolLM2's sample
 """
 
 import collections
-import logging
 import math
 import time
 from collections.abc import Sequence
@@ -40,9 +39,10 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
+from raftjax.generate.accounting import check_cache_fits
 from raftjax.generate.sampling import entropy, sample_logits, token_logprobs
 from raftjax.model import mesh as mesh_lib
-from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_bytes, cache_shape, init_cache
+from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_shape, init_cache
 from raftjax.model.tokenizer import format_prompt
 from raftjax.rows import Sample
 from raftjax.sections import SamplingConfig
@@ -61,49 +61,6 @@ class Decoded(NamedTuple):
   finish: jax.Array  # [R] int32, index into FINISH_REASONS
   steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
   cache: tuple  # the final KV cache (returned so that the donated input buffer is reused in place)
-
-
-def call_stats(before: collections.Counter, after: collections.Counter) -> dict:
-  """What a sampler's calls between two readings of `Sampler.stats` did: decode efficiency is generated
-  over computed tokens (the share of the decode loop's row-steps that produced a token anyone keeps)."""
-  d = after - before
-  return dict(
-    calls=d['calls'],
-    rows=d['rows'],
-    decode_steps=d['steps'],
-    decode_efficiency=d['generated_tokens'] / d['computed_tokens'] if d['computed_tokens'] else None,
-    tokens_per_s=d['generated_tokens'] / d['seconds'] if d['seconds'] else None,
-  )
-
-
-def check_cache_fits(cfg: ModelConfig, rows: int, length: int, mesh: Mesh) -> int:
-  """Logs the KV cache size of a call and raises MemoryError, with the numbers, if it cannot fit."""
-  total = cache_bytes(cfg, rows, length)
-  shape = cache_shape(cfg, rows, length)
-  shard = mesh_lib.array_sharding(shape, CACHE_AXES, mesh).shard_shape(shape)
-  device = mesh.devices.flat[0]
-  # CPU devices (simulated or not) all share host RAM; an accelerator holds only its shard.
-  need = total if device.platform == 'cpu' else total * math.prod(shard) // math.prod(shape)
-  free, source = mesh_lib.available_bytes(device)
-  logging.info(
-    'KV cache: %d rows x %d slots = %.3f GiB (%.3f GiB per device); %.3f GiB free (%s)',
-    rows,
-    length,
-    total / 2**30,
-    need / 2**30,
-    free / 2**30,
-    source,
-  )
-  if need > free:
-    raise MemoryError(
-      f'KV cache for {rows} rows x {length} slots needs {need / 2**30:.3f} GiB ({need} bytes) per device '
-      f'but only {free / 2**30:.3f} GiB ({free} bytes) is free ({source}). Lower generation.batch_size, '
-      f'raft.samples_per_prompt or generation.max_new_tokens, or add devices to the data axes.'
-    )
-  return total
-
-
-# -------------------------------------------------------------------------------------------- sampler
 
 
 def prompt_bucket(length: int, minimum: int) -> int:

@@ -15,7 +15,7 @@ from raftjax import config as config_lib
 from raftjax import rows as rows_lib
 from raftjax import rundir
 from raftjax.evaluate import describe
-from raftjax.generate.sampler import call_stats
+from raftjax.generate.accounting import call_stats
 from raftjax.model import checkpoint, distributed
 from raftjax.model.lora import add_lora
 from raftjax.model.tokenizer import encode_completion

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 from raftjax.rows import Verdict
 from raftjax.sections import VerifierConfig
-from raftjax.verifier import program, reward, sandbox
+from raftjax.verifier import program, reward, sandbox, workdirs
 from raftjax.verifier.extract import extract_code
 
 log = logging.getLogger('raftjax')
@@ -146,7 +146,7 @@ class Verifier:
     self._sigterm.enter_context(sigterm_unwinds())
     try:
       for prefix in (program.WORKDIR_PREFIX, 'raftjax-sandbox-'):
-        for path in sandbox.remove_stale_dirs(prefix):
+        for path in workdirs.remove_stale_dirs(prefix):
           log.info('verifier: removed %s, left behind by a process that died', path)
       self._cfg, self.isolation = program.check_toolchain(cfg)
       _log_isolation(self.isolation)

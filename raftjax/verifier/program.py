@@ -21,7 +21,7 @@ import shutil
 
 from raftjax.rows import Verdict
 from raftjax.sections import VerifierConfig
-from raftjax.verifier import reward, sandbox
+from raftjax.verifier import reward, sandbox, workdirs
 from raftjax.verifier.extract import extract_code
 
 COMPILER_OUTPUT_CHARS = 4000  # of gcc's diagnostics kept in a row
@@ -79,7 +79,7 @@ def grade_program(
 ) -> list[dict]:
   """Compiles `code` once and returns one result per test set (same order)."""
   argv, src = _compile_argv(language, cfg)
-  workdir = sandbox.make_temp_dir(WORKDIR_PREFIX)  # named with our pid: whose, if left behind
+  workdir = workdirs.make_temp_dir(WORKDIR_PREFIX)  # named with our pid: whose, if left behind
   try:
     with open(os.path.join(workdir, src), 'w', encoding='utf-8', errors='replace') as f:
       f.write(code)
@@ -94,7 +94,7 @@ def grade_program(
         results.append(reward.error_verdict(e))
     return results
   finally:
-    sandbox.remove_temp_dir(workdir)
+    workdirs.remove_temp_dir(workdir)
 
 
 def _compile(argv: list[str], workdir: str, cfg: VerifierConfig, root: tuple[str, ...]) -> Verdict:

@@ -56,7 +56,6 @@ launcher with its minimal root 2.0-2.3 ms (BENCHMARKS.md).
 
 import atexit
 import dataclasses
-import fcntl
 import importlib.resources
 import math
 import os
@@ -70,6 +69,7 @@ import time
 from collections.abc import Sequence
 
 from raftjax.verifier import root as root_lib
+from raftjax.verifier import workdirs
 
 LEVELS = ('ns', 'uid', 'pgrp')  # strongest first
 DESCRIPTION = {  # one line each; the module docstring has the whole story
@@ -148,7 +148,7 @@ def launcher(cc: str = 'gcc') -> str:
       compiler = shutil.which(cc)
       if compiler is None:
         raise SandboxError(f'sandbox: C compiler {cc!r} not found (needed to build the launcher)')
-      build = make_temp_dir('raftjax-sandbox-')
+      build = workdirs.make_temp_dir('raftjax-sandbox-')
       os.chmod(build, 0o755)
       exe = os.path.join(build, 'launcher')
       source = importlib.resources.files('raftjax.verifier').joinpath('launcher.c')
@@ -204,71 +204,6 @@ def refused() -> dict[str, str]:
   """Levels stronger than `best_isolation()` that this machine refused, and why."""
   best_isolation()
   return dict(_refused)
-
-
-# ------------------------------------------------------------------------------ temp directories
-
-_held_locks: dict[str, int] = {}  # path -> fd holding the flock
-
-
-def make_temp_dir(prefix: str) -> str:
-  """mkdtemp named `<prefix><pid>-...`, locked (flock) for as long as this process lives, so that
-  `remove_stale_dirs` can tell a dead owner's directory from a live one's."""
-  path = tempfile.mkdtemp(prefix=f'{prefix}{os.getpid()}-')
-  fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-  fcntl.flock(fd, fcntl.LOCK_EX)
-  _held_locks[path] = fd
-  return path
-
-
-def remove_temp_dir(path: str) -> None:
-  shutil.rmtree(path, ignore_errors=True)
-  fd = _held_locks.pop(path, None)
-  if fd is not None:
-    os.close(fd)
-
-
-def remove_stale_dirs(prefix: str, parent: str | None = None) -> list[str]:
-  """Removes `<prefix><pid>-*` directories (in the temp dir) left by processes that died without
-  cleaning up (SIGKILL, power loss): the pid is gone and nobody holds the directory's lock."""
-  parent = parent or tempfile.gettempdir()
-  removed = []
-  try:
-    names = os.listdir(parent)
-  except OSError:
-    return removed
-  for name in names:
-    if not name.startswith(prefix):
-      continue
-    pid = name[len(prefix) :].split('-', 1)[0]
-    path = os.path.join(parent, name)
-    if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
-      continue
-    try:
-      fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-      continue
-    try:
-      if os.getuid() != 0 and os.fstat(fd).st_uid != os.getuid():
-        continue
-      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live process (another pid namespace)
-    except OSError:
-      continue
-    finally:
-      os.close(fd)
-    shutil.rmtree(path, ignore_errors=True)
-    removed.append(path)
-  return removed
-
-
-def _alive(pid: int) -> bool:
-  try:
-    os.kill(pid, 0)
-  except ProcessLookupError:
-    return False
-  except PermissionError:
-    return True
-  return True
 
 
 # -------------------------------------------------------------------------------------- running

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from raftjax.generate import accounting
 from raftjax.generate import sampler as sample_lib
 from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
 from raftjax.model import mesh as mesh_lib
@@ -296,7 +297,7 @@ def test_call_stats_count_what_the_decode_loop_computed(tiny, mesh1):
   sampler = make(tiny, mesh1)
   before = collections.Counter(sampler.stats)
   samples = sampler.generate(tiny, PROMPTS, 2, seed=0)
-  stats = sample_lib.call_stats(before, sampler.stats)
+  stats = accounting.call_stats(before, sampler.stats)
   assert (stats['calls'], stats['rows'], stats['decode_steps']) == (1, 8, 12)
   assert sum(s.num_tokens for s in samples) == 6 * 12 and stats['decode_efficiency'] == 0.75
   assert stats['tokens_per_s'] > 0

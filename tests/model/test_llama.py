@@ -189,11 +189,11 @@ def test_smollm2_load_holds_one_copy_plus_one_tensor(scan):
   also when each layer's tensor is written into its slice of a scanned stack."""
   script = textwrap.dedent(r"""
       import json, os, re, sys, jax
-      from raftjax.model import weights
+      from raftjax.model import gguf_file, weights
       from gguf import GGUFReader
       path = weights.resolve(weights.SMOLLM2)
       reader = GGUFReader(path)
-      cfg = weights.config_from_gguf(reader, path)
+      cfg = gguf_file.config_from_gguf(reader, path)
       weights.abstract_model(cfg)
       jax.device_put(0).block_until_ready()
       before = int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')

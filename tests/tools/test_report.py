@@ -12,7 +12,7 @@ from PIL import Image
 from tensorboardX.proto import event_pb2
 
 from raftjax.metrics import MetricsWriter
-from raftjax.tools import report
+from raftjax.tools import plots, report
 
 from helpers import REPO
 
@@ -154,7 +154,7 @@ def test_report_on_a_finished_run(run_dir, tmp_path):
   with open(os.path.join(run_dir, 'training_log.json')) as f:
     log = json.load(f)
   md = (out / 'report.md').read_text()
-  for name in report.PLOTS:
+  for name in plots.PLOTS:
     with Image.open(out / name) as image:
       image.verify()
       assert image.format == 'PNG' and image.size[0] >= 600 and image.size[1] >= 300

@@ -25,7 +25,7 @@ import time
 import pytest
 
 from raftjax.sections import VerifierConfig
-from raftjax.verifier import program, sandbox
+from raftjax.verifier import program, sandbox, workdirs
 from raftjax.verifier import root as root_lib
 from raftjax.verifier.pool import Verifier
 
@@ -600,7 +600,7 @@ def _run_program(code: str, level: str) -> tuple[str, int | None, int | None]:
   cfg = program.resolve_compilers(VerifierConfig())
   argv, src = program._compile_argv('c', cfg)  # pylint: disable=protected-access
   root = program.root_spec(cfg)
-  workdir = sandbox.make_temp_dir('raftjax-verify-')
+  workdir = workdirs.make_temp_dir('raftjax-verify-')
   try:
     with open(os.path.join(workdir, src), 'w') as f:
       f.write(code)
@@ -614,7 +614,7 @@ def _run_program(code: str, level: str) -> tuple[str, int | None, int | None]:
     assert_nothing_left(compiled, out)
     return out.stdout.decode(errors='replace').strip(), out.exit_code, out.signal
   finally:
-    sandbox.remove_temp_dir(workdir)
+    workdirs.remove_temp_dir(workdir)
 
 
 @pytest.mark.parametrize('level', LEVELS)
@@ -742,10 +742,10 @@ def test_stale_temp_dirs_of_dead_processes_are_removed(tmp_path):
   (stale / 'main.c').write_text('int main(void) { return 0; }\n')
   live = tmp_path / f'raftjax-verify-{os.getppid()}-abc'  # our parent is alive
   live.mkdir()
-  mine = sandbox.make_temp_dir('raftjax-verify-')  # alive and locked
-  removed = sandbox.remove_stale_dirs('raftjax-verify-', str(tmp_path))
+  mine = workdirs.make_temp_dir('raftjax-verify-')  # alive and locked
+  removed = workdirs.remove_stale_dirs('raftjax-verify-', str(tmp_path))
   assert removed == [str(stale)] and live.exists() and os.path.isdir(mine)
-  sandbox.remove_temp_dir(mine)
+  workdirs.remove_temp_dir(mine)
   assert not os.path.exists(mine)
 
 

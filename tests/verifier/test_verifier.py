@@ -22,7 +22,7 @@ import pytest
 from raftjax import rundir
 from raftjax.sections import VerifierConfig
 from raftjax.tools import verify as verify_cli
-from raftjax.verifier import extract, pool, reward, sandbox
+from raftjax.verifier import extract, pool, reward, sandbox, workdirs
 from raftjax.verifier import program as program_lib
 from raftjax.verifier.pool import Verifier
 
@@ -858,7 +858,7 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
     assert glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*')) == []
   else:  # the CLI itself could not clean up (its launcher's build dir): the next verifier does
     left = glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-sandbox-{proc.pid}-*'))
-    assert len(left) == 1 and left[0] in sandbox.remove_stale_dirs('raftjax-sandbox-')
+    assert len(left) == 1 and left[0] in workdirs.remove_stale_dirs('raftjax-sandbox-')
     assert not os.path.exists(left[0])
 
 
