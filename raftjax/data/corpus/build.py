@@ -25,9 +25,15 @@ from raftjax.data.corpus import (
   arrays,
   choices,
   conditions,
+  decimals,
   digits,
+  editing,
   formatting,
   loops,
+  mapping,
+  neighbors,
+  number_theory,
+  numerals,
   ordering,
   patterns,
   program,
@@ -35,6 +41,7 @@ from raftjax.data.corpus import (
   similar,
   strings,
   text,
+  words,
 )
 from raftjax.verifier import reward
 
@@ -44,13 +51,20 @@ _MODULES = (
   choices,
   loops,
   sequences,
+  number_theory,
   digits,
+  numerals,
   arrays,
+  mapping,
+  neighbors,
   ordering,
   strings,
+  words,
   text,
+  editing,
   patterns,
   formatting,
+  decimals,
 )
 FAMILIES = tuple(f for module in _MODULES for f in module.FAMILIES)
 
