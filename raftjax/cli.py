@@ -52,8 +52,16 @@ def fail(message: str, status: int = 2):
 
 
 def run(main) -> None:
-  """absl's `app.run` with `parse_flags`."""
-  app.run(main, flags_parser=parse_flags)
+  """absl's `app.run` with `parse_flags`, and a usage error (a flag missing, a stray argument) as one line
+  with exit status 2 instead of the module's whole docstring."""
+
+  def guarded(argv):
+    try:
+      return main(argv)
+    except app.UsageError as e:
+      fail(str(e))
+
+  app.run(guarded, flags_parser=parse_flags)
 
 
 def parse_flags(argv: list[str]) -> list[str]:
