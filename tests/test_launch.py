@@ -18,7 +18,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GCLOUD = r'''#!PYTHON
+GCLOUD = r"""#!PYTHON
 import json, os, shutil, sys
 args = sys.argv[1:]
 with open(os.environ['STUB_LOG'], 'a') as f:
@@ -59,21 +59,21 @@ elif group == ['compute', 'tpus', 'queued-resources']:
     state('qr', 'ACTIVE'), state('vm', 'READY')
   elif verb == 'delete':
     state('qr', 'MISSING'), state('vm', 'MISSING')
-'''
+"""
 
-SRUN = r'''#!PYTHON
+SRUN = r"""#!PYTHON
 import json, os, sys
 with open(os.environ['STUB_LOG'], 'a') as f:
   f.write(json.dumps(['srun'] + sys.argv[1:]) + '\n')
-'''
+"""
 
 # python on a worker: records its argv and waits, as a long job would.
-WORKER_PYTHON = r'''#!PYTHON
+WORKER_PYTHON = r"""#!PYTHON
 import json, os, sys, time
 with open(os.path.join(os.environ['HOME'], 'argv.json'), 'w') as f:
   json.dump(sys.argv[1:], f)
 time.sleep(60)
-'''
+"""
 
 
 def _stub(directory, name, text):
@@ -92,9 +92,15 @@ def cloud(tmp_path):
   _stub(bin_dir, 'gcloud', GCLOUD)
   _stub(bin_dir, 'srun', SRUN)
   checkout = tmp_path / 'checkout'
-  for name, text in {'launch/tpu.sh': open(os.path.join(REPO, 'launch', 'tpu.sh')).read(),
-                     'raftjax/__init__.py': '', 'configs/raft.py': '', 'runs/old/stats.json': '{}',
-                     '.git/HEAD': 'ref', 'model/model.safetensors': 'weights', 'model/config.json': '{}'}.items():
+  for name, text in {
+    'launch/tpu.sh': open(os.path.join(REPO, 'launch', 'tpu.sh')).read(),
+    'raftjax/__init__.py': '',
+    'configs/raft.py': '',
+    'runs/old/stats.json': '{}',
+    '.git/HEAD': 'ref',
+    'model/model.safetensors': 'weights',
+    'model/config.json': '{}',
+  }.items():
     (checkout / name).parent.mkdir(parents=True, exist_ok=True)
     (checkout / name).write_text(text)
   log = tmp_path / 'calls.jsonl'
@@ -107,14 +113,43 @@ def cloud(tmp_path):
         (state_dir / kind).unlink()
     if log.exists():
       log.unlink()
-    full = dict(os.environ, PATH=f'{bin_dir}:{os.environ["PATH"]}', STUB_LOG=str(log), STUB_DIR=str(state_dir),
-                NAME='raft', ZONE='us-west4-a', POLL_S='0', **env)
-    for key in ('ACTION', 'TYPE', 'VERSION', 'OUTPUT', 'MODEL', 'QUEUED', 'SPOT', 'PROJECT', 'PYTHON', 'SETUP',
-                'FETCH', 'FOLLOW', 'WORKER', 'TAIL', 'STUB_PYTHON'):
+    full = dict(
+      os.environ,
+      PATH=f'{bin_dir}:{os.environ["PATH"]}',
+      STUB_LOG=str(log),
+      STUB_DIR=str(state_dir),
+      NAME='raft',
+      ZONE='us-west4-a',
+      POLL_S='0',
+      **env,
+    )
+    for key in (
+      'ACTION',
+      'TYPE',
+      'VERSION',
+      'OUTPUT',
+      'MODEL',
+      'QUEUED',
+      'SPOT',
+      'PROJECT',
+      'PYTHON',
+      'SETUP',
+      'FETCH',
+      'FOLLOW',
+      'WORKER',
+      'TAIL',
+      'STUB_PYTHON',
+    ):
       if key not in env:
         full.pop(key, None)
-    out = subprocess.run(['bash', str(checkout / 'launch' / 'tpu.sh'), *args], env=full, capture_output=True,
-                         text=True, timeout=60, cwd=tmp_path)
+    out = subprocess.run(
+      ['bash', str(checkout / 'launch' / 'tpu.sh'), *args],
+      env=full,
+      capture_output=True,
+      text=True,
+      timeout=60,
+      cwd=tmp_path,
+    )
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return out, calls
 
@@ -128,8 +163,9 @@ def _verbs(calls):
 
 
 def _ssh_commands(calls):
-  return [next(a.split('=', 1)[1] for a in c if a.startswith('--command=')) for c in calls
-          if c[3:5] == ['tpu-vm', 'ssh']]
+  return [
+    next(a.split('=', 1)[1] for a in c if a.startswith('--command=')) for c in calls if c[3:5] == ['tpu-vm', 'ssh']
+  ]
 
 
 def _start(calls):
@@ -162,8 +198,11 @@ def test_the_job_detaches_and_gets_the_arguments_unchanged(cloud, tmp_path):
   """The recorded start command, run here as a worker's shell would: it returns while python runs, python
   gets exactly the flags (spaces and quotes kept), the pid file names its process group, and ACTION=stop's
   command ends it."""
-  args = ['--config=configs/raft.py', "--config.generation.system_prompt=You write C. Don't explain.",
-          '--config.output_dir=/data/my run']
+  args = [
+    '--config=configs/raft.py',
+    "--config.generation.system_prompt=You write C. Don't explain.",
+    '--config.output_dir=/data/my run',
+  ]
   out, calls = cloud(args, MODEL='gs://bkt/models/Qwen-7B')
   assert out.returncode == 0, out.stderr
   home = tmp_path / 'home'
@@ -205,8 +244,12 @@ def test_the_job_detaches_and_gets_the_arguments_unchanged(cloud, tmp_path):
 def test_a_preempted_vm_is_deleted_and_recreated(cloud, state):
   out, calls = cloud(['--config=configs/raft.py'], vm=state, TYPE='v5litepod-8')
   assert out.returncode == 0, out.stderr
-  assert _verbs(calls)[:4] == [('tpu-vm', 'describe'), ('tpu-vm', 'delete'), ('tpu-vm', 'create'),
-                               ('tpu-vm', 'describe')]
+  assert _verbs(calls)[:4] == [
+    ('tpu-vm', 'describe'),
+    ('tpu-vm', 'delete'),
+    ('tpu-vm', 'create'),
+    ('tpu-vm', 'describe'),
+  ]
   assert '--quiet' in next(c for c in calls if c[3:5] == ['tpu-vm', 'delete'])
   assert f'raft is {state}: deleting and re-creating it' in out.stderr
 
@@ -248,8 +291,7 @@ def test_bucket_output_is_mounted_and_becomes_output_dir(cloud):
   job = _start(calls)
   assert '--config.output_dir=/mnt/gcs/my-bkt/runs/raft-v5e' in job and job.count('--config.output_dir') == 1
   assert "VM's own disk" not in out.stderr
-  out, calls = cloud(['--config=configs/raft.py'], ACTION='fetch', OUTPUT='gs://my-bkt/runs/raft-v5e',
-                     FETCH='here')
+  out, calls = cloud(['--config=configs/raft.py'], ACTION='fetch', OUTPUT='gs://my-bkt/runs/raft-v5e', FETCH='here')
   assert out.returncode == 0, out.stderr
   assert ['gcloud', 'storage', 'rsync', '-r', 'gs://my-bkt/runs/raft-v5e', 'here'] == calls[0][:6]
 
@@ -294,8 +336,9 @@ def test_an_image_with_old_python_fails_in_one_line(cloud, version):
   out, calls = cloud(['--config=configs/raft.py'], STUB_PYTHON=version)
   assert out.returncode == 1
   assert out.stderr.strip().count('\n') == 0 and f'Python {version}' in out.stderr and '>= 3.11' in out.stderr
-  assert not any(c[3:5] == ['tpu-vm', 'scp'] for c in calls) and not any('raftjax.main' in c
-                                                                         for c in _ssh_commands(calls))
+  assert not any(c[3:5] == ['tpu-vm', 'scp'] for c in calls) and not any(
+    'raftjax.main' in c for c in _ssh_commands(calls)
+  )
 
 
 def test_status_logs_stop_and_fetch(cloud):
@@ -326,15 +369,20 @@ def _sbatch(tmp_path, args, **env):
   log = tmp_path / 'srun.jsonl'
   full = {k: v for k, v in os.environ.items() if not k.startswith('SLURM')}
   full.update(PATH=f'{bin_dir}:{os.environ["PATH"]}', STUB_LOG=str(log), **env)
-  out = subprocess.run(['bash', os.path.join(REPO, 'launch', 'slurm.sbatch'), *args], env=full, capture_output=True,
-                       text=True, timeout=30)
+  out = subprocess.run(
+    ['bash', os.path.join(REPO, 'launch', 'slurm.sbatch'), *args], env=full, capture_output=True, text=True, timeout=30
+  )
   assert out.returncode == 0, out.stderr
   return out, [json.loads(line) for line in log.read_text().splitlines()]
 
 
 def test_slurm_runs_raftjax_on_every_node(tmp_path):
-  args = ['--config=configs/raft_7b.py', '--config.mesh.shape=(16,1,1)', '--config.training.batch_size=16',
-          '--config.verifier.min_isolation=ns']
+  args = [
+    '--config=configs/raft_7b.py',
+    '--config.mesh.shape=(16,1,1)',
+    '--config.training.batch_size=16',
+    '--config.verifier.min_isolation=ns',
+  ]
   out, calls = _sbatch(tmp_path, args, SLURM_JOB_NUM_NODES='2', SLURM_NTASKS_PER_NODE='8', SLURM_CPUS_PER_TASK='12')
   [srun] = calls
   i = srun.index('python')
@@ -352,7 +400,7 @@ def test_slurm_header_says_how(tmp_path):
   directives = [line.split()[1] for line in text.splitlines() if line.startswith('#SBATCH')]
   assert '--nodes=1' in directives and '--ntasks-per-node=8' in directives and '--gpus-per-task=1' in directives
   assert "pip install -e '.[cuda]'" in text and '--config.verifier.min_isolation=ns' in text
-  example = text[text.index('sbatch --nodes=2 launch/slurm.sbatch --config=configs/raft_7b.py \\'):]
+  example = text[text.index('sbatch --nodes=2 launch/slurm.sbatch --config=configs/raft_7b.py \\') :]
   example = ' '.join(line.lstrip('# ').rstrip('\\') for line in example.splitlines()[:4])
   words = shlex.split(example)
   assert {'--config.mesh.shape=(16,1,1)', '--config.training.batch_size=16'} <= set(words)

@@ -50,8 +50,8 @@ import time
 import ml_collections
 
 from raftjax import config as config_lib
+from raftjax import fit, rundir
 from raftjax import metrics as metrics_lib
-from raftjax import programs, rundir
 from raftjax.data import tasks as tasks_lib
 from raftjax.evaluate import describe
 from raftjax.generate.sampler import Sampler
@@ -81,7 +81,7 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
   t = first.training
   fresh_lora = None if t.full_finetune else dict(rank=t.lora_rank, alpha=t.lora_alpha, targets=list(t.lora_targets))
   source = rundir.cycle_dir(out_dir, last) if last else config.sft_checkpoint
-  programs.preflight(config, mesh, source)  # on accelerators: do the cycle's programs fit? Before any weight loads.
+  fit.preflight(config, mesh, source)  # on accelerators: do the cycle's programs fit? Before any weight loads.
   model, tokenizer, meta = checkpoint.load(
     source,
     mesh,

@@ -36,7 +36,7 @@ depth; the train step adds `gradient_accumulation_steps - 1` micro-batches (its 
 optimizer update, which is compiled on its own). Memory and compile time are the real program's. The
 cost programs are compiled without sliced prefetches (COST_OPTIONS says why).
 
-Lowering the programs, their memory and the fit check live in `raftjax.programs`: `programs.preflight` is
+Lowering the programs lives in `raftjax.programs`, their memory and the fit check in `raftjax.fit`: `fit.preflight` is
 the same check at the start of a run on accelerators, before any weight is loaded.
 Exit status: 0 when every program compiles and fits, 1 when one does not (after the report), 2 on a
 usage error.
@@ -51,13 +51,14 @@ import sys
 
 import jax
 
-from raftjax import cli
+from raftjax import cli, fit
 from raftjax import config as config_lib
 from raftjax import programs as programs_lib
 from raftjax.data import tasks as tasks_lib
+from raftjax.fit import Chip, Slice
 from raftjax.model import presets
 from raftjax.model.llama import ModelConfig
-from raftjax.programs import Chip, Shapes, Slice, lower_programs, lower_update
+from raftjax.programs import Shapes, lower_programs, lower_update
 
 # ------------------------------------------------------------------------------------------- slices
 
@@ -67,12 +68,12 @@ _SHAPES_2D = {1: '1x1', 4: '2x2', 8: '2x4', 16: '4x4', 32: '4x8', 64: '8x8', 128
 _SHAPES_3D = {4: '2x2x1', 8: '2x2x2', 16: '2x2x4', 32: '2x4x4', 64: '4x4x4', 128: '4x4x8', 256: '4x8x8'}
 # generation: (TensorCores per chip in the name, shapes, chip config, jax's ChipVersion, cores per device)
 GENERATIONS = {
-    'v2': (2, _SHAPES_2D, 'default', 'TPU_V2', 1),
-    'v3': (2, _SHAPES_2D, 'default', 'TPU_V3', 1),
-    'v4': (2, _SHAPES_3D, 'megacore', 'TPU_V4', 2),
-    'v5p': (2, _SHAPES_3D, 'default', 'TPU_V5P', 2),
-    'v5e': (1, _SHAPES_2D, 'default', 'TPU_V5E', 1),
-    'v6e': (1, _SHAPES_2D, 'default', 'TPU_V6E', 1),
+  'v2': (2, _SHAPES_2D, 'default', 'TPU_V2', 1),
+  'v3': (2, _SHAPES_2D, 'default', 'TPU_V3', 1),
+  'v4': (2, _SHAPES_3D, 'megacore', 'TPU_V4', 2),
+  'v5p': (2, _SHAPES_3D, 'default', 'TPU_V5P', 2),
+  'v5e': (1, _SHAPES_2D, 'default', 'TPU_V5E', 1),
+  'v6e': (1, _SHAPES_2D, 'default', 'TPU_V6E', 1),
 }
 
 
@@ -86,7 +87,7 @@ def quiet_libtpu(name: str) -> None:
   if os.environ.get('TPU_SKIP_MDS_QUERY') != '1':
     return  # a TPU VM: libtpu reads the real values
   generation, _, count = name.partition('-')
-  os.environ.setdefault('TPU_ACCELERATOR_TYPE', f"{'v5litepod' if generation == 'v5e' else generation}-{count}")
+  os.environ.setdefault('TPU_ACCELERATOR_TYPE', f'{"v5litepod" if generation == "v5e" else generation}-{count}')
   os.environ.setdefault('TPU_WORKER_HOSTNAMES', 'localhost')
 
 
@@ -111,12 +112,19 @@ def tpu_slice(name: str, num_slices: int = 1) -> Slice:
   single_host = per_chip == 1 and chips <= 8
   bounds = tuple(map(int, shapes[chips].split('x'))) + (1,) * (3 - shapes[chips].count('x') - 1)
   host = bounds if single_host else (2, 2, 1)
-  topology = topologies.get_topology_desc(platform='tpu', topology_name=f'{generation}:{shapes[chips]}',
-                                          chip_config_name=chip_config, chips_per_host_bounds=host,
-                                          num_slices=num_slices)
+  topology = topologies.get_topology_desc(
+    platform='tpu',
+    topology_name=f'{generation}:{shapes[chips]}',
+    chip_config_name=chip_config,
+    chips_per_host_bounds=host,
+    num_slices=num_slices,
+  )
   info = pltpu.get_tpu_info_for_chip(getattr(pltpu.ChipVersion, version), cores)
-  chip = Chip(info.hbm_capacity_bytes * cores, float(info.bf16_ops_per_second * cores),
-              float(info.mem_bw_bytes_per_second * cores))
+  chip = Chip(
+    info.hbm_capacity_bytes * cores,
+    float(info.bf16_ops_per_second * cores),
+    float(info.mem_bw_bytes_per_second * cores),
+  )
   suffix = f' x {num_slices} slices' if num_slices > 1 else ''
   return Slice(name + suffix, list(topology.devices), chip)
 
@@ -131,8 +139,11 @@ COST_OPTIONS = {'xla_tpu_sliced_prefetch_max_slices': 0}
 
 def _cost(compiled) -> dict:
   c = compiled.cost_analysis()
-  return dict(flops=float(c.get('flops', 0.0)), bytes=float(c.get('bytes accessed', 0.0)),
-              optimal_seconds=float(c['optimal_seconds']) if 'optimal_seconds' in c else None)
+  return dict(
+    flops=float(c.get('flops', 0.0)),
+    bytes=float(c.get('bytes accessed', 0.0)),
+    optimal_seconds=float(c['optimal_seconds']) if 'optimal_seconds' in c else None,
+  )
 
 
 def cost_variants(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict:
@@ -142,8 +153,10 @@ def cost_variants(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict:
   at = {}
   for layers in (1, 2):
     variant = dataclasses.replace(cfg, num_layers=layers, scan_layers=False)
-    at[layers] = {name: _cost(p.lowered.compile(COST_OPTIONS))
-                  for name, p in lower_programs(variant, config, mesh, one_micro).items()}
+    at[layers] = {
+      name: _cost(p.lowered.compile(COST_OPTIONS))
+      for name, p in lower_programs(variant, config, mesh, one_micro).items()
+    }
   return dict(layers=at, update=_cost(lower_update(cfg, config, mesh).compile(COST_OPTIONS)))
 
 
@@ -164,9 +177,12 @@ def predictions(cost: dict, chip: Chip, tokens: int, name: str) -> dict:
   """Tokens/s from XLA's optimal_seconds and from the roofline, the roofline fraction and (train) MFU."""
   roofline = max(cost['flops'] / chip.peak_flops, cost['bytes'] / chip.hbm_bandwidth)
   seconds = cost['optimal_seconds'] if cost['optimal_seconds'] and cost['optimal_seconds'] > 0 else None
-  out = dict(roofline_seconds=roofline, roofline_tokens_per_s=tokens / roofline if roofline else None,
-             tokens_per_s=tokens / seconds if seconds else None,
-             roofline_fraction=roofline / seconds if seconds else None)
+  out = dict(
+    roofline_seconds=roofline,
+    roofline_tokens_per_s=tokens / roofline if roofline else None,
+    tokens_per_s=tokens / seconds if seconds else None,
+    roofline_fraction=roofline / seconds if seconds else None,
+  )
   if name == 'train':
     out['mfu'] = cost['flops'] / (seconds * chip.peak_flops) if seconds else None
   return out
@@ -184,19 +200,19 @@ def cycle_seconds(config, programs: dict, shapes: Shapes) -> dict:
   rows_per_call = shapes.prompts * shapes.samples_per_prompt  # held-out calls take as many rows
   samples = prompts * shapes.samples_per_prompt
   kept_tokens = math.ceil(c.raft.keep_top_percent * samples) * (shapes.longest_prompt + c.generation.max_new_tokens)
-  out = dict(sample_s=math.ceil(prompts / shapes.prompts) * call,
-             train_s=c.training.epochs * math.ceil(kept_tokens / programs['train']['tokens_per_call'])
-             * seconds['train'],
-             eval_s=math.ceil(len(eval_tasks) * config.evaluation.samples_per_prompt / rows_per_call) * call)
+  out = dict(
+    sample_s=math.ceil(prompts / shapes.prompts) * call,
+    train_s=c.training.epochs * math.ceil(kept_tokens / programs['train']['tokens_per_call']) * seconds['train'],
+    eval_s=math.ceil(len(eval_tasks) * config.evaluation.samples_per_prompt / rows_per_call) * call,
+  )
   out['total_s'] = sum(out.values())
   return out
 
 
 def add_costs(cfg, config, mesh, shapes: Shapes, programs: dict, target: Slice) -> dict | None:
-  """`programs.report`'s cost hook: each program's extrapolated cost and predictions; a cycle's predicted
+  """`fit.report`'s cost hook: each program's extrapolated cost and predictions; a cycle's predicted
   seconds (None when XLA's estimate is not positive for every program)."""
-  for name, cost in extrapolate(cost_variants(cfg, config, mesh, shapes), cfg.num_layers,
-                                shapes.accumulation).items():
+  for name, cost in extrapolate(cost_variants(cfg, config, mesh, shapes), cfg.num_layers, shapes.accumulation).items():
     programs[name].update(cost=cost, predicted=predictions(cost, target.chip, programs[name]['tokens_per_call'], name))
   positive = all(p['cost']['optimal_seconds'] and p['cost']['optimal_seconds'] > 0 for p in programs.values())
   return cycle_seconds(config, programs, shapes) if positive else None
@@ -218,12 +234,17 @@ def main(argv) -> None:
   cli.check(config)
   source = config.sft_checkpoint
   try:
-    target = programs_lib.local_slice(jax.devices('cpu')) if f.topology == 'cpu' else tpu_slice(f.topology, f.num_slices)
+    target = fit.local_slice(jax.devices('cpu')) if f.topology == 'cpu' else tpu_slice(f.topology, f.num_slices)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  rep = programs_lib.report(config, target, source, f.prompt_tokens or programs_lib.longest_prompt(config, source),
-                           add_costs if f.costs else None)
-  print(programs_lib.table(rep))
+  rep = fit.report(
+    config,
+    target,
+    source,
+    f.prompt_tokens or programs_lib.longest_prompt(config, source),
+    add_costs if f.costs else None,
+  )
+  print(fit.table(rep))
   if f.json:
     with open(f.json, 'w') as out:
       json.dump(rep, out, indent=1)
@@ -236,14 +257,27 @@ if __name__ == '__main__':
   # The TPU is described by libtpu, not attached: JAX itself runs on the CPU.
   jax.config.update('jax_platforms', 'cpu')
   cli.config_flag()
-  flags.DEFINE_string('topology', 'v5e-8', "a TPU slice (v5e-8, v4-32, v6e-8, v5p-16, v2-8, ...) or 'cpu' "
-                      '(this machine)')
+  flags.DEFINE_string(
+    'topology', 'v5e-8', "a TPU slice (v5e-8, v4-32, v6e-8, v5p-16, v2-8, ...) or 'cpu' (this machine)"
+  )
   flags.DEFINE_integer('num_slices', 1, 'slices joined over the data-center network (multislice)')
-  flags.DEFINE_string('model', '', f"the model's shapes instead of sft_checkpoint's: one of {sorted(presets.PRESETS)}, an "
-                      'HF directory or a .gguf file')
-  flags.DEFINE_integer('prompt_tokens', 0, 'the longest prompt (sets the prompt bucket); 0 = measure the '
-                       f"config's tasks with the model's tokenizer ({programs_lib.DEFAULT_PROMPT_TOKENS} for a preset)")
-  flags.DEFINE_bool('costs', True, 'also compile the 1- and 2-layer cost programs (flops, optimal_seconds, '
-                    'predicted speeds); --nocosts: memory and compile time only')
+  flags.DEFINE_string(
+    'model',
+    '',
+    f"the model's shapes instead of sft_checkpoint's: one of {sorted(presets.PRESETS)}, an "
+    'HF directory or a .gguf file',
+  )
+  flags.DEFINE_integer(
+    'prompt_tokens',
+    0,
+    'the longest prompt (sets the prompt bucket); 0 = measure the '
+    f"config's tasks with the model's tokenizer ({programs_lib.DEFAULT_PROMPT_TOKENS} for a preset)",
+  )
+  flags.DEFINE_bool(
+    'costs',
+    True,
+    'also compile the 1- and 2-layer cost programs (flops, optimal_seconds, '
+    'predicted speeds); --nocosts: memory and compile time only',
+  )
   flags.DEFINE_string('json', '', 'also write the report here as JSON')
   cli.run(main)

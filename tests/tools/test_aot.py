@@ -9,13 +9,15 @@ import sys
 
 import pytest
 
-from helpers import REPO, tiny_config
-from raftjax.tools import aot
-from raftjax.model import mesh as mesh_lib
-from raftjax.rl import loop as raft
+from raftjax import fit
 from raftjax import programs as programs_lib
 from raftjax.generate import sampler as sample_lib
+from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import cache_bytes
+from raftjax.rl import loop as raft
+from raftjax.tools import aot
+
+from helpers import REPO, tiny_config
 
 pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
@@ -39,7 +41,7 @@ def v5e8():
 def tiny_report(tiny_dir, v5e8):
   config = _config(tiny_dir)
   source = config.sft_checkpoint
-  return config, programs_lib.report(config, v5e8, source, programs_lib.longest_prompt(config, source), aot.add_costs)
+  return config, fit.report(config, v5e8, source, programs_lib.longest_prompt(config, source), aot.add_costs)
 
 
 def test_slices_by_name(v5e8):
@@ -84,8 +86,9 @@ def test_report_is_complete_and_adds_up(tiny_report, v5e8):
     assert q['roofline_seconds'] == pytest.approx(roofline)
     assert q['roofline_fraction'] == pytest.approx(roofline / c['optimal_seconds'])
   train = programs['train']
-  assert train['predicted']['mfu'] == pytest.approx(train['cost']['flops']
-                                                    / (train['cost']['optimal_seconds'] * v5e8.chip.peak_flops))
+  assert train['predicted']['mfu'] == pytest.approx(
+    train['cost']['flops'] / (train['cost']['optimal_seconds'] * v5e8.chip.peak_flops)
+  )
   # Rows of a call: 2 prompts padded to a multiple of data=4, x 4 samples; the cache's rows split over
   # data (4) and its 2 KV heads over tensor (2).
   cfg = programs_lib.model_config(config.sft_checkpoint, config)
@@ -96,8 +99,11 @@ def test_report_is_complete_and_adds_up(tiny_report, v5e8):
   assert decode['aliased'] >= decode['kv_cache']  # the donated cache is written in place
   # What XLA holds as arguments is what we account for, plus the small per-row inputs.
   small = 16 * cfg.vocab_size * 4  # the logits of the last prompt token, the largest of them
-  assert decode['weights'] + decode['adapters'] + decode['kv_cache'] <= decode['arguments'] <= (
-      decode['weights'] + decode['adapters'] + decode['kv_cache'] + small)
+  assert (
+    decode['weights'] + decode['adapters'] + decode['kv_cache']
+    <= decode['arguments']
+    <= (decode['weights'] + decode['adapters'] + decode['kv_cache'] + small)
+  )
   t = train['memory']
   assert t['aliased'] >= t['weights'] + t['adapters'] + t['optimizer']  # model and optimizer donated
   assert t['weights'] + t['adapters'] + t['optimizer'] <= t['arguments']
@@ -125,13 +131,27 @@ def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
   """A cache of ~655k rows x 464 slots cannot fit 16 GiB per chip: the CLI exits 1 with the compiler's
   refusal, the sizes and the largest inputs."""
   config_file = tmp_path / 'oversized.py'
-  config_file.write_text(f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\nimport helpers\n\n'
-                         f'def get_config():\n  c = helpers.tiny_config({tiny_dir!r}, "unused")\n'
-                         '  c.mesh.shape = (4, 1, 2)\n  return c\n')
-  out = subprocess.run([sys.executable, '-m', 'raftjax.tools.aot', f'--config={config_file}', '--topology=v5e-8',
-                        '--config.generation.batch_size=65536', '--config.raft.samples_per_prompt=10',
-                        '--config.generation.max_new_tokens=400'],
-                       cwd=REPO, capture_output=True, text=True, timeout=600)
+  config_file.write_text(
+    f'import sys\nsys.path.insert(0, {os.path.join(REPO, "tests")!r})\nimport helpers\n\n'
+    f'def get_config():\n  c = helpers.tiny_config({tiny_dir!r}, "unused")\n'
+    '  c.mesh.shape = (4, 1, 2)\n  return c\n'
+  )
+  out = subprocess.run(
+    [
+      sys.executable,
+      '-m',
+      'raftjax.tools.aot',
+      f'--config={config_file}',
+      '--topology=v5e-8',
+      '--config.generation.batch_size=65536',
+      '--config.raft.samples_per_prompt=10',
+      '--config.generation.max_new_tokens=400',
+    ],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=600,
+  )
   assert out.returncode == 1, out.stderr[-2000:]
   assert 'decode does not fit: RESOURCE_EXHAUSTED' in out.stdout
   assert 'kv_cache.k [2, 655360, 2, 464, 16] float32' in out.stdout  # among its largest inputs
@@ -147,14 +167,15 @@ def test_preflight_refuses_before_any_weight_loads(tiny_dir, tmp_path, v5e8, mon
   config = _config(tiny_dir, str(tmp_path / 'out'))
   mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
   with pytest.raises(MemoryError, match=r'(?s)does not fit the devices.*train does not fit: [\d.]+ GiB > 0\.00 GiB'):
-    programs_lib.preflight(config, mesh, config.sft_checkpoint)
-  assert programs_lib.preflight(config, mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')),
-                       config.sft_checkpoint) is None  # CPU: the sampler's own check guards
+    fit.preflight(config, mesh, config.sft_checkpoint)
+  assert (
+    fit.preflight(config, mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor')), config.sft_checkpoint) is None
+  )  # CPU: the sampler's own check guards
 
   def refuse(config, mesh, source):
     raise MemoryError(f'{source} does not fit')
 
-  monkeypatch.setattr(programs_lib, 'preflight', refuse)
+  monkeypatch.setattr(fit, 'preflight', refuse)
   monkeypatch.setattr(raft.checkpoint, 'load', lambda *args, **kwargs: pytest.fail('weights loaded first'))
   with pytest.raises(MemoryError, match=f'{config.sft_checkpoint} does not fit'):
     raft.run(config)
@@ -162,36 +183,57 @@ def test_preflight_refuses_before_any_weight_loads(tiny_dir, tmp_path, v5e8, mon
 
 def test_arrays_the_mesh_cannot_split_are_warned_with_their_numbers(tiny_dir, v5e8):
   """The tiny model's 2 KV heads over tensor = 4: `fitted_spec` drops the axis, so the KV cache and the K/V
-  projections (with their LoRA B and its Adam moments) are whole on every chip of the axis. The report
-  says so, largest first, in its JSON and under the table; the 4 query heads split and are not listed."""
+  projections (with their LoRA B and its Adam moments) are whole on every chip of the axis: each one is a
+  warning with the numbers, largest first; the 4 query heads split and are not listed. (Lowered, not
+  compiled: the warnings come from the arrays' shardings; `report` adds them as below, see the next test.)"""
   config = _config(tiny_dir)
   config.mesh.shape = (2, 1, 4)
+  mesh = mesh_lib.make_mesh((2, 1, 4), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
   source = config.sft_checkpoint
-  rep = programs_lib.report(config, v5e8, source, programs_lib.longest_prompt(config, source))  # no cost programs
-  warnings = {w['array']: w for w in json.loads(json.dumps(rep))['warnings']}
+  cfg = programs_lib.model_config(source, config)
+  shapes = programs_lib.shapes_of(config, programs_lib.longest_prompt(config, source))
+  programs = programs_lib.lower_programs(cfg, config, mesh, shapes)
+  listed = fit.split_warnings(programs, mesh)
+  warnings = {w['array']: w for w in json.loads(json.dumps(listed))}
   cache = warnings['kv_cache.k']
-  assert cache['message'] == ('kv_cache.k: dimension 2 (2 kv_heads) is not divisible by tensor=4: replicated, '
-                              '4x the memory per device')
+  assert cache['message'] == (
+    'kv_cache.k: dimension 2 (2 kv_heads) is not divisible by tensor=4: replicated, 4x the memory per device'
+  )
   assert (cache['dimension'], cache['size'], cache['logical_axis'], cache['factor']) == (2, 2, 'kv_heads', 4)
   assert cache['mesh_axes'] == {'tensor': 4} and cache['kept'] == {} and cache['programs'] == ['prefill', 'decode']
-  assert rep['warnings'][0]['array'].startswith('kv_cache.')
+  assert listed[0]['array'].startswith('kv_cache.')
   assert warnings['layers.self_attn.k_proj.kernel']['programs'] == ['prefill', 'decode', 'train']
-  assert {'layers.self_attn.v_proj.lora.b', 'opt_state.1.inner_state.0.mu.layers.self_attn.k_proj.lora.b'} <= set(warnings)
-  assert not [name for name in warnings if 'q_proj' in name or 'mlp' in name]
-  # The cache's rows still split over data = 2, its heads not at all: 4x a quarter of it per chip.
-  cfg = programs_lib.model_config(source, config)
-  slots = sample_lib.prompt_bucket(rep['shapes']['longest_prompt'], 32) + config.generation.max_new_tokens
-  assert rep['programs']['decode']['memory']['kv_cache'] == cache_bytes(cfg, 8, slots) // 2
-  text = programs_lib.table(rep)
-  assert 'warning: not split as the mesh asks' in text and f"  {cache['message']}" in text
-  assert f"and {len(warnings) - 6} more arrays of 2 kv_heads" in text
+  adam_mu = 'opt_state.1.inner_state.0.mu.layers.self_attn.k_proj.lora.b'
+  assert {'layers.self_attn.v_proj.lora.b', adam_mu} <= set(warnings)
+  assert not [name for name in warnings if 'q_proj' in name or 'mlp' in name or name == 'micro_batch']
+  # The cache's rows still split over data = 2, its heads not at all: 4x an eighth of it per chip.
+  slots = sample_lib.prompt_bucket(shapes.longest_prompt, 32) + config.generation.max_new_tokens
+  held = fit.memory_of(programs['decode'], None, v5e8.chip.hbm_bytes, 1)['kv_cache']
+  assert held == cache_bytes(cfg, 8, slots) // 2 == 4 * (cache_bytes(cfg, 8, slots) // 8)
+  lines = fit.warning_lines({'warnings': listed})
+  assert lines[0].startswith('warning: not split as the mesh asks') and lines[1] == f'  {listed[0]["message"]}'
+  assert lines[-1] == f'  and {len(listed) - 6} more arrays of 2 kv_heads (the JSON report, --json, lists them)'
+
+
+def test_report_keeps_the_warnings(tiny_report):
+  """In the compiled report (mesh data 4 x tensor 2): training micro-batches of 2 rows cannot split over
+  data = 4; the report's JSON keeps the warning and the table prints it."""
+  _, rep = tiny_report
+  [w] = json.loads(json.dumps(rep))['warnings']
+  assert w['message'] == (
+    'micro_batch: dimension 1 (2 batch) is not divisible by data=4: replicated, 4x the memory per device'
+  )
+  assert w['programs'] == ['train'] and w['shape'][1:] == [2, 256]  # [micro-batches, rows, tokens]
+  assert f'  {w["message"]}' in fit.table(rep)
 
 
 def test_dropped_splits_partial_and_none(v5e8):
   """A batch of 6 rows over data 2 x fsdp 4 keeps data and loses fsdp; what divides is not reported."""
   mesh = mesh_lib.make_mesh((2, 4, 1), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
-  [w] = programs_lib.dropped_splits('micro_batch', (1, 6, 256), (None, 'batch', 'length'), mesh)
-  assert w['message'] == ('micro_batch: dimension 1 (6 batch) is not divisible by data=2 x fsdp=4: split over data=2 '
-                          'only, 4x the memory per device')
+  [w] = fit.dropped_splits('micro_batch', (1, 6, 256), (None, 'batch', 'length'), mesh)
+  assert w['message'] == (
+    'micro_batch: dimension 1 (6 batch) is not divisible by data=2 x fsdp=4: split over data=2 '
+    'only, 4x the memory per device'
+  )
   assert w['kept'] == {'data': 2} and w['factor'] == 4
-  assert programs_lib.dropped_splits('micro_batch', (1, 8, 256), (None, 'batch', 'length'), mesh) == []
+  assert fit.dropped_splits('micro_batch', (1, 8, 256), (None, 'batch', 'length'), mesh) == []
