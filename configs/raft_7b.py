@@ -1,7 +1,8 @@
 """RAFT on a 7B code model from a local HF checkpoint, on 8 accelerators (TPU v5e-8 or 8x H100).
 
-Run:  launch/tpu.sh or launch/slurm.sbatch with --config=configs/raft_7b.py
-      --config.sft_checkpoint=/path/to/Qwen2.5-Coder-7B-Instruct  (any llama / mistral / qwen2 HF directory)
+Run:  MODEL=gs://BUCKET/Qwen2.5-Coder-7B-Instruct OUTPUT=gs://BUCKET/runs launch/tpu.sh --config=configs/raft_7b.py
+      sbatch launch/slurm.sbatch --config=configs/raft_7b.py --config.sft_checkpoint=/path/to/the/hf_dir
+      (any llama / mistral / qwen2 HF directory; launch/README.md says what each needs)
 
 Sized for Qwen2.5-Coder-7B-Instruct (7.66e9 params; 28 layers, hidden 3584, 28 query / 4 KV heads of 128,
 MLP 18944, vocab 152064) in bfloat16, layers scanned, remat 'dots', mesh (data = the rest, fsdp 1, tensor 4).
