@@ -37,6 +37,7 @@ JAX_FREE = (
   'raftjax.tools.compare',
   'raftjax.tools.verify',
   'raftjax.tools.corpus',
+  'raftjax.tools.codecontests',
   'raftjax.bench.verifier',
 )
 # The core: what a run is made of. Tools and benchmarks may import it, never the other way round.
