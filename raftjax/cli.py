@@ -19,12 +19,15 @@ from ml_collections import config_flags
 from raftjax import config as config_lib
 
 # The default run's config file of this checkout, by absolute path: a command works from any directory.
-DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs', 'raft.py')
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CONFIG = os.path.join(CHECKOUT, 'configs', 'raft.py')
 
 
 def config_flag(help_text: str = 'raftjax config file (get_config()); default: configs/raft.py'):
   """Defines `--config`; its value is `flags.FLAGS.config`, a ConfigDict. config_flags reads the command
   line's `--config.a.b=...` overrides already here, so an override naming no key fails here: one line."""
+  if CHECKOUT not in sys.path:  # config files build on each other (`from configs import raft`), from any cwd
+    sys.path.append(CHECKOUT)
   try:
     return config_flags.DEFINE_config_file('config', DEFAULT_CONFIG, help_text)
   except (AttributeError, KeyError):

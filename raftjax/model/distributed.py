@@ -53,8 +53,17 @@ def initialize(
   """Starts `jax.distributed` when this is one of several processes; returns whether it did.
 
   Must run before anything touches a JAX device. Explicit arguments (or JAX_COORDINATOR_ADDRESS) win;
-  otherwise SLURM's and the TPU VM's own variables are read by JAX's cluster detection.
+  otherwise SLURM's and the TPU VM's own variables are read by JAX's cluster detection. On a machine with
+  libtpu installed (the `tpu` and `test` extras) but no TPU chip and no GPU plugin, JAX is told to use the
+  CPU: else libtpu fills the log with errors about the TPU it looks for (JAX_PLATFORMS, if set, wins).
   """
+  if (
+    not os.environ.get('JAX_PLATFORMS')
+    and importlib.util.find_spec('libtpu') is not None
+    and not _on_cloud_tpu_vm()
+    and importlib.util.find_spec('jax_cuda12_plugin') is None
+  ):
+    jax.config.update('jax_platforms', 'cpu')
   coordinator_address = coordinator_address or os.environ.get('JAX_COORDINATOR_ADDRESS', '')
   if coordinator_address:
     if num_processes < 1 or not 0 <= process_id < num_processes:

@@ -69,7 +69,14 @@ def run(config: ml_collections.ConfigDict, base_evaluation: dict | None = None) 
   """Runs (or resumes) a RAFT job; returns the training log. `base_evaluation`: the starting model's
   held-out evaluation when it is already known (the SFT stage's), else it is evaluated first."""
   config_lib.check(config)
-  train_tasks, eval_tasks, _ = tasks_lib.task_split(config)
+  train_tasks, eval_tasks, split = tasks_lib.task_split(config)
+  log.info(
+    'RAFT: %d training tasks, %d held out (%s): %s',
+    len(train_tasks),
+    len(eval_tasks),
+    split,
+    ', '.join(t['id'] for t in eval_tasks) or 'none',
+  )
   out_dir = config.output_dir
   os.makedirs(out_dir, exist_ok=True)
   mesh = mesh_lib.make_mesh(config.mesh.shape, config.mesh.axes)
