@@ -22,6 +22,7 @@ import importlib.util
 import json
 import logging
 import os
+import pkgutil
 
 import jax
 import numpy as np
@@ -35,6 +36,11 @@ def _on_cloud_tpu_vm() -> bool:
   return importlib.util.find_spec('libtpu') is not None and bool(
     glob.glob('/dev/accel*') or glob.glob('/dev/vfio/[0-9]*')
   )
+
+
+def _gpu_plugin() -> bool:
+  """A JAX GPU plugin is installed (jax[cuda12] and its successors, ROCm)."""
+  return any(m.name.startswith(('jax_cuda', 'jax_rocm')) for m in pkgutil.iter_modules())
 
 
 def _in_multi_task_slurm_step() -> bool:
@@ -61,7 +67,7 @@ def initialize(
     not os.environ.get('JAX_PLATFORMS')
     and importlib.util.find_spec('libtpu') is not None
     and not _on_cloud_tpu_vm()
-    and importlib.util.find_spec('jax_cuda12_plugin') is None
+    and not _gpu_plugin()
   ):
     jax.config.update('jax_platforms', 'cpu')
   coordinator_address = coordinator_address or os.environ.get('JAX_COORDINATOR_ADDRESS', '')
