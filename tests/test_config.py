@@ -62,11 +62,14 @@ def test_unknown_override_names_key_and_valid_keys():
 def test_default_config_is_valid_and_overrides_apply():
   c = raft_config.get_config()
   config_lib.check(c)
-  assert config_lib.for_cycle(c, 1).raft.reward_threshold == 0.3
-  assert config_lib.for_cycle(c, 3).verifier.run_after_compile
-  assert config_lib.for_cycle(c, 7).raft.reward_threshold == 0.7  # the last entry holds for later cycles
+  assert config_lib.for_cycle(c, 1).raft.reward_threshold == 0.8 and config_lib.for_cycle(c, 1).raft.prefer_correct
+  seed = importlib.import_module('configs.raft_seed').get_config()
+  assert [config_lib.for_cycle(seed, n).raft.reward_threshold for n in (1, 2, 3)] == [0.3, 0.5, 0.7]
+  assert not seed.sft.data and not config_lib.for_cycle(seed, 1).verifier.run_after_compile
+  assert config_lib.for_cycle(seed, 3).verifier.run_after_compile
+  assert config_lib.for_cycle(seed, 7).raft.reward_threshold == 0.7  # the last entry holds for later cycles
   assert config_lib.for_cycle(c, 0).raft.reward_threshold == c.raft.reward_threshold  # the file's own values
-  assert config_lib.overrides_of(c, 2) == {'raft.reward_threshold': 0.5}
+  assert config_lib.overrides_of(seed, 2) == {'raft.reward_threshold': 0.5}
 
 
 def test_every_config_key_is_a_field_of_its_typed_config():
