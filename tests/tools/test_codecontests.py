@@ -91,6 +91,8 @@ def test_the_cli_writes_sft_lines_and_names_a_bad_record(tmp_path):
   assert len(out.stderr.strip().splitlines()) == 1 and not os.path.exists(tmp_path / 't.jsonl')
 
 
-@pytest.mark.parametrize('rating,difficulty', [(800, 1), (1199, 1), (1200, 2), (1600, 3), (2000, 4), (3500, 5), (None, None)])
+@pytest.mark.parametrize(
+  'rating,difficulty', [(800, 1), (1199, 1), (1200, 2), (1600, 3), (2000, 4), (3500, 5), (None, None)]
+)
 def test_ratings_map_onto_difficulties(rating, difficulty):
   assert codecontests._difficulty(rating) == difficulty  # pylint: disable=protected-access
