@@ -5,9 +5,9 @@ the SFT stage existed (records/default_run, records/layout_check, the sweeps of 
 Run:  python -m raftjax.main --config=configs/raft_seed.py
 """
 
-from configs import raft
-
 from raftjax.sections import SEED_CURRICULUM
+
+from configs import raft
 
 
 def get_config():
