@@ -3,7 +3,6 @@
 import collections
 import dataclasses
 import importlib.util
-import json
 import os
 
 import jax
@@ -17,8 +16,6 @@ from raftjax.generate import sampler as sample_lib
 from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
-
-import helpers
 
 TINY = ModelConfig(
   vocab_size=64,
@@ -268,27 +265,6 @@ def test_greedy_matches_transformers(smollm2, mesh1):
     expected = out[0, len(prompt) :].tolist()
     assert sample.tokens == expected, (tok.decode(sample.tokens), tok.decode(expected))
     assert sample.num_tokens >= 32 or sample.finish_reason == 'eos'
-
-
-@pytest.mark.slow
-def test_cli_writes_one_line_per_sample(tmp_path):
-  spec = importlib.util.spec_from_file_location('raft_config', os.path.join(helpers.REPO, 'configs', 'raft.py'))
-  raft = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(raft)
-  tasks = tmp_path / 'tasks.jsonl'
-  tasks.write_text('\n'.join(json.dumps({'id': f't{i}', 'prompt': p}) for i, p in enumerate(C_PROMPTS[:2])))
-  config = raft.get_config()
-  config.prompts = str(tasks)
-  config.mesh.shape = (1, 1, 1)
-  config.generation.max_new_tokens = 8
-  config.generation.stop_strings = ('```\n',)
-  config.raft.samples_per_prompt = 2
-  output = tmp_path / 'out.jsonl'
-  sample_lib.run(config, str(output), devices=jax.devices()[:1])
-  lines = [json.loads(line) for line in output.read_text().splitlines()]
-  assert [(x['prompt_id'], x['sample_index']) for x in lines] == [('t0', 0), ('t0', 1), ('t1', 0), ('t1', 1)]
-  assert all(x['num_tokens'] <= 8 and x['finish_reason'] in ('eos', 'stop', 'length') for x in lines)
-  assert all(isinstance(x['completion'], str) and x['logprob'] < 0 for x in lines)
 
 
 def test_call_stats_count_what_the_decode_loop_computed(tiny, mesh1):
