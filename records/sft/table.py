@@ -1,5 +1,5 @@
-"""The SFT study's table (records/sft/README.md) from the evaluations records/sft/run.sh wrote:
-python records/sft/table.py [runs/sft_study]"""
+"""The SFT study's table and plot (records/sft/README.md) from the evaluations records/sft/run.sh wrote:
+python records/sft/table.py [runs/sft_study] [--plot=records/sft/pass_at_4.png]"""
 
 import json
 import os
@@ -53,5 +53,38 @@ def table(found: dict) -> str:
   return '\n'.join(lines)
 
 
+def plot(found: dict, path: str) -> None:
+  """Compile rate and pass@4 per model on both task sets: bars at the seeds' mean, a dot per seed."""
+  from matplotlib.backends.backend_agg import FigureCanvasAgg
+  from matplotlib.figure import Figure
+  from matplotlib.ticker import PercentFormatter
+
+  seeds = sorted({s for s, _, _ in found})
+  fig = Figure(figsize=(9, 3.4))
+  FigureCanvasAgg(fig)
+  axes = fig.subplots(1, 2, sharey=True)
+  for ax, (name, title) in zip(axes, SETS):
+    for k, (key, label) in enumerate((('compile_rate', 'compile'), ('pass@4', 'pass@4'))):
+      for i, (model, _) in enumerate(MODELS):
+        values = [found[(s, model, name)][key] for s in seeds if (s, model, name) in found]
+        if values:
+          x = i + (k - 0.5) * 0.38
+          ax.bar(x, sum(values) / len(values), 0.36, color=f'C{k}', label=label if i == 0 else None)
+          ax.plot([x] * len(values), values, 'k.', markersize=4)
+    ax.set_xticks(range(len(MODELS)), [m.replace(' + ', '\n+ ') for _, m in MODELS], fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1)
+  axes[0].legend(fontsize=8, loc='upper right')
+  fig.suptitle(f'bars: mean of seeds {", ".join(seeds)}; dots: each seed (4 samples per task, T = 0.7)', fontsize=9)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+
+
 if __name__ == '__main__':
-  print(table(load(sys.argv[1] if len(sys.argv) > 1 else 'runs/sft_study')))
+  args = [a for a in sys.argv[1:] if not a.startswith('--plot=')]
+  found = load(args[0] if args else 'runs/sft_study')
+  print(table(found))
+  for a in sys.argv[1:]:
+    if a.startswith('--plot='):
+      plot(found, a.removeprefix('--plot='))
