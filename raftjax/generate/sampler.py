@@ -201,7 +201,8 @@ class Sampler:
 
   def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
     """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
-    (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have."""
+    (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have.
+    These are the chunked path's programs whatever `config.slots`: the slot engine has no `lower` yet."""
     p, t, cache_len = self.call_shape(num_prompts, longest)
     rows = p * samples_per_prompt
 
