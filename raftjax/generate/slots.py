@@ -14,9 +14,10 @@ programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D
      are still pending (`need` = 1), or until every slot is done when none are (`need` = S).
   3. collect: the finished slots' samples are read back and detokenised; their slots are free again.
 
-Shapes are static per call: S, cache_len = the call's prompt bucket + max_new_tokens, and the prefill's
-prompt count (a power of two <= S), so a call compiles one decode loop and at most log2(S) + 1 prefills
-and inserts, and a later call in the same bucket none.
+S is `generation.slots` rounded up to a multiple of the mesh's data axes, which split the slots as they
+split the chunked path's rows. Shapes are static per call: S, cache_len = the call's prompt bucket +
+max_new_tokens, and the prefill's prompt count (a power of two, < 2S), so a call compiles one decode loop
+and a prefill and an insert per prompt count it meets, and a later call in the same bucket none.
 
 Why the samples are the chunked path's: sample j of prompt i draws from the key of sample i * N + j
 folded with its own token count (`Decoder.advance`), whichever slot or fill it lands in. Its cache row
