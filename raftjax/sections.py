@@ -128,9 +128,15 @@ class SamplingConfig(Checked):
   # Run a scanned model's layers unrolled in the sampler (training keeps the scan): straight-line code over
   # the stacked weights' slices, which XLA:CPU runs faster; compiles take longer (BENCHMARKS.md, "Sampler").
   unroll_layers: bool = False
+  # Continuous batching (raftjax.generate.slots): 0 = off, prompts decode in chunks of batch_size until every
+  # row of a chunk is done. N > 0: N decode slots (rounded up to a multiple of the mesh's data axes), each
+  # refilled with the next pending sample as soon as its sample ends, so finished rows stop taking decode
+  # steps. The samples are the same either way (one key per sample); not yet for multi-process runs.
+  slots: int = 0
 
   def _checks(self):
     return (
+      ('slots', 0 <= self.slots <= 1 << 16, '0 (chunks of batch_size) or a number of decode slots <= 65536'),
       ('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
       ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
       ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),

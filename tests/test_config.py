@@ -122,6 +122,7 @@ def test_slice_configs_need_a_model_and_are_valid_with_one(name):
     ('generation.temperature', -1.0, r'generation\.temperature = -1\.0'),
     ('evaluation.temperature', float('nan'), r'evaluation\.temperature = nan: expected a finite number'),
     ('generation.batch_size', 0, r'generation\.batch_size = 0'),
+    ('generation.slots', -1, r'generation\.slots = -1: expected 0 \(chunks of batch_size\)'),
     ('training.learning_rate', 0.0, r'training\.learning_rate = 0\.0: expected in \(0, 1\]'),
     ('training.learning_rate', float('inf'), r'training\.learning_rate = inf: expected a finite number'),
     ('training.lora_targets', ('q_proj', 'qkv'), r'training\.lora_targets = .*expected a non-empty subset'),

@@ -28,6 +28,7 @@ _FLAGS = (
   'workdir',
   'scan_layers',
   'remat',
+  'slots',
 )
 
 
@@ -57,6 +58,7 @@ if __name__ == '__main__':
   flags.DEFINE_integer('n_rounds', None, 'interleaved timing rounds', lower_bound=1)
   flags.DEFINE_list('large_batches', None, 'sampler: extra row counts to time (e.g. 64,256)')
   flags.DEFINE_float('peak_bandwidth_gbs', None, "sampler: the device's peak memory bandwidth, GB/s", lower_bound=0)
+  flags.DEFINE_integer('slots', None, 'sampler: also time the slot engine with this many slots', lower_bound=0)
   flags.DEFINE_integer('rows', None, 'train: rows per step', lower_bound=1)
   flags.DEFINE_integer('seq_len', None, 'train: tokens per row', lower_bound=1)
   flags.DEFINE_integer('rank', None, 'train: LoRA rank', lower_bound=1)

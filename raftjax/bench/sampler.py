@@ -36,6 +36,7 @@ def bench_sampler(
   large_batches: list[int] | None = None,
   peak_bandwidth_gbs: float = 0.0,
   scan_layers: bool | None = None,
+  slots: int = 0,
 ) -> dict:
   """Decode throughput of raftjax's sampler and of transformers' torch `generate`, each in its own process.
 
@@ -45,13 +46,16 @@ def bench_sampler(
   adds raftjax's tokens/s at those row counts and, where the device's peak memory bandwidth is known
   (`PEAK_BANDWIDTH`, or `peak_bandwidth_gbs` in GB/s), the fraction of the roofline: the weights and the
   whole KV cache read once per step. raftjax's layers are scanned as in the default run unless
-  `scan_layers` is False (a Python loop over the layers).
+  `scan_layers` is False (a Python loop over the layers). `slots` > 0 also times raftjax's slot engine
+  (`generation.slots`, continuous batching) with that many slots on the same rows, in the same rounds: with
+  eos ignored every sample has the same length, so this measures its overhead, not its gain.
   """
   scan_layers = ModelSection.scan_layers if scan_layers is None else scan_layers
   settings = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens)
   load_before = os.getloadavg()[0]  # other processes on a shared machine skew both sides, torch's most
   with Side('raftjax.bench.sampler:jax_side', checkpoint=checkpoint, scan_layers=scan_layers, **settings) as jax_side:
     first = jax_side('generate', seed=0)
+    first_slots = jax_side('generate', seed=0, slots=slots) if slots else None
     with Side(
       'raftjax.bench.sampler:torch_side',
       checkpoint=checkpoint,
@@ -59,13 +63,21 @@ def bench_sampler(
       pad_id=jax_side.info['pad_id'],
       **settings,
     ) as torch_side:
-      rounds = [(jax_side('generate', seed=i + 1), torch_side('generate')) for i in range(n_rounds)]
+      rounds = [
+        (
+          jax_side('generate', seed=i + 1),
+          torch_side('generate'),
+          slots and jax_side('generate', seed=i + 1, slots=slots),
+        )
+        for i in range(n_rounds)
+      ]
     if large_batches is None:
       large_batches = [] if jax_side.info['backend'] == 'cpu' else [64, 256]
     large = jax_side(
       'large_batches', rows=list(large_batches), n_rounds=n_rounds, peak_bandwidth=peak_bandwidth_gbs * 1e9
     )
   jax_s, torch_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
+  slot_s = min(r[2] for r in rounds) if slots else None
   rows = len(SAMPLER_PROMPTS) * samples_per_prompt
   tokens = rows * max_new_tokens
   info = {k: v for k, v in jax_side.info.items() if k not in ('prompts', 'pad_id')}
@@ -85,6 +97,15 @@ def bench_sampler(
     'raftjax_compile_s': round(first - jax_s, 1),
     'transformers_tokens_per_s': round(tokens / torch_s, 1),
     'speedup': round(torch_s / jax_s, 2),
+    **(
+      {
+        'slots': slots,
+        'raftjax_slots_tokens_per_s': round(tokens / slot_s, 1),
+        'slots_compile_s': round(first_slots - slot_s, 1),
+      }
+      if slots
+      else {}
+    ),
     **large,
   }
 
@@ -102,16 +123,17 @@ def jax_side(checkpoint: str, samples_per_prompt: int, max_new_tokens: int, scan
   model, tok = weights.load_pretrained(checkpoint, mesh=mesh, scan_layers=scan_layers)
   config = SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.7, top_p=0.95)
   prompts = [format_prompt(tok, p) for p in SAMPLER_PROMPTS]
-  samplers = {}  # by number of prompts: a sampler's compiled functions are its own
+  samplers = {}  # by (number of prompts, slots): a sampler's compiled functions are its own
 
-  def generate(seed: int, batch: list | None = None) -> float:
-    """Seconds to sample `batch` (default: the 2 prompts), host detokenisation included."""
+  def generate(seed: int, batch: list | None = None, slots: int = 0) -> float:
+    """Seconds to sample `batch` (default: the 2 prompts), host detokenisation included; `slots` > 0 runs
+    the slot engine with that many slots."""
     batch = batch or prompts
-    if len(batch) not in samplers:
-      samplers[len(batch)] = sample.Sampler(
-        model, tok, mesh, dataclasses.replace(config, batch_size=len(batch)), eos_ids=()
+    if (len(batch), slots) not in samplers:
+      samplers[len(batch), slots] = sample.Sampler(
+        model, tok, mesh, dataclasses.replace(config, batch_size=len(batch), slots=slots), eos_ids=()
       )
-    sampler = samplers[len(batch)]
+    sampler = samplers[len(batch), slots]
     t0 = time.perf_counter()
     out = sampler.generate(model, batch, samples_per_prompt, seed)
     assert all(s.num_tokens == max_new_tokens for s in out)

@@ -4,12 +4,13 @@
   prompts = [format_prompt(tokenizer, task['prompt']) for task in tasks]
   samples = sampler.generate(model, prompts, samples_per_prompt=4, seed=0)   # prompt i sample j at i*4 + j
 
-How one call runs (per chunk of `batch_size` prompts):
+How one call runs (per chunk of `batch_size` prompts; with `SamplingConfig.slots` > 0 the slot engine of
+raftjax.generate.slots runs it instead, refilling finished rows at once, with the same samples):
   1. prefill: every prompt is run ONCE, right-padded to a bucketed length; pad tokens get an
      out-of-range position so their keys/values are never written. The prompt caches and last logits are
      then repeated `samples_per_prompt` times along the batch axis and the cache padded to its full length.
   2. decode: one jitted `lax.while_loop` samples a token per row and step, and runs the model on it at the
-     row's own position. It exits as soon as every row has finished (eos, a stop string, or
+     row's own position (raftjax.generate.decoding). It exits as soon as every row has finished (eos, a stop string, or
      `max_new_tokens`). A finished row stops consuming: its later tokens are `pad`, its log-probs 0, and its
      position is moved past the cache, so its cache writes are dropped.
   3. host: tokens are detokenised; a stop string cuts the completion text (see `Sample`).
@@ -20,8 +21,9 @@ to a power of two (>= `min_prompt_bucket`), the cache length is that plus `max_n
 of prompts in a chunk to a power of two (<= `batch_size`). `Sampler.compiles` counts traces.
 
 Randomness: sample j of prompt i (in the order of one `generate` call) draws from
-`fold_in(key(seed), i * samples_per_prompt + j)`, folded with the step number. A sample therefore does not
-depend on `batch_size`, on the other prompts of its chunk, or on how rows are spread over devices, except
+`fold_in(key(seed), i * samples_per_prompt + j)`, folded with its own token count. A sample therefore does
+not depend on `batch_size`, on the other prompts of its chunk, on `slots`, or on how rows are spread over
+devices, except
 through floating point: XLA may sum a product of another shape in another order, and once a logit moves
 in its last bits a draw near a boundary can pick another token (SmolLM2's samples change when
 `batch_size` does; the tests check exact equality on a tiny model).
@@ -40,15 +42,14 @@ from flax import nnx
 from jax.sharding import Mesh
 
 from raftjax.generate.accounting import check_cache_fits
-from raftjax.generate.sampling import entropy, sample_logits, token_logprobs
+from raftjax.generate.decoding import FINISH_REASONS, Decoder, prompt_bucket
+from raftjax.generate.sampling import sample_logits  # noqa: F401 (tests and callers import it from here)
+from raftjax.generate.slots import SlotEngine
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_shape, init_cache
 from raftjax.model.tokenizer import format_prompt
 from raftjax.rows import Sample
 from raftjax.sections import SamplingConfig
-
-FINISH_REASONS = ('', 'eos', 'stop', 'length')  # device codes 1..3; 0 = still running
-_EOS, _STOP, _LENGTH = 1, 2, 3
 
 
 class Decoded(NamedTuple):
@@ -61,23 +62,6 @@ class Decoded(NamedTuple):
   finish: jax.Array  # [R] int32, index into FINISH_REASONS
   steps: jax.Array  # [] int32: tokens sampled per row before every row had finished
   cache: tuple  # the final KV cache (returned so that the donated input buffer is reused in place)
-
-
-def prompt_bucket(length: int, minimum: int) -> int:
-  return max(minimum, 1 << max(length - 1, 0).bit_length())
-
-
-class _Loop(NamedTuple):
-  step: jax.Array  # [] tokens sampled so far per running row
-  token: jax.Array  # [R] last sampled token
-  done: jax.Array  # [R] bool
-  num: jax.Array  # [R] tokens generated
-  finish: jax.Array  # [R]
-  recent: jax.Array  # [R, L] last L tokens, to match stop token sequences on device
-  tokens: jax.Array  # [R, M]
-  logprobs: jax.Array  # [R, M]
-  entropies: jax.Array  # [R, M]
-  cache: tuple  # (k, v), each [layers, R, K, S, D]
 
 
 class Sampler:
@@ -96,16 +80,19 @@ class Sampler:
     # Rows are split over the data axes: their number is padded to a multiple of this.
     self.data_size = math.prod(mesh.shape.get(a, 1) for a in mesh_lib.RULES['batch'])
     # Stop strings are checked on the text after decoding (the authority), and on device as their
-    # canonical token sequences, right-aligned with -1 = any token, so that rows stop early.
+    # canonical token sequences, right-aligned with -1 = any token, so that rows stop early (`Decoder`).
     seqs = [tokenizer.encode(s, add_special_tokens=False) for s in config.stop_strings]
     width = max((len(s) for s in seqs), default=0)
     self.stop_seqs = np.array([[-1] * (width - len(s)) + list(s) for s in seqs], np.int32).reshape(len(seqs), width)
+    self.decoder = Decoder(config, self.pad_id, self.eos_ids, self.stop_seqs, mesh)
     self.compiles = collections.Counter()  # traces per jitted function: no entry grows within a bucket
     # Per call, summed: calls, rows (padding included), decode steps, computed tokens (rows x steps: a
-    # finished row still takes its slot until every row is done), generated tokens, seconds (`call_stats`).
+    # finished row still takes its place until every row is done), generated tokens, seconds (`call_stats`).
+    # With slots: rows = slots, and computed tokens as raftjax.generate.slots says.
     self.stats = collections.Counter()
     self._prefill = jax.jit(self._prefill_fn, static_argnums=(0, 4, 5))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
+    self._slots = None  # the slot engine of `config.slots`, made on first use
 
   # -------------------------------------------------------------------------------------- public API
 
@@ -123,6 +110,9 @@ class Sampler:
     its own rows). In a single-process run nothing is None.
     """
     graphdef, state = self._split(model_or_state)
+    if self.config.slots:
+      self._slots = self._slots or SlotEngine(self)
+      return self._slots.generate(graphdef, state, prompts, samples_per_prompt, seed)
     out, size = [], self.config.batch_size
     for start in range(0, len(prompts), size):
       chunk = prompts[start : start + size]
@@ -154,8 +144,23 @@ class Sampler:
   # ---------------------------------------------------------------------------------------- jitted
 
   def _decode_chunk(self, graphdef, state, prompts, samples_per_prompt, seed, first_sample) -> Decoded:
-    c, n = self.config, samples_per_prompt
-    lengths = [len(p) for p in prompts]
+    n, lengths = samples_per_prompt, self.check_prompts(prompts)
+    num_prompts, t, cache_len = self.call_shape(len(prompts), max(lengths))
+    rows = num_prompts * n
+    check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
+
+    tokens, prompt_lengths = self.padded_prompts(prompts, num_prompts, t)
+    live = np.arange(rows) < len(prompts) * n
+    sample_ids = first_sample + np.arange(rows, dtype=np.int32)
+    put = self.put_rows
+    cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
+    return self._decode(
+      graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live), put(sample_ids), jnp.uint32(seed)
+    )
+
+  def check_prompts(self, prompts) -> list[int]:
+    """The prompts' lengths; ValueError if there are none, one is empty or one cannot fit the positions."""
+    c, lengths = self.config, [len(p) for p in prompts]
     if not prompts or min(lengths) == 0:
       raise ValueError('generate needs at least one prompt, and no prompt may be empty')
     if max(lengths) + c.max_new_tokens > self.model_cfg.max_position_embeddings:
@@ -163,30 +168,29 @@ class Sampler:
         f'prompt of {max(lengths)} tokens + max_new_tokens={c.max_new_tokens} exceeds the '
         f"model's max_position_embeddings={self.model_cfg.max_position_embeddings}"
       )
-    num_prompts, t, cache_len = self.call_shape(len(prompts), max(lengths))
-    rows = num_prompts * n
-    check_cache_fits(self.model_cfg, rows, cache_len, self.mesh)
-
-    tokens = np.full((num_prompts, t), self.pad_id, np.int32)
-    for i, p in enumerate(prompts):
-      tokens[i, : len(p)] = p
-    prompt_lengths = np.ones(num_prompts, np.int32)
-    prompt_lengths[: len(prompts)] = lengths
-    live = np.arange(rows) < len(prompts) * n
-    sample_ids = first_sample + np.arange(rows, dtype=np.int32)
-    put = lambda x: jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1), self.mesh))
-    cache, logits = self._prefill(graphdef, state, put(tokens), put(prompt_lengths), n, cache_len)
-    return self._decode(
-      graphdef, state, cache, logits, put(np.repeat(prompt_lengths, n)), put(live), put(sample_ids), jnp.uint32(seed)
-    )
+    return lengths
 
   def call_shape(self, num_prompts: int, longest: int) -> tuple[int, int, int]:
     """(prompts, prompt bucket, cache slots) of the device call for `num_prompts` prompts, the longest of
     `longest` tokens: prompts padded to a power of two (<= batch_size) and a multiple of the data axes."""
     c = self.config
-    padded = -(-min(prompt_bucket(num_prompts, 1), max(c.batch_size, num_prompts)) // self.data_size) * self.data_size
     t = prompt_bucket(longest, c.min_prompt_bucket)
-    return padded, t, t + c.max_new_tokens
+    return self.round_rows(min(prompt_bucket(num_prompts, 1), max(c.batch_size, num_prompts))), t, t + c.max_new_tokens
+
+  def round_rows(self, rows: int) -> int:
+    """`rows` rounded up to a multiple of the data axes, which split the rows."""
+    return -(-rows // self.data_size) * self.data_size
+
+  def padded_prompts(self, prompts, rows: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(tokens[rows, t] right-padded, lengths[rows]): rows beyond the prompts are one pad token."""
+    tokens, lengths = np.full((rows, t), self.pad_id, np.int32), np.ones(rows, np.int32)
+    for i, p in enumerate(prompts):
+      tokens[i, : len(p)], lengths[i] = p, len(p)
+    return tokens, lengths
+
+  def put_rows(self, x: np.ndarray) -> jax.Array:
+    """x[R, ...] on the device mesh, its rows split over the data axes."""
+    return jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1), self.mesh))
 
   def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
     """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
@@ -197,7 +201,8 @@ class Sampler:
 
   def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
     """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
-    (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have."""
+    (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have.
+    These are the chunked path's programs whatever `config.slots`: the slot engine has no `lower` yet."""
     p, t, cache_len = self.call_shape(num_prompts, longest)
     rows = p * samples_per_prompt
 
@@ -232,90 +237,30 @@ class Sampler:
     model.eval()  # no dropout while sampling, whatever mode the trainer left the model in
     return model
 
-  def _constrain(self, x, axes):
-    return jax.lax.with_sharding_constraint(x, mesh_lib.array_sharding(x.shape, axes, self.mesh))
-
-  def _constrain_cache(self, cache):
-    return tuple(self._constrain(a, CACHE_AXES) for a in cache)
-
   def _prefill_fn(self, graphdef, state, tokens, lengths, samples: int, cache_len: int):
     """tokens[P, T], lengths[P] -> cache [layers, P * samples, K, cache_len, D], last logits [P * samples, V]."""
     self.compiles['prefill'] += 1
     p, t = tokens.shape
     # Pad tokens are sent past the cache's end: their keys/values are dropped, not written.
     positions = jnp.where(jnp.arange(t) < lengths[:, None], jnp.arange(t), t).astype(jnp.int32)
-    cache = self._constrain_cache(init_cache(self.model_cfg, p, t))
+    cache = self.decoder.constrain_cache(init_cache(self.model_cfg, p, t))
     logits, cache = self._model(graphdef, state)(
       tokens, positions, cache=cache, logits_at=lengths - 1, unroll_layers=self.config.unroll_layers
     )
     last = logits[:, 0]  # [P, V]: the head runs on each prompt's last token only
     # Each prompt was run once; its samples share copies of its cache.
     grow = lambda x: jnp.pad(jnp.repeat(x, samples, axis=1), ((0, 0), (0, 0), (0, 0), (0, cache_len - t), (0, 0)))
-    cache = self._constrain_cache(tuple(map(grow, cache)))
-    return cache, self._constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
+    cache = self.decoder.constrain_cache(tuple(map(grow, cache)))
+    return cache, self.decoder.constrain(jnp.repeat(last, samples, axis=0), ('batch', None))
 
   def _decode_fn(self, graphdef, state, cache, logits, lengths, live, sample_ids, seed) -> Decoded:
     """Samples until every row is done. cache [layers, R, K, S, D] (donated), logits[R, V], lengths/live/ids [R]."""
     self.compiles['decode'] += 1
-    c = self.config
-    rows, cache_len = lengths.shape[0], cache[0].shape[3]
-    model = self._model(graphdef, state)
-    keys = jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
-    stop_seqs = jnp.asarray(self.stop_seqs)
-
-    def advance(loop: _Loop, logits) -> _Loop:
-      """Samples the next token of every running row from logits[R, V] and records it."""
-      running = ~loop.done
-      step_keys = jax.vmap(jax.random.fold_in, (0, None))(keys, loop.step)
-      uniforms = jax.vmap(jax.random.uniform)(step_keys)
-      logits = self._constrain(logits, ('batch', None))
-      token = sample_logits(
-        logits, uniforms, temperature=c.temperature, top_p=c.top_p, top_k=c.top_k, candidates=c.top_p_candidates
-      )
-      token = jnp.where(running, token, self.pad_id)
-      logprob = jnp.where(running, token_logprobs(logits, token), 0.0)
-      h = jnp.where(running, entropy(logits), 0.0)
-      num = loop.num + running
-      recent = jnp.concatenate([loop.recent[:, 1:], token[:, None]], axis=1)
-      eos = running & jnp.isin(token, jnp.asarray(self.eos_ids, jnp.int32).reshape(-1))
-      stop = running & ~eos & _ends_with_any(recent, stop_seqs)
-      length = running & (num >= c.max_new_tokens)
-      finish = jnp.where(eos, _EOS, jnp.where(stop, _STOP, jnp.where(length, _LENGTH, loop.finish)))
-      return loop._replace(
-        step=loop.step + 1,
-        token=token,
-        done=loop.done | eos | stop | length,
-        num=num,
-        finish=finish,
-        recent=recent,
-        tokens=jax.lax.dynamic_update_slice_in_dim(loop.tokens, token[:, None], loop.step, 1),
-        logprobs=jax.lax.dynamic_update_slice_in_dim(loop.logprobs, logprob[:, None], loop.step, 1),
-        entropies=jax.lax.dynamic_update_slice_in_dim(loop.entropies, h[:, None], loop.step, 1),
-      )
-
-    def body(loop: _Loop) -> _Loop:
-      # The last sampled token goes in at its row's next position; finished rows write past the cache.
-      positions = jnp.where(loop.done, cache_len, lengths + loop.num - 1)[:, None]
-      logits, cache = model(loop.token[:, None], positions, cache=loop.cache, unroll_layers=self.config.unroll_layers)
-      return advance(loop._replace(cache=self._constrain_cache(cache)), logits[:, 0])
-
-    def running(loop: _Loop):
-      return ~jnp.all(loop.done)
-
-    m = c.max_new_tokens
-    loop = _Loop(
-      step=jnp.int32(0),
-      token=jnp.zeros(rows, jnp.int32),
-      done=~live,
-      num=jnp.zeros(rows, jnp.int32),
-      finish=jnp.zeros(rows, jnp.int32),
-      recent=jnp.full((rows, stop_seqs.shape[1]), -2, jnp.int32),
-      tokens=jnp.full((rows, m), self.pad_id, jnp.int32),
-      logprobs=jnp.zeros((rows, m), jnp.float32),
-      entropies=jnp.zeros((rows, m), jnp.float32),
-      cache=cache,
-    )
-    loop = jax.lax.while_loop(running, body, advance(loop, logits))
+    d, model = self.decoder, self._model(graphdef, state)
+    keys = d.keys(seed, sample_ids)
+    step = lambda loop: d.step(model, loop, lengths, keys)
+    loop = d.advance(d.fresh(live, cache), logits, keys)  # every row's first token, from its prompt's logits
+    loop = jax.lax.while_loop(lambda loop: ~jnp.all(loop.done), step, loop)
     return Decoded(loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish, loop.step, loop.cache)
 
   # ------------------------------------------------------------------------------------------ host
@@ -370,11 +315,3 @@ def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:
     by_start = {s.index[0].indices(a.shape[0])[:2]: s for s in a.addressable_shards}
     parts.append(np.concatenate([np.asarray(by_start[k].data) for k in starts]))
   return ids, parts
-
-
-def _ends_with_any(recent: jax.Array, seqs: jax.Array) -> jax.Array:
-  """recent[R, L] ends with one of seqs[N, L] (right-aligned, -1 = any token) -> [R] bool."""
-  if seqs.shape[0] == 0:
-    return jnp.zeros(recent.shape[0], bool)
-  match = (recent[:, None, :] == seqs[None]) | (seqs[None] == -1)
-  return jnp.any(jnp.all(match, axis=-1), axis=-1)

@@ -47,14 +47,15 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
 
 
 def test_sampler_bench_on_tiny_model(model_dir):
-  """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU."""
+  """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU, and slots."""
   out = bench.bench_sampler(
-    model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8], peak_bandwidth_gbs=10.0
+    model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8], peak_bandwidth_gbs=10.0, slots=3
   )
 
   assert out['rows'] == 4 and out['raftjax_tokens_per_s'] > 0 and out['transformers_tokens_per_s'] > 0
   assert out['speedup'] > 0 and out['backend'] == 'cpu'
   assert out['rows8_tokens_per_s'] > 0 and 0 < out['rows8_roofline_fraction'] < 1
+  assert out['slots'] == 3 and out['raftjax_slots_tokens_per_s'] > 0
   json.dumps(out)
 
 

@@ -11,6 +11,7 @@ import pytest
 from flax import nnx
 
 from raftjax.generate import sampler as sample_lib
+from raftjax.generate.sampling import entropy
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
 from raftjax.model.lora import LoRA, add_lora
@@ -306,5 +307,5 @@ def test_kl_and_entropy_estimators_are_exact_in_expectation(mesh1):
   assert all(e >= 0 for e in estimates)
 
   exact_entropy = float(-(probs * logp.sum(1)).sum())
-  entropies = np.asarray(sample_lib.entropy(jnp.asarray(logq.reshape(-1, vocab), jnp.float32))).reshape(logp.shape)
+  entropies = np.asarray(entropy(jnp.asarray(logq.reshape(-1, vocab), jnp.float32))).reshape(logp.shape)
   assert float(probs @ entropies.sum(1)) == pytest.approx(exact_entropy, rel=1e-4)

@@ -1,0 +1,165 @@
+"""Continuous batching: a fixed number of decode slots, each refilled as soon as its sample ends.
+
+  sampler = Sampler(model, tokenizer, mesh, SamplingConfig(slots=32, max_new_tokens=256))
+  samples = sampler.generate(model, prompts, samples_per_prompt=4, seed=0)   # the same samples as slots=0
+
+The chunked path (`Sampler.generate` with slots=0) decodes a chunk until its LAST row is done: rows that
+finished early keep their place and compute nothing anyone keeps (decode efficiency 0.4-0.8 on RAFT's C
+programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D], and the host loops:
+
+  1. fill: the next pending samples (prompt-major) take the free slots. Their prompts are prefilled once
+     each (`Sampler._prefill`, the prompt count bucketed to a power of two), and `_insert` copies each
+     prompt's cache into its samples' slots and draws their first tokens from the prompt's last logits.
+  2. decode: one jitted while loop steps every slot (`Decoder.step`) until a slot finishes while samples
+     are still pending (`need` = 1), or until every slot is done when none are (`need` = S).
+  3. collect: the finished slots' samples are read back and detokenised; their slots are free again.
+
+S is `generation.slots` rounded up to a multiple of the mesh's data axes, which split the slots as they
+split the chunked path's rows. Shapes are static per call: S, cache_len = the call's prompt bucket +
+max_new_tokens, and the prefill's prompt count (a power of two, < 2S), so a call compiles one decode loop
+and a prefill and an insert per prompt count it meets, and a later call in the same bucket none.
+
+Why the samples are the chunked path's: sample j of prompt i draws from the key of sample i * N + j
+folded with its own token count (`Decoder.advance`), whichever slot or fill it lands in. Its cache row
+holds its prompt at positions 0..len-1 and its tokens after them; a query attends to the positions <= its
+own (`attention_mask`), all written by this occupant, so a previous occupant's keys beyond are never seen.
+Floating point aside: XLA may reduce a batch of another size in another order (see sampler.py).
+
+Stats (`Sampler.stats`): rows = S per call, steps = decode-loop steps, computed tokens = S x steps plus
+one per sample (its first token, drawn from its prompt's prefill as in the chunked path's step 0).
+Not yet: multi-process runs (refused), `Sampler.lower` (AOT compiles the chunked path only).
+"""
+
+import collections
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from raftjax.generate.accounting import check_cache_fits
+from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket
+from raftjax.model.llama import init_cache
+from raftjax.rows import Sample
+
+
+class Slots(NamedTuple):
+  """Device state of S slots: a decode loop over them, plus what each slot's occupant is."""
+
+  loop: Loop  # rows [S]; done = free, or finished and not yet refilled
+  lengths: jax.Array  # [S] int32 prompt length of the occupant
+  ids: jax.Array  # [S] int32 sample id of the occupant (its key: `Decoder.keys`)
+
+
+class SlotEngine:
+  """Runs `Sampler.generate` with `sampler.config.slots` decode slots; see the module docstring."""
+
+  def __init__(self, sampler):
+    """`sampler`: the `raftjax.generate.sampler.Sampler` whose prefill, decoder, stats and compiles it uses."""
+    self.sampler = sampler
+    self.num_slots = sampler.round_rows(sampler.config.slots)  # the data axes split the slots
+    self._empty = jax.jit(self._empty_fn, static_argnums=(0,))
+    self._insert = jax.jit(self._insert_fn, donate_argnums=(0,))
+    self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
+
+  def generate(self, graphdef, state, prompts: Sequence[Sequence[int]], n: int, seed: int) -> list[Sample]:
+    """n samples of each prompt, prompt-major, as `Sampler.generate`."""
+    sm, s = self.sampler, self.num_slots
+    if jax.process_count() > 1:
+      raise ValueError('generation.slots > 0 does not support multi-process runs yet: set generation.slots = 0')
+    lengths = sm.check_prompts(prompts)
+    t = prompt_bucket(max(lengths), sm.config.min_prompt_bucket)
+    check_cache_fits(sm.model_cfg, s, t + sm.config.max_new_tokens, sm.mesh)
+    t0 = time.perf_counter()
+    pending = collections.deque((i, j) for i in range(len(prompts)) for j in range(n))
+    occupant: list[int | None] = [None] * s  # sample id in each slot, None = free
+    out: list[Sample | None] = [None] * (len(prompts) * n)
+    slots, steps, generated = self._empty(t + sm.config.max_new_tokens), 0, 0
+    while pending or any(o is not None for o in occupant):
+      free = [k for k, o in enumerate(occupant) if o is None]
+      if pending and free:
+        fill = [pending.popleft() for _ in range(min(len(free), len(pending)))]
+        slots = self._fill(graphdef, state, slots, prompts, fill, free, n, t, seed)
+        for k, (i, j) in zip(free, fill):
+          occupant[k] = i * n + j
+      slots = self._decode(graphdef, state, slots, jnp.uint32(seed), jnp.int32(1 if pending else s))
+      step, tokens = self._collect(slots.loop, occupant, out)
+      steps, generated = steps + step, generated + tokens
+    sm.stats.update(
+      calls=1,
+      rows=s,
+      steps=steps,
+      computed_tokens=s * steps + len(out),
+      generated_tokens=generated,
+      seconds=time.perf_counter() - t0,
+    )
+    return out
+
+  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, n: int, t: int, seed: int) -> Slots:
+    """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F]."""
+    sm, s = self.sampler, self.num_slots
+    order = list(dict.fromkeys(i for i, _ in fill))  # distinct prompts, first seen first
+    tokens, lengths = sm.padded_prompts([prompts[i] for i in order], sm.round_rows(prompt_bucket(len(order), 1)), t)
+    lengths = sm.put_rows(lengths)
+    cache, logits = sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t)
+    # Fill entry f: prefill row src[f] -> slot dst[f]; entries beyond the fill go to slot s (dropped).
+    src, dst, ids = np.zeros(s, np.int32), np.full(s, s, np.int32), np.zeros(s, np.int32)
+    for f, (i, j) in enumerate(fill):
+      src[f], dst[f], ids[f] = order.index(i), free[f], i * n + j
+    return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, ids)), jnp.uint32(seed))
+
+  def _collect(self, loop: Loop, occupant: list, out: list) -> tuple[int, int]:
+    """Moves the samples of finished occupied slots into out[sample id] and frees their slots; returns the
+    decode steps the loop ran and the tokens those samples generated (before a stop string cuts them)."""
+    done, step = jax.device_get((loop.done, loop.step))
+    finished, generated = [k for k, o in enumerate(occupant) if o is not None and done[k]], 0
+    if finished:  # a device-to-host copy of every slot's buffers: one per decode call
+      tokens, logprobs, entropies, num, finish = jax.device_get(
+        (loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish)
+      )
+      for k in finished:
+        reason = FINISH_REASONS[finish[k]]
+        out[occupant[k]] = self.sampler._sample(tokens[k, : num[k]], logprobs[k], entropies[k], reason)
+        occupant[k], generated = None, generated + int(num[k])
+    return int(step), generated
+
+  # ---------------------------------------------------------------------------------------- jitted
+
+  def _empty_fn(self, cache_len: int) -> Slots:
+    """S free slots and their zeroed cache [layers, S, K, cache_len, D], made on the devices."""
+    sm, s = self.sampler, self.num_slots
+    sm.compiles['slot_empty'] += 1
+    cache = sm.decoder.constrain_cache(init_cache(sm.model_cfg, s, cache_len))
+    zeros = lambda: sm.decoder.constrain(jnp.zeros(s, jnp.int32), ('batch',))
+    return Slots(sm.decoder.fresh(zeros() > 0, cache), zeros(), zeros())
+
+  def _insert_fn(self, slots: Slots, cache, logits, lengths, src, dst, ids, seed) -> Slots:
+    """Puts prefilled prompts into slots (donated): entry f of src/dst/ids[S] copies prefill row src[f]
+    (cache [layers, P, K, T, D], logits[P, V], lengths[P]) into slot dst[f] (>= S: no entry) for sample
+    ids[f], and draws that sample's first token, as the chunked path draws every row's at its step 0."""
+    sm, s = self.sampler, self.num_slots
+    sm.compiles['slot_insert'] += 1
+    d = sm.decoder
+    first = d.advance(d.fresh(dst < s, None), logits[src], d.keys(seed, ids))  # [S] rows
+    put = lambda old, new: old.at[dst].set(new, mode='drop')
+    loop = slots.loop
+    fields = ('token', 'done', 'num', 'finish', 'recent', 'tokens', 'logprobs', 'entropies')
+    loop = loop._replace(**{f: put(getattr(loop, f), getattr(first, f)) for f in fields})
+    # Positions >= T keep the previous occupant's keys: the mask hides them until this one writes them.
+    t = cache[0].shape[3]
+    new_cache = tuple(c.at[:, dst, :, :t].set(p[:, src], mode='drop') for c, p in zip(loop.cache, cache))
+    return Slots(
+      loop._replace(cache=d.constrain_cache(new_cache)), put(slots.lengths, lengths[src]), put(slots.ids, ids)
+    )
+
+  def _decode_fn(self, graphdef, state, slots: Slots, seed, need) -> Slots:
+    """Steps every running slot until `need` slots are done (finished or free). slots donated."""
+    sm = self.sampler
+    sm.compiles['slot_decode'] += 1
+    d, model = sm.decoder, sm._model(graphdef, state)
+    keys = d.keys(seed, slots.ids)
+    step = lambda loop: d.step(model, loop, slots.lengths, keys)
+    loop = jax.lax.while_loop(lambda loop: jnp.sum(loop.done) < need, step, slots.loop._replace(step=jnp.int32(0)))
+    return slots._replace(loop=loop)

@@ -1,0 +1,103 @@
+"""Slot engine (continuous batching): the same samples as the chunked path, static shapes, stats."""
+
+import collections
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+from test_sampler import TINY, CharTokenizer
+
+from raftjax.generate import accounting
+from raftjax.generate.sampler import Sampler, SamplingConfig
+from raftjax.model import mesh as mesh_lib
+from raftjax.model.llama import Llama
+
+# Five prompts of different lengths (one bucket of 32) and 3 samples each: 15 samples, which 1, 3 and 8
+# slots take in different orders and 8 does not divide.
+PROMPTS = [[5, 6, 7], [8, 9, 10, 11, 12, 13, 14], [20, 21], [30] * 9, [40, 41, 42, 43]]
+N = 3
+
+
+@pytest.fixture(scope='module')
+def tiny():
+  return Llama(TINY, nnx.Rngs(0))
+
+
+def make(model, mesh, eos_ids=(), **config):
+  config = {'max_new_tokens': 12, 'temperature': 1.0, **config}
+  return Sampler(model, CharTokenizer(), mesh, SamplingConfig(**config), eos_ids=eos_ids)
+
+
+def assert_same(reference, samples):
+  assert len(samples) == len(reference)
+  for ref, new in zip(reference, samples):
+    assert (new.tokens, new.finish_reason, new.completion) == (ref.tokens, ref.finish_reason, ref.completion)
+    np.testing.assert_allclose(new.token_logprobs, ref.token_logprobs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(new.entropy, ref.entropy, rtol=1e-5)
+
+
+def finishing_config(tiny, mesh1, **config):
+  """eos and a stop string that samples of a plain run hit at different steps (or never)."""
+  plain = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
+  eos = plain[0].tokens[4]  # a token sample 0 draws at step 4
+  stop = plain[4].completion[6:8]
+  return dict(eos_ids=(eos,), stop_strings=(stop,), **config)
+
+
+@pytest.mark.parametrize('sampling', [{'temperature': 0.0}, {'temperature': 0.7, 'top_p': 0.95}])
+def test_slots_give_the_chunked_samples(tiny, mesh1, sampling):
+  config = finishing_config(tiny, mesh1, **sampling)
+  reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
+  lengths = [s.num_tokens for s in reference]
+  assert len(set(lengths)) > 2 and len({s.finish_reason for s in reference}) > 1, lengths
+  for slots in (1, 3, 8):
+    assert_same(reference, make(tiny, mesh1, slots=slots, **config).generate(tiny, PROMPTS, N, seed=3))
+
+
+def test_slots_keep_keys_across_calls_and_first_sample(tiny, mesh1):
+  """A prompt's samples do not depend on which other prompts share the call, only on their ids in it."""
+  sampler = make(tiny, mesh1, slots=4)
+  whole = sampler.generate(tiny, PROMPTS, N, seed=9)
+  assert_same(whole[:N], sampler.generate(tiny, PROMPTS[:1], N, seed=9))
+  assert_same(make(tiny, mesh1, batch_size=2).generate(tiny, PROMPTS, N, seed=9), whole)
+  assert len({tuple(s.tokens) for s in whole}) == len(whole)
+
+
+def test_no_retrace_within_a_bucket(tiny, mesh1):
+  sampler = make(tiny, mesh1, slots=4)
+  sampler.generate(tiny, PROMPTS, N, seed=0)
+  first = dict(sampler.compiles)
+  assert first['slot_decode'] == first['slot_empty'] == 1 and first['prefill'] == first['slot_insert'] <= 3
+  state = jax.tree.map(lambda x: x * 1.01, nnx.state(tiny))
+  sampler.generate(state, [[5] * 20, [6] * 31, [7] * 3, [8] * 9, [9]], N, seed=1)  # same bucket (32)
+  assert sampler.compiles == first
+
+
+def test_stats_count_slot_steps(tiny, mesh1):
+  """Without eos every sample takes 12 tokens: 15 samples in 8 slots run 8, then 7 more after 12 steps."""
+  sampler = make(tiny, mesh1, slots=8)
+  before = collections.Counter(sampler.stats)
+  samples = sampler.generate(tiny, PROMPTS, N, seed=0)
+  stats = accounting.call_stats(before, sampler.stats)
+  assert sum(s.num_tokens for s in samples) == 15 * 12
+  # Fill 8, 11 decode steps (the first token came from the prefill), refill 7, 11 more steps.
+  assert (stats['calls'], stats['rows'], stats['decode_steps']) == (1, 8, 22)
+  assert stats['decode_efficiency'] == 180 / (8 * 22 + 15)
+
+
+def test_slots_on_8_devices(tiny, mesh1, mesh8):
+  state8 = jax.device_put(nnx.state(tiny), mesh_lib.state_shardings(nnx.state(tiny), mesh8))
+  config = finishing_config(tiny, mesh1, temperature=0.0)
+  reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
+  sampler = make(tiny, mesh8, slots=3, **config)
+  assert sampler.round_rows(3) == 4  # slots are rounded up to a multiple of the data axes (4)
+  samples = sampler.generate(state8, PROMPTS, N, seed=3)
+  assert [s.tokens for s in samples] == [s.tokens for s in reference]
+  assert [s.finish_reason for s in samples] == [s.finish_reason for s in reference]
+
+
+def test_multi_process_runs_are_refused_in_one_line(tiny, mesh1, monkeypatch):
+  monkeypatch.setattr(jax, 'process_count', lambda: 2)
+  with pytest.raises(ValueError, match=r'generation\.slots > 0 does not support multi-process runs yet'):
+    make(tiny, mesh1, slots=2).generate(tiny, PROMPTS, N, seed=0)
