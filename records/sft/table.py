@@ -75,7 +75,7 @@ def plot(found: dict, path: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1)
-  axes[0].legend(fontsize=8, loc='upper right')
+  axes[1].legend(fontsize=8, loc='upper left')  # above the base model's low bars
   fig.suptitle(f'bars: mean of seeds {", ".join(seeds)}; dots: each seed (4 samples per task, T = 0.7)', fontsize=9)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
