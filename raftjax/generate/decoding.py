@@ -103,9 +103,11 @@ class Decoder:
     stop = running & ~eos & ends_with_any(recent, jnp.asarray(self.stop_seqs))
     length = running & (num >= c.max_new_tokens)
     finish = jnp.where(eos, _EOS, jnp.where(stop, _STOP, jnp.where(length, _LENGTH, loop.finish)))
-    # A running row writes its token at its own count; a finished row writes past the end (dropped).
+    # A running row writes its token at its own count; a finished row writes past the end (dropped). The
+    # scatter's result is pinned to the rows' sharding: left to propagation it may come out replicated,
+    # and each process reads back only the rows its devices hold (`local_rows`).
     rows, column = jnp.arange(token.shape[0]), jnp.where(running, loop.num, c.max_new_tokens)
-    write = lambda buffer, x: buffer.at[rows, column].set(x, mode='drop')
+    write = lambda buffer, x: self.constrain(buffer.at[rows, column].set(x, mode='drop'), ('batch', None))
     return loop._replace(
       step=loop.step + 1,
       token=token,
