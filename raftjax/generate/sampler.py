@@ -43,7 +43,6 @@ from jax.sharding import Mesh
 
 from raftjax.generate.accounting import check_cache_fits
 from raftjax.generate.decoding import FINISH_REASONS, Decoder, prompt_bucket
-from raftjax.generate.sampling import sample_logits  # noqa: F401 (tests and callers import it from here)
 from raftjax.generate.slots import SlotEngine
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_shape, init_cache

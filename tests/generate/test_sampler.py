@@ -13,7 +13,8 @@ from flax import nnx
 
 from raftjax.generate import accounting
 from raftjax.generate import sampler as sample_lib
-from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt, sample_logits
+from raftjax.generate.sampler import Sampler, SamplingConfig, format_prompt
+from raftjax.generate.sampling import sample_logits
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama, ModelConfig
 
