@@ -54,9 +54,17 @@ def fail(message: str, status: int = 2):
   sys.exit(status)
 
 
-def run(main) -> None:
+def run(main, hide_torch: bool = True) -> None:
   """absl's `app.run` with `parse_flags`, and a usage error (a flag missing, a stray argument) as one line
-  with exit status 2 instead of the module's whole docstring."""
+  with exit status 2 instead of the module's whole docstring.
+
+  torch is hidden (`hide_torch`; only the benchmarks, which race it, keep it): transformers and
+  tensorboardX import it wherever it is installed, and then a command would behave, cost and fail
+  differently than in the install the README makes, which has no torch.
+  """
+  if hide_torch and 'torch' not in sys.modules:
+    sys.modules['torch'] = None  # importlib finds no torch: every library takes its torch-free path
+  os.environ.setdefault('TRANSFORMERS_NO_ADVISORY_WARNINGS', '1')  # not "PyTorch was not found" on stderr
 
   def guarded(argv):
     try:

@@ -29,8 +29,6 @@ import json
 import os
 import re
 
-from tensorboardX import SummaryWriter
-
 
 def flatten(stats: dict, prefix: tuple = ()) -> dict[tuple, float]:
   """{path: number} of every int, float or bool in nested dicts (lists, strings and None are left out)."""
@@ -62,6 +60,8 @@ class MetricsWriter:
     # tensorboardX names event files by the second and opens them with 'wb': number each (re)open so a
     # restart within the same second cannot overwrite the previous file.
     opened = len(os.listdir(tb_dir)) if os.path.isdir(tb_dir) else 0
+    from tensorboardX import SummaryWriter  # imports torch where installed: after cli.run has hidden it
+
     self._tb = SummaryWriter(tb_dir, filename_suffix=f'.{opened}')
 
   def train_step(self, cycle: int, step: int, **scalars: float) -> None:

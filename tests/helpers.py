@@ -130,3 +130,35 @@ def misjudged_references(tasks: list[dict], solutions) -> tuple[list, list]:
     row for row, kind, r in rows if kind == 'wrong' and not (r['stage'] == 'tests_failed' and r['reward'] < 1.0)
   ]
   return bad_refs, bad_wrongs
+
+
+_TORCH_WATCH = """import atexit, importlib.abc, os, sys, traceback
+
+_stacks = []
+
+
+class _Watch(importlib.abc.MetaPathFinder):
+  def find_spec(self, name, path, target=None):  # also asked by availability checks that import nothing
+    if name == 'torch':
+      _stacks.append(''.join(traceback.format_stack()))
+    return None
+
+
+@atexit.register
+def _report():
+  if sys.modules.get('torch') is not None:  # None: hidden by raftjax.cli
+    with open(os.environ['RAFTJAX_TEST_TORCH_LOG'], 'w') as f:
+      f.write(_stacks[-1])
+
+
+sys.meta_path.insert(0, _Watch())
+"""
+
+
+def torch_watch_env(directory: pathlib.Path) -> tuple[dict, pathlib.Path]:
+  """`(env, log)`: a subprocess run with `env` that ends with torch imported writes the import's stack to
+  `log`. torch is installed here as the tests' oracle and must stay out of every user command."""
+  (directory / 'sitecustomize.py').write_text(_TORCH_WATCH)
+  log = directory / 'torch_imports.txt'
+  path = os.pathsep.join(filter(None, [str(directory), os.environ.get('PYTHONPATH')]))
+  return dict(os.environ, PYTHONPATH=path, RAFTJAX_TEST_TORCH_LOG=str(log), JAX_PLATFORMS='cpu'), log

@@ -35,6 +35,7 @@ def _main(*flags):
   )
 
 
+@pytest.mark.slow
 def test_bad_overrides_on_the_real_command_line_are_one_line_each(tmp_path):
   """One real CLI run per kind of error: an unknown key, a value of the wrong type, a value out of range."""
   for flag, message in (
@@ -240,6 +241,7 @@ def test_defaults_have_one_owner():
   assert not restated, restated
 
 
+@pytest.mark.slow
 def test_main_refuses_bad_values_in_one_line_before_any_work(tmp_path):
   for flag, message in (
     ('--config.verifier.memory_mb=-5', 'config.verifier.memory_mb = -5'),

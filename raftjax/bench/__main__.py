@@ -67,4 +67,4 @@ if __name__ == '__main__':
   flags.DEFINE_string('workdir', None, 'train: a RAFT output_dir whose cycles to split by phase')
   flags.DEFINE_bool('scan_layers', None, 'sampler, train: layers as one scan (True) or a Python loop (False)')
   flags.DEFINE_enum('remat', None, ('none', 'full', 'dots'), 'train: what each layer keeps for the backward pass')
-  cli.run(main)
+  cli.run(main, hide_torch=False)  # the reference sides run transformers on torch

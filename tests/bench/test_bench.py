@@ -27,6 +27,7 @@ def _write_stats(directory: str, seconds: dict, cycle: int):
     json.dump({'cycle': cycle, 'seconds': seconds}, f)
 
 
+@pytest.mark.slow
 def test_train_bench_on_tiny_model(model_dir, tmp_path):
   run = tmp_path / 'run'
   seconds = dict(generate_s=5.0, verify_wait_s=1.0, generate_and_verify_s=6.5, train_s=2.0, eval_s=1.0, save_s=0.5)
@@ -46,6 +47,7 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
   json.dumps(out)  # what the CLI prints
 
 
+@pytest.mark.slow
 def test_sampler_bench_on_tiny_model(model_dir):
   """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU, and slots."""
   out = bench.bench_sampler(
@@ -102,6 +104,7 @@ def test_a_side_that_dies_says_so(model_dir):
   assert _side_processes() == []
 
 
+@pytest.mark.slow
 def test_cli_passes_only_the_flags_a_benchmark_takes(model_dir, tmp_path):
   run = lambda *args: subprocess.run(
     [sys.executable, '-m', 'raftjax.bench', *args],

@@ -156,6 +156,7 @@ def test_no_training_task_has_the_same_tests(heldout, training):
   assert overlap.same_tests(heldout, training) == []
 
 
+@pytest.mark.slow
 @needs_gcc
 def test_no_training_solution_solves_a_heldout_task(heldout, training, tmp_path):
   # If a training task's reference program passed a held-out task's tests, a model that reproduces what

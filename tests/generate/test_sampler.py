@@ -149,6 +149,7 @@ def test_stop_string_cuts_completion_and_ends_row(tiny, mesh1):
   assert int(decoded.num_tokens[1]) == s.num_tokens
 
 
+@pytest.mark.slow
 def test_generate_is_prompt_major_and_independent_of_batch_size(tiny, mesh1):
   one = make(tiny, mesh1, batch_size=1).generate(tiny, PROMPTS, 3, seed=7)
   all_ = make(tiny, mesh1, batch_size=8).generate(tiny, PROMPTS, 3, seed=7)
@@ -176,6 +177,7 @@ def test_no_recompile_within_a_bucket_or_for_new_weights(tiny, mesh1):
   assert sampler.num_compiles == sum(first.values()) + 2 and sampler.compiles['decode'] == 2
 
 
+@pytest.mark.slow
 def test_8_devices_match_1_device(tiny, mesh1, mesh8):
   state8 = jax.device_put(nnx.state(tiny), mesh_lib.state_shardings(nnx.state(tiny), mesh8))
   for config in ({'temperature': 0.0}, {'temperature': 0.9, 'top_p': 0.9, 'top_k': 20}):

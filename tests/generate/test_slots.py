@@ -45,6 +45,7 @@ def finishing_config(tiny, mesh1, **config):
   return dict(eos_ids=(eos,), stop_strings=(stop,), **config)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('sampling', [{'temperature': 0.0}, {'temperature': 0.7, 'top_p': 0.95}])
 def test_slots_give_the_chunked_samples(tiny, mesh1, sampling):
   config = finishing_config(tiny, mesh1, **sampling)

@@ -185,6 +185,7 @@ def test_sentencepiece_gguf_without_merges_equals_transformers(tmp_path):
   assert ours.apply_chat_template(MESSAGES[0], tokenize=False) == ref.apply_chat_template(MESSAGES[0], tokenize=False)
 
 
+@pytest.mark.slow
 def test_byte_level_gguf_with_llama3_split_equals_transformers(tmp_path):
   smol = gguf.GGUFReader(weights.resolve(weights.SMOLLM2))
   field = lambda k: smol.fields[k].contents()

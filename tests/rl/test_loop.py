@@ -17,7 +17,7 @@ from raftjax.model import weights
 from raftjax.rl import loop as raft
 
 import tiny
-from helpers import REPO, read_jsonl, saved_params, tiny_config
+from helpers import REPO, read_jsonl, saved_params, tiny_config, torch_watch_env
 
 
 def _load_cycle(cycle_dir: str):
@@ -37,6 +37,7 @@ def _per_layer(model) -> dict:
 # ------------------------------------------------------------------------------------ whole loop
 
 
+@pytest.mark.slow
 def test_two_cycles_write_every_output(tiny_dir, tmp_path):
   out = str(tmp_path / 'run')
   log = raft.run(tiny_config(tiny_dir, out))
@@ -137,6 +138,7 @@ def test_cycle_where_nothing_passes_does_not_train(tiny_dir, tmp_path):
   assert ckpt.finished_step(str(tmp_path / 'out' / 'cycle_1' / 'checkpoint')) == 1
 
 
+@pytest.mark.slow
 def test_failed_checkpoint_write_keeps_previous_cycle(tiny_dir, tmp_path, monkeypatch):
   out = str(tmp_path / 'out')
   real_save = ckpt.save
@@ -158,14 +160,14 @@ def test_failed_checkpoint_write_keeps_previous_cycle(tiny_dir, tmp_path, monkey
 # ------------------------------------------------------------------------------- kill and resume
 
 
-def _main(config_file: str, out: str) -> subprocess.Popen:
+def _main(config_file: str, out: str, env=None) -> subprocess.Popen:
   return subprocess.Popen(
     [sys.executable, '-m', 'raftjax.main', f'--config={config_file}', f'--config.output_dir={out}'],
     cwd=REPO,
     stdout=subprocess.DEVNULL,
     stderr=subprocess.PIPE,
     text=True,
-    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+    env=env or dict(os.environ, JAX_PLATFORMS='cpu'),
   )
 
 
@@ -178,8 +180,10 @@ def test_sigkill_mid_cycle_then_resume_equals_uninterrupted(tiny_dir, tmp_path):
     f'def get_config():\n  return tiny_config({tiny_dir!r}, "unset")\n'
   )
   whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
-  proc = _main(str(config_file), whole)
+  env, torch_log = torch_watch_env(tmp_path)
+  proc = _main(str(config_file), whole, env)
   assert proc.wait(timeout=600) == 0, proc.stderr.read()
+  assert not torch_log.exists(), torch_log.read_text()  # the whole job, on an HF checkpoint, without torch
 
   proc = _main(str(config_file), killed)
   samples = os.path.join(killed, 'cycle_2', 'samples.jsonl')

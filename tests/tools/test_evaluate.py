@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from raftjax import config as config_lib
 from raftjax import evaluate, rundir
 from raftjax.generate import sampler as sample_lib
@@ -33,6 +35,7 @@ def test_evaluate_runs_programs_and_counts_what_it_verified(tiny_dir, mesh1, tmp
   assert 0 <= metrics['pass@1'] <= metrics['pass@3'] <= 1
 
 
+@pytest.mark.slow
 def test_cli_evaluates_the_held_out_split_like_the_loop(tiny_dir, tiny_run, tmp_path):
   config_file = tmp_path / 'tiny_config.py'
   config_file.write_text(

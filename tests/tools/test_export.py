@@ -18,7 +18,7 @@ from raftjax.model import weights
 from raftjax.model.lora import add_lora
 from raftjax.tools import export
 
-from helpers import TINY_HF, save_random_hf_model
+from helpers import TINY_HF, save_random_hf_model, torch_watch_env
 
 PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
 TINY = dict(TINY_HF, bos_token_id=1, eos_token_id=2)
@@ -166,12 +166,12 @@ def test_adapter_export_loads_in_peft(lora_cycle, tmp_path):
 # ----------------------------------------------------------------------------------------- full, CLI
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, env=None) -> subprocess.CompletedProcess:
   return subprocess.run(
     [sys.executable, '-m', 'raftjax.tools.export', *args],
     capture_output=True,
     text=True,
-    env=dict(os.environ, JAX_PLATFORMS='cpu'),
+    env=env or dict(os.environ, JAX_PLATFORMS='cpu'),
     timeout=300,
   )
 
@@ -179,8 +179,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_full_finetune_exports_merged_by_cli_and_refuses_an_adapter(full_cycle, tmp_path):
   _, cycle, ours = full_cycle
   out = str(tmp_path / 'full')
-  run = _cli(f'--checkpoint={cycle}', f'--output={out}')  # a full fine-tune exports merged by default
+  env, torch_log = torch_watch_env(tmp_path)
+  run = _cli(f'--checkpoint={cycle}', f'--output={out}', env=env)  # a full fine-tune exports merged by default
   assert run.returncode == 0, run.stderr
+  assert not torch_log.exists(), torch_log.read_text()  # transformers reads the export; ours needs no torch
   merged = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
   np.testing.assert_allclose(_logits(merged), ours, atol=1e-3, rtol=0)
   run = _cli(f'--checkpoint={os.path.join(cycle, "checkpoint")}', f'--output={tmp_path / "adapter"}', '--nomerge')

@@ -152,6 +152,7 @@ def test_padding_and_prompt_positions_contribute_nothing():
   assert np.all(np.asarray(grad)[predicts_nothing] == 0) and np.all(np.isfinite(np.asarray(grad)))
 
 
+@pytest.mark.slow
 def test_raft_pp_first_step_is_sfts_gradient():
   """Before any update the sampling policy is the current one: rho = 1, and RAFT++'s gradient is SFT's."""
   model = _adapted()
