@@ -131,7 +131,9 @@ class SamplingConfig(Checked):
   # Continuous batching (raftjax.generate.slots): 0 = off, prompts decode in chunks of batch_size until every
   # row of a chunk is done. N > 0: N decode slots (rounded up to a multiple of the mesh's data axes), each
   # refilled with the next pending sample as soon as its sample ends, so finished rows stop taking decode
-  # steps. The samples are the same either way (one key per sample); not yet for multi-process runs.
+  # steps; a RAFT round is one sampler call, and each task is verified as soon as its samples are done
+  # while the slots decode the rest. The samples are the same either way (one key per sample); not yet
+  # for multi-process runs.
   slots: int = 0
 
   def _checks(self):

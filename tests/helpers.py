@@ -162,3 +162,14 @@ def torch_watch_env(directory: pathlib.Path) -> tuple[dict, pathlib.Path]:
   log = directory / 'torch_imports.txt'
   path = os.pathsep.join(filter(None, [str(directory), os.environ.get('PYTHONPATH')]))
   return dict(os.environ, PYTHONPATH=path, RAFTJAX_TEST_TORCH_LOG=str(log), JAX_PLATFORMS='cpu'), log
+
+
+def assert_same_samples(a: list[dict], b: list[dict], rtol: float = 0.0):
+  """Two runs' sample rows are the same samples: same tokens and verdicts; timings aside, and the model's
+  float outputs (log-probs, entropy) within `rtol` (a batch of another size reduces in another order)."""
+  floats = ('logprob', 'token_logprobs', 'entropy')
+  strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith('_s') and k not in floats} for r in rows]
+  assert strip(a) == strip(b)
+  for key in floats:
+    for x, y in zip(a, b):
+      np.testing.assert_allclose(x[key], y[key], rtol=rtol, err_msg=f'{x["prompt_id"]} {x["sample_index"]} {key}')

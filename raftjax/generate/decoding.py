@@ -62,8 +62,10 @@ class Decoder:
     return tuple(self.constrain(a, CACHE_AXES) for a in cache)
 
   def keys(self, seed, sample_ids) -> jax.Array:
-    """keys[R] of samples sample_ids[R]: a sample's draws depend on its id only, never on its row."""
-    return jax.vmap(jax.random.fold_in, (None, 0))(jax.random.key(seed), sample_ids)
+    """keys[R] of samples sample_ids[R] drawn from seed (a scalar, or [R]: one per sample): a sample's
+    draws depend on its seed and id only, never on its row."""
+    seeds = jnp.broadcast_to(jnp.asarray(seed, jnp.uint32), sample_ids.shape)
+    return jax.vmap(lambda s, i: jax.random.fold_in(jax.random.key(s), i))(seeds, sample_ids)
 
   def fresh(self, live, cache) -> Loop:
     """The state of rows live[R] before their first token; rows not live are done from the start."""

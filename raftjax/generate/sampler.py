@@ -32,7 +32,7 @@ in its last bits a draw near a boundary can pick another token (SmolLM2's sample
 import collections
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import jax
@@ -128,6 +128,24 @@ class Sampler:
         seconds=time.perf_counter() - t0,
       )
     return out
+
+  def stream(
+    self,
+    model_or_state,
+    prompts: Sequence[Sequence[int]],
+    samples_per_prompt: int,
+    seeds: Sequence[int],
+    first_ids: Sequence[int],
+    on_sample: Callable[[int, Sample], None],
+  ) -> list[Sample]:
+    """`generate` in one call over the slots (`config.slots` > 0), where prompt i's samples draw from
+    seeds[i] and ids first_ids[i], ...: the samples of several `generate` calls (one per seed), with no
+    slot idle at their seams; on_sample(i * N + j, sample) gets each sample as soon as it is done."""
+    if not self.config.slots:
+      raise ValueError('Sampler.stream needs generation.slots > 0')
+    graphdef, state = self._split(model_or_state)
+    self._slots = self._slots or SlotEngine(self)
+    return self._slots.generate(graphdef, state, prompts, samples_per_prompt, seeds, first_ids, on_sample)
 
   def decode(
     self, model_or_state, prompts: Sequence[Sequence[int]], samples_per_prompt: int, seed: int, first_sample: int = 0

@@ -27,12 +27,14 @@ Floating point aside: XLA may reduce a batch of another size in another order (s
 
 Stats (`Sampler.stats`): rows = S per call, steps = decode-loop steps, computed tokens = S x steps plus
 one per sample (its first token, drawn from its prompt's prefill as in the chunked path's step 0).
+`Sampler.stream` is one call over prompts from several seeds (the chunked path's calls, seams and all),
+handing each sample to a callback as soon as it is read back: the RAFT loop verifies while decoding.
 Not yet: multi-process runs (refused), `Sampler.lower` (AOT compiles the chunked path only).
 """
 
 import collections
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import jax
@@ -50,7 +52,7 @@ class Slots(NamedTuple):
 
   loop: Loop  # rows [S]; done = free, or finished and not yet refilled
   lengths: jax.Array  # [S] int32 prompt length of the occupant
-  ids: jax.Array  # [S] int32 sample id of the occupant (its key: `Decoder.keys`)
+  keys: jax.Array  # [S] PRNG key of the occupant (`Decoder.keys` of its seed and sample id)
 
 
 class SlotEngine:
@@ -64,9 +66,22 @@ class SlotEngine:
     self._insert = jax.jit(self._insert_fn, donate_argnums=(0,))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
 
-  def generate(self, graphdef, state, prompts: Sequence[Sequence[int]], n: int, seed: int) -> list[Sample]:
-    """n samples of each prompt, prompt-major, as `Sampler.generate`."""
+  def generate(
+    self,
+    graphdef,
+    state,
+    prompts: Sequence[Sequence[int]],
+    n: int,
+    seed: int | Sequence[int],
+    first_ids: Sequence[int] | None = None,
+    on_sample: Callable[[int, Sample], None] | None = None,
+  ) -> list[Sample]:
+    """n samples of each prompt, prompt-major, as `Sampler.generate`. Sample j of prompt i draws from
+    seed[i] (or seed) and id first_ids[i] + j (default i * n + j); on_sample(i * n + j, sample) is called
+    as soon as it is read back, while the other slots go on decoding."""
     sm, s = self.sampler, self.num_slots
+    seeds = [seed] * len(prompts) if isinstance(seed, int) else list(seed)
+    first_ids = list(range(0, len(prompts) * n, n)) if first_ids is None else list(first_ids)
     if jax.process_count() > 1:
       raise ValueError('generation.slots > 0 does not support multi-process runs yet: set generation.slots = 0')
     lengths = sm.check_prompts(prompts)
@@ -81,11 +96,13 @@ class SlotEngine:
       free = [k for k, o in enumerate(occupant) if o is None]
       if pending and free:
         fill = [pending.popleft() for _ in range(min(len(free), len(pending)))]
-        slots = self._fill(graphdef, state, slots, prompts, fill, free, n, t, seed)
+        slots = self._fill(
+          graphdef, state, slots, prompts, fill, free, t, [(seeds[i], first_ids[i] + j) for i, j in fill]
+        )
         for k, (i, j) in zip(free, fill):
           occupant[k] = i * n + j
-      slots = self._decode(graphdef, state, slots, jnp.uint32(seed), jnp.int32(1 if pending else s))
-      step, tokens = self._collect(slots.loop, occupant, out)
+      slots = self._decode(graphdef, state, slots, jnp.int32(1 if pending else s))
+      step, tokens = self._collect(slots.loop, occupant, out, on_sample)
       steps, generated = steps + step, generated + tokens
     sm.stats.update(
       calls=1,
@@ -97,22 +114,25 @@ class SlotEngine:
     )
     return out
 
-  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, n: int, t: int, seed: int) -> Slots:
-    """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F]."""
+  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys) -> Slots:
+    """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F],
+    sample f with the key of keys[f] = (seed, id)."""
     sm, s = self.sampler, self.num_slots
     order = list(dict.fromkeys(i for i, _ in fill))  # distinct prompts, first seen first
     tokens, lengths = sm.padded_prompts([prompts[i] for i in order], sm.round_rows(prompt_bucket(len(order), 1)), t)
     lengths = sm.put_rows(lengths)
     cache, logits = sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t)
     # Fill entry f: prefill row src[f] -> slot dst[f]; entries beyond the fill go to slot s (dropped).
-    src, dst, ids = np.zeros(s, np.int32), np.full(s, s, np.int32), np.zeros(s, np.int32)
-    for f, (i, j) in enumerate(fill):
-      src[f], dst[f], ids[f] = order.index(i), free[f], i * n + j
-    return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, ids)), jnp.uint32(seed))
+    src, dst = np.zeros(s, np.int32), np.full(s, s, np.int32)
+    seeds, ids = np.zeros(s, np.uint32), np.zeros(s, np.int32)
+    for f, (i, _) in enumerate(fill):
+      src[f], dst[f], (seeds[f], ids[f]) = order.index(i), free[f], keys[f]
+    return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, seeds, ids)))
 
-  def _collect(self, loop: Loop, occupant: list, out: list) -> tuple[int, int]:
-    """Moves the samples of finished occupied slots into out[sample id] and frees their slots; returns the
-    decode steps the loop ran and the tokens those samples generated (before a stop string cuts them)."""
+  def _collect(self, loop: Loop, occupant: list, out: list, on_sample) -> tuple[int, int]:
+    """Moves the samples of finished occupied slots into out[sample id] (and to on_sample) and frees their
+    slots; returns the decode steps the loop ran and the tokens those samples generated (before a stop
+    string cuts them)."""
     done, step = jax.device_get((loop.done, loop.step))
     finished, generated = [k for k, o in enumerate(occupant) if o is not None and done[k]], 0
     if finished:  # a device-to-host copy of every slot's buffers: one per decode call
@@ -122,6 +142,8 @@ class SlotEngine:
       for k in finished:
         reason = FINISH_REASONS[finish[k]]
         out[occupant[k]] = self.sampler._sample(tokens[k, : num[k]], logprobs[k], entropies[k], reason)
+        if on_sample:
+          on_sample(occupant[k], out[occupant[k]])
         occupant[k], generated = None, generated + int(num[k])
     return int(step), generated
 
@@ -133,16 +155,18 @@ class SlotEngine:
     sm.compiles['slot_empty'] += 1
     cache = sm.decoder.constrain_cache(init_cache(sm.model_cfg, s, cache_len))
     zeros = lambda: sm.decoder.constrain(jnp.zeros(s, jnp.int32), ('batch',))
-    return Slots(sm.decoder.fresh(zeros() > 0, cache), zeros(), zeros())
+    return Slots(sm.decoder.fresh(zeros() > 0, cache), zeros(), sm.decoder.keys(0, zeros()))
 
-  def _insert_fn(self, slots: Slots, cache, logits, lengths, src, dst, ids, seed) -> Slots:
-    """Puts prefilled prompts into slots (donated): entry f of src/dst/ids[S] copies prefill row src[f]
-    (cache [layers, P, K, T, D], logits[P, V], lengths[P]) into slot dst[f] (>= S: no entry) for sample
-    ids[f], and draws that sample's first token, as the chunked path draws every row's at its step 0."""
+  def _insert_fn(self, slots: Slots, cache, logits, lengths, src, dst, seeds, ids) -> Slots:
+    """Puts prefilled prompts into slots (donated): entry f of src/dst/seeds/ids[S] copies prefill row
+    src[f] (cache [layers, P, K, T, D], logits[P, V], lengths[P]) into slot dst[f] (>= S: no entry) for the
+    sample of key (seeds[f], ids[f]), and draws its first token, as the chunked path draws every row's at
+    its step 0."""
     sm, s = self.sampler, self.num_slots
     sm.compiles['slot_insert'] += 1
     d = sm.decoder
-    first = d.advance(d.fresh(dst < s, None), logits[src], d.keys(seed, ids))  # [S] rows
+    keys = d.keys(seeds, ids)
+    first = d.advance(d.fresh(dst < s, None), logits[src], keys)  # [S] rows
     put = lambda old, new: old.at[dst].set(new, mode='drop')
     loop = slots.loop
     fields = ('token', 'done', 'num', 'finish', 'recent', 'tokens', 'logprobs', 'entropies')
@@ -151,15 +175,14 @@ class SlotEngine:
     t = cache[0].shape[3]
     new_cache = tuple(c.at[:, dst, :, :t].set(p[:, src], mode='drop') for c, p in zip(loop.cache, cache))
     return Slots(
-      loop._replace(cache=d.constrain_cache(new_cache)), put(slots.lengths, lengths[src]), put(slots.ids, ids)
+      loop._replace(cache=d.constrain_cache(new_cache)), put(slots.lengths, lengths[src]), put(slots.keys, keys)
     )
 
-  def _decode_fn(self, graphdef, state, slots: Slots, seed, need) -> Slots:
+  def _decode_fn(self, graphdef, state, slots: Slots, need) -> Slots:
     """Steps every running slot until `need` slots are done (finished or free). slots donated."""
     sm = self.sampler
     sm.compiles['slot_decode'] += 1
     d, model = sm.decoder, sm._model(graphdef, state)
-    keys = d.keys(seed, slots.ids)
-    step = lambda loop: d.step(model, loop, slots.lengths, keys)
+    step = lambda loop: d.step(model, loop, slots.lengths, slots.keys)
     loop = jax.lax.while_loop(lambda loop: jnp.sum(loop.done) < need, step, slots.loop._replace(step=jnp.int32(0)))
     return slots._replace(loop=loop)

@@ -189,7 +189,8 @@ def generate_and_verify(
   streaming rows to `path`; reuses this round's rows already there.
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
-  chunk k + 1 is sampled. Each process verifies the samples it holds; the rows of a chunk are then gathered
+  chunk k + 1 is sampled. With `generation.slots`, one sampler call instead, the same samples, and each
+  task verified while the slots decode the next ones (`_stream`). Each process verifies the samples it holds; the rows of a chunk are then gathered
   on every process, and process 0 appends them to `path`. Returns this round's rows and timings. A refill
   or adaptive round (`draw`) draws from seeds of its own, so the window's samples do not depend on it. With
   `hint_share`, every sample of a task starts from that share of its reference (raftjax.rl.hints).
@@ -233,29 +234,66 @@ def generate_and_verify(
         out.writelines(map(rundir.jsonl_line, new))
         out.flush()
 
-    for k in range(0, len(tasks), size):
-      chunk = tasks[k : k + size]
-      if all(t['id'] in complete for t in chunk):
-        continue
-      t0 = time.perf_counter()
-      seed = job.seed(cycle, *draw, k)
-      given = [hints.prefix(t['reference'], hint_share) if hint_share else '' for t in chunk]
-      samples = sampler.generate(job.model, [prompt_ids(job, t['prompt'], h) for t, h in zip(chunk, given)], n, seed)
-      samples = [
-        s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
-        for i, s in enumerate(samples)
-      ]
-      times['sample_s'] += time.perf_counter() - t0
-      sampled.update(len(samples))
-      held = [i for i, s in enumerate(samples) if s is not None]
-      handle = job.verifier.submit([chunk[i // n] for i in held], [samples[i].completion for i in held], c.verifier)
+    if sampler.config.slots:
+      _stream(job, c, sampler, tasks, complete, (cycle, *draw), hint_share, flush, sampled, times)
+    else:
+      for k in range(0, len(tasks), size):
+        chunk = tasks[k : k + size]
+        if all(t['id'] in complete for t in chunk):
+          continue
+        t0 = time.perf_counter()
+        seed = job.seed(cycle, *draw, k)
+        given = [hints.prefix(t['reference'], hint_share) if hint_share else '' for t in chunk]
+        samples = sampler.generate(job.model, [prompt_ids(job, t['prompt'], h) for t, h in zip(chunk, given)], n, seed)
+        samples = [
+          s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
+          for i, s in enumerate(samples)
+        ]
+        times['sample_s'] += time.perf_counter() - t0
+        sampled.update(len(samples))
+        held = [i for i, s in enumerate(samples) if s is not None]
+        handle = job.verifier.submit([chunk[i // n] for i in held], [samples[i].completion for i in held], c.verifier)
+        if pending:
+          flush(pending)
+        pending = (chunk, samples, held, handle)
       if pending:
         flush(pending)
-      pending = (chunk, samples, held, handle)
-    if pending:
-      flush(pending)
   rows.sort(key=lambda r: (order[r['prompt_id']], r['sample_index']))
   return dict(rows=rows, **times)
+
+
+def _stream(job: Job, c, sampler, tasks: list[dict], complete: set, draw: tuple, hint_share: float, flush, bar, times):
+  """generate_and_verify's sampling with slots (`generation.slots` > 0): one sampler call over every task
+  not yet complete, each sample drawn from the seed and id the chunked path gives it (so the same samples),
+  and each task's samples verified as soon as its last one is done, while the slots decode the rest."""
+  n, size = c.raft.samples_per_prompt, c.generation.batch_size
+  todo = [i for i, t in enumerate(tasks) if t['id'] not in complete]
+  given = [hints.prefix(tasks[i]['reference'], hint_share) if hint_share else '' for i in todo]
+  got, verifying = collections.defaultdict(dict), collections.deque()
+
+  def on_sample(index: int, sample):
+    bar.update(1)
+    got[index // n][index % n] = sample
+    if len(got[index // n]) < n:
+      return
+    hint = given[index // n]
+    samples = [
+      dataclasses.replace(s, completion=hint + s.completion, hint=hint) for _, s in sorted(got.pop(index // n).items())
+    ]
+    task = tasks[todo[index // n]]
+    verifying.append(
+      ([task], samples, list(range(n)), job.verifier.submit([task] * n, [s.completion for s in samples], c.verifier))
+    )
+    while verifying and verifying[0][3].done():  # rows of verified tasks go out now, in order
+      flush(verifying.popleft())
+
+  t0 = time.perf_counter()
+  prompts = [prompt_ids(job, tasks[i]['prompt'], h) for i, h in zip(todo, given)]
+  seeds = [job.seed(*draw, i - i % size) for i in todo]  # the chunked path's seed of i's chunk ...
+  sampler.stream(job.model, prompts, n, seeds, [i % size * n for i in todo], on_sample)  # ... and ids in it
+  times['sample_s'] += time.perf_counter() - t0
+  while verifying:
+    flush(verifying.popleft())
 
 
 def prompt_ids(job: Job, prompt: str, hint: str = '') -> list[int]:

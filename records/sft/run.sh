@@ -3,6 +3,8 @@
 # hinted rollouts from the same SFT checkpoint, and every model of the chain evaluated on the built-in
 # held-out split and the beginner set, 4 samples per task at T = 0.7, programs run.
 #   bash records/sft/run.sh [SEEDS...]     (default: 0 1; resumable: rerun to continue; OUT=runs/sft_study)
+# A variant of the default job: ARGS (more flags for raftjax.main) and HINTS=0 (no hinted run), e.g. SFT on
+# the whole corpus: OUT=runs/sft_whole ARGS=--config.sft.num_examples=0 HINTS=0 bash records/sft/run.sh 0
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-runs/sft_study}
@@ -24,13 +26,15 @@ seeds=("$@")
 mkdir -p "$out/sft_raft" "$out/sft_raft_hints"
 for seed in "${seeds[@]}"; do
   run=$out/sft_raft/seed_$seed
+  # shellcheck disable=SC2086  # ARGS: several flags
   /usr/bin/time -v -o "$run.time" python -m raftjax.main --config=configs/raft.py --config.seed="$seed" \
-    --config.output_dir="$run" 2> "$run.log" || { tail -5 "$run.log"; exit 1; }
-  hints=$out/sft_raft_hints/seed_$seed
-  python -m raftjax.main --config=configs/sft_hints.py --config.seed="$seed" --config.output_dir="$hints" \
-    --config.sft.data= --config.sft_checkpoint="$run/sft/final" 2> "$hints.log" || { tail -5 "$hints.log"; exit 1; }
+    --config.output_dir="$run" ${ARGS:-} 2> "$run.log" || { tail -5 "$run.log"; exit 1; }
   evaluate base base "$seed"
   evaluate sft "$run/sft/final" "$seed"
   evaluate sft_raft "$(final "$run")" "$seed"
+  [[ ${HINTS:-1} == 1 ]] || continue
+  hints=$out/sft_raft_hints/seed_$seed
+  python -m raftjax.main --config=configs/sft_hints.py --config.seed="$seed" --config.output_dir="$hints" \
+    --config.sft.data= --config.sft_checkpoint="$run/sft/final" 2> "$hints.log" || { tail -5 "$hints.log"; exit 1; }
   evaluate sft_raft_hints "$(final "$hints")" "$seed"
 done
