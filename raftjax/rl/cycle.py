@@ -190,10 +190,11 @@ def generate_and_verify(
 
   Chunks of `generation.batch_size` prompts; verification of chunk k runs in the process pool while
   chunk k + 1 is sampled. With `generation.slots`, one sampler call instead, the same samples, and each
-  task verified while the slots decode the next ones (`_stream`). Each process verifies the samples it holds; the rows of a chunk are then gathered
-  on every process, and process 0 appends them to `path`. Returns this round's rows and timings. A refill
-  or adaptive round (`draw`) draws from seeds of its own, so the window's samples do not depend on it. With
-  `hint_share`, every sample of a task starts from that share of its reference (raftjax.rl.hints).
+  task verified while the slots decode the next ones (`_stream`). Each process verifies the samples it
+  holds; the rows of a chunk are then gathered on every process, and process 0 appends them to `path`.
+  Returns this round's rows and timings. A refill or adaptive round (`draw`) draws from seeds of its own,
+  so the window's samples do not depend on it. With `hint_share`, every sample of a task starts from that
+  share of its reference (raftjax.rl.hints).
   """
   n = c.raft.samples_per_prompt
   writes = distributed.is_main()
