@@ -246,10 +246,7 @@ def generate_and_verify(
         seed = job.seed(cycle, *draw, k)
         given = [hints.prefix(t['reference'], hint_share) if hint_share else '' for t in chunk]
         samples = sampler.generate(job.model, [prompt_ids(job, t['prompt'], h) for t, h in zip(chunk, given)], n, seed)
-        samples = [
-          s and dataclasses.replace(s, completion=given[i // n] + s.completion, hint=given[i // n])
-          for i, s in enumerate(samples)
-        ]
+        samples = [_hinted(s, given[i // n]) for i, s in enumerate(samples)]
         times['sample_s'] += time.perf_counter() - t0
         sampled.update(len(samples))
         held = [i for i, s in enumerate(samples) if s is not None]
@@ -278,9 +275,7 @@ def _stream(job: Job, c, sampler, tasks: list[dict], complete: set, draw: tuple,
     if len(got[index // n]) < n:
       return
     hint = given[index // n]
-    samples = [
-      dataclasses.replace(s, completion=hint + s.completion, hint=hint) for _, s in sorted(got.pop(index // n).items())
-    ]
+    samples = [_hinted(s, hint) for _, s in sorted(got.pop(index // n).items())]
     task = tasks[todo[index // n]]
     verifying.append(
       ([task], samples, list(range(n)), job.verifier.submit([task] * n, [s.completion for s in samples], c.verifier))
@@ -295,6 +290,11 @@ def _stream(job: Job, c, sampler, tasks: list[dict], complete: set, draw: tuple,
   times['sample_s'] += time.perf_counter() - t0
   while verifying:
     flush(verifying.popleft())
+
+
+def _hinted(sample, hint: str):
+  """A sample as it is graded and trained on: the hint it continued (maybe ''), then its own completion."""
+  return sample and dataclasses.replace(sample, completion=hint + sample.completion, hint=hint)
 
 
 def prompt_ids(job: Job, prompt: str, hint: str = '') -> list[int]:
