@@ -5,6 +5,8 @@
 #   bash records/sft/run.sh [SEEDS...]     (default: 0 1; resumable: rerun to continue; OUT=runs/sft_study)
 # A variant of the default job: ARGS (more flags for raftjax.main) and HINTS=0 (no hinted run), e.g. SFT on
 # the whole corpus: OUT=runs/sft_whole ARGS=--config.sft.num_examples=0 HINTS=0 bash records/sft/run.sh 0
+# SFT=DIR: no SFT stage, RAFT starts from that SFT checkpoint (evaluated as "sft"), e.g. RAFT on every
+# training task per cycle: SFT=runs/sft_whole/sft_raft/seed_0/sft/final ARGS=--config.raft.prompts_per_cycle=0
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-runs/sft_study}
@@ -26,15 +28,18 @@ seeds=("$@")
 mkdir -p "$out/sft_raft" "$out/sft_raft_hints"
 for seed in "${seeds[@]}"; do
   run=$out/sft_raft/seed_$seed
+  sft=${SFT:-$run/sft/final}
+  from=()
+  [[ -z ${SFT:-} ]] || from=(--config.sft.data= --config.sft_checkpoint="$SFT")
   # shellcheck disable=SC2086  # ARGS: several flags
   /usr/bin/time -v -o "$run.time" python -m raftjax.main --config=configs/raft.py --config.seed="$seed" \
-    --config.output_dir="$run" ${ARGS:-} 2> "$run.log" || { tail -5 "$run.log"; exit 1; }
+    --config.output_dir="$run" "${from[@]}" ${ARGS:-} 2> "$run.log" || { tail -5 "$run.log"; exit 1; }
   evaluate base base "$seed"
-  evaluate sft "$run/sft/final" "$seed"
+  evaluate sft "$sft" "$seed"
   evaluate sft_raft "$(final "$run")" "$seed"
   [[ ${HINTS:-1} == 1 ]] || continue
   hints=$out/sft_raft_hints/seed_$seed
   python -m raftjax.main --config=configs/sft_hints.py --config.seed="$seed" --config.output_dir="$hints" \
-    --config.sft.data= --config.sft_checkpoint="$run/sft/final" 2> "$hints.log" || { tail -5 "$hints.log"; exit 1; }
+    --config.sft.data= --config.sft_checkpoint="$sft" 2> "$hints.log" || { tail -5 "$hints.log"; exit 1; }
   evaluate sft_raft_hints "$(final "$hints")" "$seed"
 done
