@@ -4,8 +4,8 @@ accelerators, `tools.aot` for a TPU slice without one).
 
 Programs, with the config's shapes, on the config's mesh laid over the devices:
   prefill  the sampler's prefill of `generation.batch_size` prompts of the largest prompt bucket
-  decode   the sampler's decode loop: rows = batch_size x samples_per_prompt, cache = bucket +
-           max_new_tokens slots
+  decode   the sampler's decode loop: rows = batch_size x samples_per_prompt (or `generation.slots`), cache =
+           bucket + max_new_tokens slots
   train    one optimizer step: gradient_accumulation_steps micro-batches of batch_size x max_seq_len
            tokens, LoRA or full fine-tune, AdamW state, `training.remat`
 The model's shapes come from the config's `sft_checkpoint` (or a `model.presets` name): an HF directory's
@@ -152,8 +152,11 @@ def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, 
   sampler = Sampler(model, _NoTokenizer(), mesh, c.generation)
   prefill, decode = sampler.lower(nnx.state(model), shapes.prompts, shapes.longest_prompt, shapes.samples_per_prompt)
   p, t, cache_len = sampler.call_shape(shapes.prompts, shapes.longest_prompt)
-  rows = p * shapes.samples_per_prompt
+  rows = sampler.decode_rows(shapes.prompts, shapes.samples_per_prompt)
   caches = [(f'kv_cache.{k}', 'kv_cache', sampler.cache_spec(rows, cache_len)) for k in 'kv']
+  # The prefill's output cache: a row per sample, or (slots) a row per prompt, copied into its samples' slots.
+  prefill_rows = p if config.generation.slots else rows
+  prefilled = [(f'kv_cache.{k}', 'kv_cache', sampler.cache_spec(prefill_rows, cache_len)) for k in 'kv']
   a, b, t_train = shapes.accumulation, shapes.batch, shapes.seq_len
   sharding = mesh_lib.array_sharding((a, b, t_train), (None, 'batch', 'length'), mesh)
   micro = {
@@ -165,7 +168,7 @@ def lower_programs(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict[str, 
   cache_axes = [(name, x.shape, CACHE_AXES) for name, _, x in caches]
   batch_axes = [('micro_batch', (a, b, t_train), (None, 'batch', 'length'))]
   return {
-    'prefill': Program(prefill, params + caches, p * t, weight_axes + cache_axes),  # the cache is its output
+    'prefill': Program(prefill, params + prefilled, p * t, weight_axes + cache_axes),  # the cache is its output
     'decode': Program(decode, params + caches, rows, weight_axes + cache_axes),
     'train': Program(
       train, params + opt_state, a * b * t_train, weight_axes + _axes(optimizer, nnx.Variable) + batch_axes

@@ -132,8 +132,8 @@ class SamplingConfig(Checked):
   # row of a chunk is done. N > 0: N decode slots (rounded up to a multiple of the mesh's data axes), each
   # refilled with the next pending sample as soon as its sample ends, so finished rows stop taking decode
   # steps; a RAFT round is one sampler call, and each task is verified as soon as its samples are done
-  # while the slots decode the rest. The samples are the same either way (one key per sample); not yet
-  # for multi-process runs.
+  # while the slots decode the rest. The samples are the same either way (one key per sample). Off by
+  # default: on a 2-core CPU, 32 or 64 slots were no faster than one 96-row chunk (BENCHMARKS.md).
   slots: int = 0
 
   def _checks(self):

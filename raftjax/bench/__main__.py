@@ -27,6 +27,7 @@ _FLAGS = (
   'n_steps',
   'workdir',
   'scan_layers',
+  'unroll_layers',
   'remat',
   'slots',
 )
@@ -66,5 +67,6 @@ if __name__ == '__main__':
   flags.DEFINE_integer('n_steps', None, 'train: steps per timing block', lower_bound=1)
   flags.DEFINE_string('workdir', None, 'train: a RAFT output_dir whose cycles to split by phase')
   flags.DEFINE_bool('scan_layers', None, 'sampler, train: layers as one scan (True) or a Python loop (False)')
+  flags.DEFINE_bool('unroll_layers', None, 'sampler: run the scanned layers unrolled in the sampler only')
   flags.DEFINE_enum('remat', None, ('none', 'full', 'dots'), 'train: what each layer keeps for the backward pass')
   cli.run(main, hide_torch=False)  # the reference sides run transformers on torch

@@ -104,9 +104,10 @@ class Sampler:
   ) -> list[Sample | None]:
     """samples_per_prompt samples of each prompt (token ids, e.g. `format_prompt`), prompt-major.
 
-    In a multi-process run a sample is returned only by the process whose devices hold its row; the
-    others get None in its place (`raftjax.model.distributed.gather_rows` merges what every process made of
-    its own rows). In a single-process run nothing is None.
+    In a multi-process run a sample is returned only by the process whose devices hold its row (with
+    slots: by the process of its prompt, raftjax.generate.slots); the others get None in its place
+    (`raftjax.model.distributed.gather_rows` merges what every process made of its own rows). In a
+    single-process run nothing is None.
     """
     graphdef, state = self._split(model_or_state)
     if self.config.slots:
@@ -216,10 +217,17 @@ class Sampler:
       shape, jnp.dtype(self.model_cfg.dtype), sharding=mesh_lib.array_sharding(shape, CACHE_AXES, self.mesh)
     )
 
+  def decode_rows(self, num_prompts: int, samples_per_prompt: int) -> int:
+    """Rows of the decode loop of a call of `num_prompts` prompts: its chunk's rows, or the slots."""
+    if self.config.slots:
+      return self.round_rows(self.config.slots)
+    return self.call_shape(num_prompts, 1)[0] * samples_per_prompt
+
   def lower(self, state, num_prompts: int, longest: int, samples_per_prompt: int):
     """(prefill, decode) of one call, lowered for `state` without running them: `state` may be abstract
     (ShapeDtypeStructs with shardings), so `raftjax.tools.aot` compiles them for devices it does not have.
-    These are the chunked path's programs whatever `config.slots`: the slot engine has no `lower` yet."""
+    With `config.slots`: the slot engine's decode loop, and the prefill of a fill of `num_prompts` prompts
+    (one cache row each, copied into their samples' slots)."""
     p, t, cache_len = self.call_shape(num_prompts, longest)
     rows = p * samples_per_prompt
 
@@ -228,9 +236,11 @@ class Sampler:
       return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, axes, self.mesh))
 
     i32 = jnp.int32
-    prefill = self._prefill.lower(
-      self.graphdef, state, spec((p, t), i32), spec((p,), i32), samples_per_prompt, cache_len
-    )
+    prefill_samples = 1 if self.config.slots else samples_per_prompt
+    prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), prefill_samples, cache_len)
+    if self.config.slots:
+      self._slots = self._slots or SlotEngine(self)
+      return prefill, self._slots.lower(self.graphdef, state, cache_len)
     cache = (self.cache_spec(rows, cache_len),) * 2
     decode = self._decode.lower(
       self.graphdef,

@@ -29,7 +29,14 @@ Stats (`Sampler.stats`): rows = S per call, steps = decode-loop steps, computed 
 one per sample (its first token, drawn from its prompt's prefill as in the chunked path's step 0).
 `Sampler.stream` is one call over prompts from several seeds (the chunked path's calls, seams and all),
 handing each sample to a callback as soon as it is read back: the RAFT loop verifies while decoding.
-Not yet: multi-process runs (refused), `Sampler.lower` (AOT compiles the chunked path only).
+`SlotEngine.lower` lowers the decode loop over abstract weights: `Sampler.lower` (and so `tools.aot` and
+the accelerator preflight) compiles it when `config.slots` > 0.
+
+Multi-process runs: the host loop's decisions (which slots are free, what fills them) must be the same in
+every process, as every jitted call spans them all. So each process reads every slot's state (the few
+per-slot arrays, replicated by `_everywhere`) and runs the same loop; a process returns and reports the
+samples of its own prompts (prompt i belongs to process i % processes; None for the others, which
+`distributed.gather_rows` merges), so the samples of a prompt are verified together, by one process.
 """
 
 import collections
@@ -40,9 +47,11 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
 from raftjax.generate.accounting import check_cache_fits
 from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket
+from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import init_cache
 from raftjax.rows import Sample
 
@@ -65,6 +74,8 @@ class SlotEngine:
     self._empty = jax.jit(self._empty_fn, static_argnums=(0,))
     self._insert = jax.jit(self._insert_fn, donate_argnums=(0,))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
+    # Every slot's state on every device, so that each process can read all of it (multi-process runs).
+    self._everywhere = jax.jit(lambda x: x, out_shardings=NamedSharding(sampler.mesh, PartitionSpec()))
 
   def generate(
     self,
@@ -78,12 +89,11 @@ class SlotEngine:
   ) -> list[Sample]:
     """n samples of each prompt, prompt-major, as `Sampler.generate`. Sample j of prompt i draws from
     seed[i] (or seed) and id first_ids[i] + j (default i * n + j); on_sample(i * n + j, sample) is called
-    as soon as it is read back, while the other slots go on decoding."""
+    as soon as it is read back, while the other slots go on decoding. In a multi-process run, only the
+    samples of this process's prompts (i % processes == process index): None for the others."""
     sm, s = self.sampler, self.num_slots
     seeds = [seed] * len(prompts) if isinstance(seed, int) else list(seed)
     first_ids = list(range(0, len(prompts) * n, n)) if first_ids is None else list(first_ids)
-    if jax.process_count() > 1:
-      raise ValueError('generation.slots > 0 does not support multi-process runs yet: set generation.slots = 0')
     lengths = sm.check_prompts(prompts)
     t = prompt_bucket(max(lengths), sm.config.min_prompt_bucket)
     check_cache_fits(sm.model_cfg, s, t + sm.config.max_new_tokens, sm.mesh)
@@ -102,7 +112,7 @@ class SlotEngine:
         for k, (i, j) in zip(free, fill):
           occupant[k] = i * n + j
       slots = self._decode(graphdef, state, slots, jnp.int32(1 if pending else s))
-      step, tokens = self._collect(slots.loop, occupant, out, on_sample)
+      step, tokens = self._collect(slots.loop, occupant, n, out, on_sample)
       steps, generated = steps + step, generated + tokens
     sm.stats.update(
       calls=1,
@@ -113,6 +123,20 @@ class SlotEngine:
       seconds=time.perf_counter() - t0,
     )
     return out
+
+  def lower(self, graphdef, state, cache_len: int) -> jax.stages.Lowered:
+    """The decode loop over S slots of `cache_len` cache positions, lowered for `state` without running
+    it: `state` may be abstract (ShapeDtypeStructs with shardings), as in `Sampler.lower`."""
+    sm = self.sampler
+
+    def on_mesh(x: jax.ShapeDtypeStruct) -> jax.ShapeDtypeStruct:  # as `_empty_fn` places them
+      if x.ndim == len(sm.cache_spec(1, 1).shape):
+        return sm.cache_spec(x.shape[1], x.shape[3])
+      axes = ('batch',) + (None,) * (x.ndim - 1) if x.ndim else ()
+      return jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=mesh_lib.array_sharding(x.shape, axes, sm.mesh))
+
+    slots = jax.tree.map(on_mesh, self._empty.eval_shape(cache_len))
+    return self._decode.lower(graphdef, state, slots, jax.ShapeDtypeStruct((), jnp.int32))
 
   def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys) -> Slots:
     """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F],
@@ -129,23 +153,30 @@ class SlotEngine:
       src[f], dst[f], (seeds[f], ids[f]) = order.index(i), free[f], keys[f]
     return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, seeds, ids)))
 
-  def _collect(self, loop: Loop, occupant: list, out: list, on_sample) -> tuple[int, int]:
-    """Moves the samples of finished occupied slots into out[sample id] (and to on_sample) and frees their
-    slots; returns the decode steps the loop ran and the tokens those samples generated (before a stop
-    string cuts them)."""
-    done, step = jax.device_get((loop.done, loop.step))
+  def _collect(self, loop: Loop, occupant: list, n: int, out: list, on_sample) -> tuple[int, int]:
+    """Frees the finished occupied slots, moving the samples of this process's prompts into out[sample id]
+    (and to on_sample); returns the decode steps the loop ran and the tokens the finished samples generated
+    (before a stop string cuts them)."""
+    done, step = self._read(loop.done, loop.step)
     finished, generated = [k for k, o in enumerate(occupant) if o is not None and done[k]], 0
     if finished:  # a device-to-host copy of every slot's buffers: one per decode call
-      tokens, logprobs, entropies, num, finish = jax.device_get(
-        (loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish)
+      tokens, logprobs, entropies, num, finish = self._read(
+        loop.tokens, loop.logprobs, loop.entropies, loop.num, loop.finish
       )
       for k in finished:
-        reason = FINISH_REASONS[finish[k]]
-        out[occupant[k]] = self.sampler._sample(tokens[k, : num[k]], logprobs[k], entropies[k], reason)
-        if on_sample:
-          on_sample(occupant[k], out[occupant[k]])
+        if occupant[k] // n % jax.process_count() == jax.process_index():
+          reason = FINISH_REASONS[finish[k]]
+          out[occupant[k]] = self.sampler._sample(tokens[k, : num[k]], logprobs[k], entropies[k], reason)
+          if on_sample:
+            on_sample(occupant[k], out[occupant[k]])
         occupant[k], generated = None, generated + int(num[k])
     return int(step), generated
+
+  def _read(self, *arrays: jax.Array) -> list[np.ndarray]:
+    """Host copies of whole arrays, also those other processes hold parts of."""
+    if jax.process_count() > 1:
+      arrays = self._everywhere(arrays)
+    return jax.device_get(arrays)
 
   # ---------------------------------------------------------------------------------------- jitted
 

@@ -93,6 +93,11 @@ def initialize(
   return True
 
 
+def single() -> bool:
+  """Whether this run is one process (no collective between processes is needed)."""
+  return jax.process_count() == 1
+
+
 def is_main() -> bool:
   """True on the process that writes files and logs (process 0, or the only one)."""
   return jax.process_index() == 0
@@ -121,7 +126,7 @@ def _allgather_bytes(data: bytes) -> list[bytes]:
 
 def gather_rows(local: dict[int, dict]) -> list[dict]:
   """All processes' {index: JSON-able row}, merged and ordered by index, on every process."""
-  if jax.process_count() == 1:
+  if single():
     return [local[i] for i in sorted(local)]
   merged = {}
   for part in _allgather_bytes(json.dumps(sorted(local.items())).encode()):
@@ -131,6 +136,6 @@ def gather_rows(local: dict[int, dict]) -> list[dict]:
 
 def broadcast(obj):
   """Process 0's JSON-able `obj` on every process (e.g. what a resumed run found on disk)."""
-  if jax.process_count() == 1:
+  if single():
     return obj
   return json.loads(_allgather_bytes(json.dumps(obj).encode() if is_main() else b'null')[0])

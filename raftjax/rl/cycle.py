@@ -263,33 +263,51 @@ def generate_and_verify(
 def _stream(job: Job, c, sampler, tasks: list[dict], complete: set, draw: tuple, hint_share: float, flush, bar, times):
   """generate_and_verify's sampling with slots (`generation.slots` > 0): one sampler call over every task
   not yet complete, each sample drawn from the seed and id the chunked path gives it (so the same samples),
-  and each task's samples verified as soon as its last one is done, while the slots decode the rest."""
+  and each task's samples verified as soon as its last one is done, while the slots decode the rest. In a
+  multi-process run each process verifies its own tasks' samples (the sampler's rule), and as `flush`
+  gathers rows across processes, which must take part in step, all are flushed once, after sampling."""
   n, size = c.raft.samples_per_prompt, c.generation.batch_size
   todo = [i for i, t in enumerate(tasks) if t['id'] not in complete]
   given = [hints.prefix(tasks[i]['reference'], hint_share) if hint_share else '' for i in todo]
   got, verifying = collections.defaultdict(dict), collections.deque()
+  pending = lambda k, samples, handle: ([tasks[todo[k]]], samples, list(range(n)), handle)  # a task's flush
 
   def on_sample(index: int, sample):
     bar.update(1)
-    got[index // n][index % n] = sample
-    if len(got[index // n]) < n:
+    k = index // n
+    got[k][index % n] = sample
+    if len(got[k]) < n:
       return
-    hint = given[index // n]
-    samples = [_hinted(s, hint) for _, s in sorted(got.pop(index // n).items())]
-    task = tasks[todo[index // n]]
-    verifying.append(
-      ([task], samples, list(range(n)), job.verifier.submit([task] * n, [s.completion for s in samples], c.verifier))
-    )
-    while verifying and verifying[0][3].done():  # rows of verified tasks go out now, in order
-      flush(verifying.popleft())
+    samples = [_hinted(s, given[k]) for _, s in sorted(got.pop(k).items())]
+    task = tasks[todo[k]]
+    verifying.append((k, samples, job.verifier.submit([task] * n, [s.completion for s in samples], c.verifier)))
+    while distributed.single() and verifying and verifying[0][2].done():  # verified tasks' rows go out now
+      flush(pending(*verifying.popleft()))
 
   t0 = time.perf_counter()
   prompts = [prompt_ids(job, tasks[i]['prompt'], h) for i, h in zip(todo, given)]
   seeds = [job.seed(*draw, i - i % size) for i in todo]  # the chunked path's seed of i's chunk ...
   sampler.stream(job.model, prompts, n, seeds, [i % size * n for i in todo], on_sample)  # ... and ids in it
   times['sample_s'] += time.perf_counter() - t0
-  while verifying:
-    flush(verifying.popleft())
+  if distributed.single():
+    while verifying:
+      flush(pending(*verifying.popleft()))
+    return
+  samples = [None] * (len(todo) * n)  # every task's place; this process fills its own
+  for k, mine, _ in verifying:
+    samples[k * n : (k + 1) * n] = mine
+  held = [k * n + j for k, _, _ in verifying for j in range(n)]
+  flush(([tasks[i] for i in todo], samples, held, _Results([h for _, _, h in verifying])))
+
+
+class _Results:
+  """Verifier handles as one: their results, in order."""
+
+  def __init__(self, handles: list):
+    self.handles = handles
+
+  def get(self) -> list:
+    return [r for h in self.handles for r in h.get()]
 
 
 def _hinted(sample, hint: str):

@@ -7,8 +7,8 @@ fit and how fast the compiler expects them to run. Needs neither the slice nor t
 
 Programs, with the config's shapes, on the config's mesh laid over the topology's devices:
   prefill  the sampler's prefill of `generation.batch_size` prompts of the largest prompt bucket
-  decode   the sampler's decode loop: rows = batch_size x samples_per_prompt, cache = bucket +
-           max_new_tokens slots
+  decode   the sampler's decode loop: rows = batch_size x samples_per_prompt (or `generation.slots`), cache =
+           bucket + max_new_tokens slots
   train    one optimizer step: gradient_accumulation_steps micro-batches of batch_size x max_seq_len
            tokens, LoRA or full fine-tune, AdamW state, `training.remat`
 The model's shapes come from `--model` or the config's `sft_checkpoint`: a name in PRESETS (the published
@@ -190,20 +190,27 @@ def predictions(cost: dict, chip: Chip, tokens: int, name: str) -> dict:
 
 def cycle_seconds(config, programs: dict, shapes: Shapes) -> dict:
   """A cycle's predicted device seconds from the programs' `optimal_seconds`, as an upper bound: every
-  sample decodes `max_new_tokens` tokens, `keep_top_percent` of them are trained on at full length
-  (longest prompt + max_new_tokens), the held-out tasks are sampled alike. gcc (host) is not counted."""
+  sample decodes `max_new_tokens` tokens (so slots, whose gain is refilling rows that end early, save only
+  the last call's padding here), `keep_top_percent` of them are trained on at full length (longest prompt +
+  max_new_tokens), the held-out tasks are sampled alike. gcc (host) is not counted."""
   c = config_lib.for_cycle(config, 1)
   train_tasks, eval_tasks, _ = tasks_lib.task_split(config)
   seconds = {name: p['cost']['optimal_seconds'] for name, p in programs.items()}
-  call = seconds['prefill'] + c.generation.max_new_tokens * seconds['decode']  # decode: one token per row
+  rows, steps = programs['decode']['tokens_per_call'], c.generation.max_new_tokens  # decode: a token per row
+
+  def sampling_s(prompts: int, n: int) -> float:
+    per_call = max(1, shapes.prompts * shapes.samples_per_prompt // n)  # held-out calls take as many rows
+    calls = math.ceil(prompts / per_call)  # chunks of the prompts (slots: fills of that many)
+    decode_calls = math.ceil(prompts * n / rows) if c.generation.slots else calls
+    return calls * seconds['prefill'] + decode_calls * steps * seconds['decode']
+
   prompts = min(c.raft.prompts_per_cycle or len(train_tasks), len(train_tasks))
-  rows_per_call = shapes.prompts * shapes.samples_per_prompt  # held-out calls take as many rows
   samples = prompts * shapes.samples_per_prompt
   kept_tokens = math.ceil(c.raft.keep_top_percent * samples) * (shapes.longest_prompt + c.generation.max_new_tokens)
   out = dict(
-    sample_s=math.ceil(prompts / shapes.prompts) * call,
+    sample_s=sampling_s(prompts, shapes.samples_per_prompt),
     train_s=c.training.epochs * math.ceil(kept_tokens / programs['train']['tokens_per_call']) * seconds['train'],
-    eval_s=math.ceil(len(eval_tasks) * config.evaluation.samples_per_prompt / rows_per_call) * call,
+    eval_s=sampling_s(len(eval_tasks), config.evaluation.samples_per_prompt),
   )
   out['total_s'] = sum(out.values())
   return out

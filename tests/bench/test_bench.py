@@ -6,11 +6,15 @@ import signal
 import subprocess
 import sys
 
+import jax.numpy as jnp
 import pytest
+from flax import nnx
 
 from raftjax.bench import __main__ as bench
+from raftjax.bench import sampler as bench_sampler
 from raftjax.bench import sides
 from raftjax.bench import verifier as bench_verifier
+from raftjax.model.llama import Llama, ModelConfig, init_cache
 from raftjax.sections import LORA_TARGETS
 
 from helpers import REPO
@@ -51,14 +55,40 @@ def test_train_bench_on_tiny_model(model_dir, tmp_path):
 def test_sampler_bench_on_tiny_model(model_dir):
   """Also runs the branch an accelerator takes by default (more rows, roofline), here on CPU, and slots."""
   out = bench.bench_sampler(
-    model_dir, samples_per_prompt=2, max_new_tokens=8, n_rounds=1, large_batches=[8], peak_bandwidth_gbs=10.0, slots=3
+    model_dir,
+    samples_per_prompt=2,
+    max_new_tokens=8,
+    n_rounds=1,
+    large_batches=[8],
+    peak_bandwidth_gbs=10.0,
+    slots=3,
+    unroll_layers=True,
   )
 
   assert out['rows'] == 4 and out['raftjax_tokens_per_s'] > 0 and out['transformers_tokens_per_s'] > 0
   assert out['speedup'] > 0 and out['backend'] == 'cpu'
-  assert out['rows8_tokens_per_s'] > 0 and 0 < out['rows8_roofline_fraction'] < 1
+  assert out['rows8_tokens_per_s'] > 0 and 0 < out['rows8_fraction_of_limit'] < 1
+  assert out['limit_bandwidth_gb_per_s'] == 10.0 and out['limit_bandwidth_source'] == 'peak'
+  assert out['measured_read_gb_per_s'] > 0 and out['measured_gemm_gflop_per_s'] > 0
+  assert out['unroll_layers'] is True
   assert out['slots'] == 3 and out['raftjax_slots_tokens_per_s'] > 0
   json.dumps(out)
+
+
+def test_decode_flops_is_what_xla_counts():
+  """`decode_flops` (the sampler benchmark's FLOP limit) against XLA's own count of a compiled decode step
+  (layers unrolled: XLA counts a scan's body once). XLA also counts the elementwise work (norms, RoPE,
+  softmax), a few per mille here."""
+  cfg = ModelConfig(
+    vocab_size=512, hidden_size=256, intermediate_size=768, num_layers=2, num_heads=4, num_kv_heads=2, head_dim=64
+  )
+  model = Llama(cfg, rngs=nnx.Rngs(0))
+  rows, cache_len = 8, 128
+  step = nnx.jit(lambda model, token, position, cache: model(token, position, cache=cache))
+  token, position = jnp.zeros((rows, 1), jnp.int32), jnp.full((rows, 1), 5, jnp.int32)
+  cost = step.lower(model, token, position, init_cache(cfg, rows, cache_len)).compile().cost_analysis()
+  xla = (cost[0] if isinstance(cost, list) else cost)['flops']
+  assert 0.98 * xla < bench_sampler.decode_flops(cfg, rows, cache_len) <= xla
 
 
 def _side_processes() -> list[int]:

@@ -96,9 +96,3 @@ def test_slots_on_8_devices(tiny, mesh1, mesh8):
   samples = sampler.generate(state8, PROMPTS, N, seed=3)
   assert [s.tokens for s in samples] == [s.tokens for s in reference]
   assert [s.finish_reason for s in samples] == [s.finish_reason for s in reference]
-
-
-def test_multi_process_runs_are_refused_in_one_line(tiny, mesh1, monkeypatch):
-  monkeypatch.setattr(jax, 'process_count', lambda: 2)
-  with pytest.raises(ValueError, match=r'generation\.slots > 0 does not support multi-process runs yet'):
-    make(tiny, mesh1, slots=2).generate(tiny, PROMPTS, N, seed=0)

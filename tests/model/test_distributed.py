@@ -15,7 +15,9 @@ import jax
 import numpy as np
 import pytest
 
-from helpers import REPO, saved_params
+from raftjax.rundir import read_jsonl
+
+from helpers import REPO, assert_same_samples, saved_params
 
 pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
@@ -151,6 +153,22 @@ def test_two_processes_equal_one(tiny_dir, one_process, tmp_path):
   log = open(tmp_path / 'logs' / 'process_0.log').read()
   assert 'jax.distributed: process 0 of 2, 2 local / 4 global devices' in log
   assert 'Cycle 1:' in log and 'Cycle 1:' not in open(tmp_path / 'logs' / 'process_1.log').read()
+
+
+def test_two_processes_with_slots_equal_one(tiny_dir, one_process, tmp_path):
+  """The slot engine across 2 processes (every process runs the same host loop over slots split between
+  them, each verifies its own prompts' samples) makes the one-process chunked run: the same samples,
+  verdicts and kept sets (log-probs within 1e-4: another batch shape, split over other devices, reduces in
+  another order; measured 2e-5), losses."""
+  out = str(tmp_path / 'run')
+  _run(_flags(tiny_dir, out) + ['--config.generation.slots=3'], 2, 2, str(tmp_path / 'logs'))
+  for name in ('samples.jsonl', 'kept.jsonl'):
+    a, b = (read_jsonl(os.path.join(d, 'cycle_1', name)) for d in (one_process, out))
+    assert_same_samples(a, b, rtol=1e-4)
+  stats = [json.load(open(os.path.join(d, 'cycle_1', 'stats.json'))) for d in (one_process, out)]
+  assert stats[1]['sampler']['calls'] == 1 and stats[1]['sampler']['rows'] == 4  # 3 slots over data = 4
+  np.testing.assert_allclose(stats[1]['losses'], stats[0]['losses'], rtol=1e-5)
+  assert stats[1]['eval'] == stats[0]['eval']
 
 
 def test_killed_process_stops_the_other_and_the_run_resumes(tiny_dir, one_process, tmp_path):

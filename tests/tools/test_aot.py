@@ -109,6 +109,27 @@ def test_report_is_complete_and_adds_up(tiny_report, v5e8):
   assert t['weights'] + t['adapters'] + t['optimizer'] <= t['arguments']
 
 
+def test_slot_engine_compiles_for_the_slice(tiny_dir, tiny_report, v5e8):
+  """With `generation.slots` the decode program is the slot engine's loop: 6 slots rounded up to a multiple
+  of data = 4, over the chunked path's cache length, its state donated, costing less than the chunked loop
+  of 16 rows (which also draws each row's first token); the prefill keeps one cache row per prompt (2
+  prompts padded to 4)."""
+  config = _config(tiny_dir)
+  config.generation.slots = 6
+  source = config.sft_checkpoint
+  rep = fit.report(config, v5e8, source, programs_lib.longest_prompt(config, source), aot.add_costs)
+  cfg = programs_lib.model_config(source, config)
+  cache_len = sample_lib.prompt_bucket(rep['shapes']['longest_prompt'], 32) + config.generation.max_new_tokens
+  decode, prefill = rep['programs']['decode'], rep['programs']['prefill']
+  assert rep['fits'] and decode['compiled'] and prefill['compiled'] and decode['tokens_per_call'] == 8
+  assert decode['memory']['kv_cache'] == cache_bytes(cfg, 8, cache_len) // 8
+  assert decode['memory']['aliased'] >= decode['memory']['kv_cache']  # the donated slots are written in place
+  assert prefill['memory']['kv_cache'] == cache_bytes(cfg, 4, cache_len) // 8
+  chunked = tiny_report[1]['programs']['decode']
+  assert 0 < decode['cost']['flops'] < chunked['cost']['flops'] / 2
+  assert rep['cycle']['sample_s'] > 0
+
+
 def test_costs_extrapolate_to_the_unrolled_programs(tiny_dir, v5e8):
   """XLA counts a loop's body once; the 1- and 2-layer costs extrapolated to 4 layers are those of the
   4-layer programs compiled unrolled (one micro-batch: their loop is not counted either): flops to 0.1%,
