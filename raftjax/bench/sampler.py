@@ -1,5 +1,6 @@
 """`python -m raftjax.bench sampler`: decode tokens/s of raftjax's sampler against transformers' torch
-`generate`, each in its own process, and at larger row counts against the memory-bandwidth roofline."""
+`generate`, each in its own process, and at larger row counts against the machine's limits (memory
+bandwidth and GEMM throughput)."""
 
 import dataclasses
 import os
