@@ -208,7 +208,11 @@ class Sampler:
 
   def put_rows(self, x: np.ndarray) -> jax.Array:
     """x[R, ...] on the device mesh, its rows split over the data axes."""
-    return jax.device_put(x, mesh_lib.array_sharding(x.shape, ('batch',) + (None,) * (x.ndim - 1), self.mesh))
+    return jax.device_put(x, mesh_lib.array_sharding(x.shape, _row_axes(x.ndim), self.mesh))
+
+  def row_spec(self, shape: tuple, dtype) -> jax.ShapeDtypeStruct:
+    """The abstract array of shape [R, ...] placed as `put_rows` places it (a scalar: replicated)."""
+    return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, _row_axes(len(shape)), self.mesh))
 
   def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
     """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
@@ -229,13 +233,7 @@ class Sampler:
     With `config.slots`: the slot engine's decode loop, and the prefill of a fill of `num_prompts` prompts
     (one cache row each, copied into their samples' slots)."""
     p, t, cache_len = self.call_shape(num_prompts, longest)
-    rows = p * samples_per_prompt
-
-    def spec(shape, dtype, axes=None):
-      axes = axes or ('batch',) + (None,) * (len(shape) - 1)
-      return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, axes, self.mesh))
-
-    i32 = jnp.int32
+    rows, spec, i32 = p * samples_per_prompt, self.row_spec, jnp.int32
     prefill_samples = 1 if self.config.slots else samples_per_prompt
     prefill = self._prefill.lower(self.graphdef, state, spec((p, t), i32), spec((p,), i32), prefill_samples, cache_len)
     if self.config.slots:
@@ -325,6 +323,11 @@ class Sampler:
       entropy=float(np.sum(entropies[:n], dtype=np.float64)),
       completion=text,
     )
+
+
+def _row_axes(ndim: int) -> tuple:
+  """Logical axes of an array whose leading axis is rows, split over the data axes; () for a scalar."""
+  return ('batch',) + (None,) * (ndim - 1) if ndim else ()
 
 
 def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -51,7 +51,6 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from raftjax.generate.accounting import check_cache_fits
 from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket
-from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import init_cache
 from raftjax.rows import Sample
 
@@ -128,14 +127,10 @@ class SlotEngine:
     """The decode loop over S slots of `cache_len` cache positions, lowered for `state` without running
     it: `state` may be abstract (ShapeDtypeStructs with shardings), as in `Sampler.lower`."""
     sm = self.sampler
-
-    def on_mesh(x: jax.ShapeDtypeStruct) -> jax.ShapeDtypeStruct:  # as `_empty_fn` places them
-      if x.ndim == len(sm.cache_spec(1, 1).shape):
-        return sm.cache_spec(x.shape[1], x.shape[3])
-      axes = ('batch',) + (None,) * (x.ndim - 1) if x.ndim else ()
-      return jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=mesh_lib.array_sharding(x.shape, axes, sm.mesh))
-
-    slots = jax.tree.map(on_mesh, self._empty.eval_shape(cache_len))
+    shapes = self._empty.eval_shape(cache_len)  # placed as `_empty_fn` places them: rows split, and the cache
+    slots = jax.tree.map(lambda x: sm.row_spec(x.shape, x.dtype), shapes._replace(loop=shapes.loop._replace(cache=())))
+    cache = (sm.cache_spec(self.num_slots, cache_len),) * 2
+    slots = slots._replace(loop=slots.loop._replace(cache=cache))
     return self._decode.lower(graphdef, state, slots, jax.ShapeDtypeStruct((), jnp.int32))
 
   def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys) -> Slots:
