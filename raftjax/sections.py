@@ -135,10 +135,16 @@ class SamplingConfig(Checked):
   # while the slots decode the rest. The samples are the same either way (one key per sample). Off by
   # default: on a 2-core CPU, 32 or 64 slots were no faster than one 96-row chunk (BENCHMARKS.md).
   slots: int = 0
+  # The slots' tail: once no sample is pending, the slots halve (their busy rows gathered into half as many)
+  # whenever at most half of them are busy, down to min_slots; 0 = decode on every slot to the end. A call
+  # starts with at most as many slots as it has samples (rounded up to a power of two). Each width is its own
+  # compiled decode loop; on CPU a step's cost grows with its rows, so the tail runs faster.
+  min_slots: int = 8
 
   def _checks(self):
     return (
       ('slots', 0 <= self.slots <= 1 << 16, '0 (chunks of batch_size) or a number of decode slots <= 65536'),
+      ('min_slots', 0 <= self.min_slots <= 1 << 16, '0 (the slots never halve) or a number of slots <= 65536'),
       ('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
       ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
       ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),

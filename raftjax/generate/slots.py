@@ -11,13 +11,17 @@ programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D
      each (`Sampler._prefill`, the prompt count bucketed to a power of two), and `_insert` copies each
      prompt's cache into its samples' slots and draws their first tokens from the prompt's last logits.
   2. decode: one jitted while loop steps every slot (`Decoder.step`) until a slot finishes while samples
-     are still pending (`need` = 1), or until every slot is done when none are (`need` = S).
+     are still pending (`need` = 1), or until every slot is done when none are (`need` = S; but see 4).
   3. collect: the finished slots' samples are read back and detokenised; their slots are free again.
+  4. the tail: once nothing is pending, a decode call also stops when at most half the slots are busy;
+     `_gather` moves the busy ones into half as many slots (down to `generation.min_slots`), so the last
+     samples do not decode beside a row of idle slots.
 
 S is `generation.slots` rounded up to a multiple of the mesh's data axes, which split the slots as they
-split the chunked path's rows. Shapes are static per call: S, cache_len = the call's prompt bucket +
-max_new_tokens, and the prefill's prompt count (a power of two, < 2S), so a call compiles one decode loop
-and a prefill and an insert per prompt count it meets, and a later call in the same bucket none.
+split the chunked path's rows, and at most the call's sample count rounded up to a power of two. Shapes are
+static per width: S (and its halves), cache_len = the call's prompt bucket + max_new_tokens, and the
+prefill's prompt count (a power of two, < 2S), so a call compiles a decode loop per width and a prefill and
+an insert per prompt count it meets, and a later call in the same bucket none.
 
 Why the samples are the chunked path's: sample j of prompt i draws from the key of sample i * N + j
 folded with its own token count (`Decoder.advance`), whichever slot or fill it lands in. Its cache row
@@ -25,8 +29,9 @@ holds its prompt at positions 0..len-1 and its tokens after them; a query attend
 own (`attention_mask`), all written by this occupant, so a previous occupant's keys beyond are never seen.
 Floating point aside: XLA may reduce a batch of another size in another order (see sampler.py).
 
-Stats (`Sampler.stats`): rows = S per call, steps = decode-loop steps, computed tokens = S x steps plus
-one per sample (its first token, drawn from its prompt's prefill as in the chunked path's step 0).
+Stats (`Sampler.stats`): rows = S per call, steps = decode-loop steps, computed tokens = each decode
+call's width x its steps, plus one per sample (its first token, drawn from its prompt's prefill as in the
+chunked path's step 0).
 `Sampler.stream` is one call over prompts from several seeds (the chunked path's calls, seams and all),
 handing each sample to a callback as soon as it is read back: the RAFT loop verifies while decoding.
 `SlotEngine.lower` lowers the decode loop over abstract weights: `Sampler.lower` (and so `tools.aot` and
@@ -54,6 +59,9 @@ from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket
 from raftjax.model.llama import init_cache
 from raftjax.rows import Sample
 
+# The fields of `Loop` with a leading row axis (the cache's rows are its axis 1; `step` has none).
+_ROW_FIELDS = ('token', 'done', 'num', 'finish', 'recent', 'tokens', 'logprobs', 'entropies')
+
 
 class Slots(NamedTuple):
   """Device state of S slots: a decode loop over them, plus what each slot's occupant is."""
@@ -70,8 +78,9 @@ class SlotEngine:
     """`sampler`: the `raftjax.generate.sampler.Sampler` whose prefill, decoder, stats and compiles it uses."""
     self.sampler = sampler
     self.num_slots = sampler.round_rows(sampler.config.slots)  # the data axes split the slots
-    self._empty = jax.jit(self._empty_fn, static_argnums=(0,))
+    self._empty = jax.jit(self._empty_fn, static_argnums=(0, 1))
     self._insert = jax.jit(self._insert_fn, donate_argnums=(0,))
+    self._gather = jax.jit(self._gather_fn)  # no donation: the result is smaller than the input
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
     # Every slot's state on every device, so that each process can read all of it (multi-process runs).
     self._everywhere = jax.jit(lambda x: x, out_shardings=NamedSharding(sampler.mesh, PartitionSpec()))
@@ -90,17 +99,18 @@ class SlotEngine:
     seed[i] (or seed) and id first_ids[i] + j (default i * n + j); on_sample(i * n + j, sample) is called
     as soon as it is read back, while the other slots go on decoding. In a multi-process run, only the
     samples of this process's prompts (i % processes == process index): None for the others."""
-    sm, s = self.sampler, self.num_slots
+    sm = self.sampler
     seeds = [seed] * len(prompts) if isinstance(seed, int) else list(seed)
     first_ids = list(range(0, len(prompts) * n, n)) if first_ids is None else list(first_ids)
     lengths = sm.check_prompts(prompts)
     t = prompt_bucket(max(lengths), sm.config.min_prompt_bucket)
-    check_cache_fits(sm.model_cfg, s, t + sm.config.max_new_tokens, sm.mesh)
+    width = widest = min(self.num_slots, sm.round_rows(prompt_bucket(len(prompts) * n, 1)))  # <= the samples
+    check_cache_fits(sm.model_cfg, width, t + sm.config.max_new_tokens, sm.mesh)
     t0 = time.perf_counter()
     pending = collections.deque((i, j) for i in range(len(prompts)) for j in range(n))
-    occupant: list[int | None] = [None] * s  # sample id in each slot, None = free
+    occupant: list[int | None] = [None] * width  # sample id in each slot, None = free
     out: list[Sample | None] = [None] * (len(prompts) * n)
-    slots, steps, generated = self._empty(t + sm.config.max_new_tokens), 0, 0
+    slots, steps, computed, generated = self._empty(width, t + sm.config.max_new_tokens), 0, len(out), 0
     while pending or any(o is not None for o in occupant):
       free = [k for k, o in enumerate(occupant) if o is None]
       if pending and free:
@@ -110,14 +120,21 @@ class SlotEngine:
         )
         for k, (i, j) in zip(free, fill):
           occupant[k] = i * n + j
-      slots = self._decode(graphdef, state, slots, jnp.int32(1 if pending else s))
+      # The tail: nothing pending, and at most half the slots busy -> decode on half as many.
+      half = 0 if pending else self._half(width)
+      while half and width - occupant.count(None) <= half:
+        slots, occupant, width = *self._shrink(slots, occupant, half), half
+        half = self._half(width)
+      # Stop for a refill when a slot is done, or (nothing pending) when the slots can halve, or all are done.
+      need = 1 if pending else width - half if half else width
+      slots = self._decode(graphdef, state, slots, jnp.int32(need))
       step, tokens = self._collect(slots.loop, occupant, n, out, on_sample)
-      steps, generated = steps + step, generated + tokens
+      steps, computed, generated = steps + step, computed + width * step, generated + tokens
     sm.stats.update(
       calls=1,
-      rows=s,
+      rows=widest,
       steps=steps,
-      computed_tokens=s * steps + len(out),
+      computed_tokens=computed,
       generated_tokens=generated,
       seconds=time.perf_counter() - t0,
     )
@@ -127,7 +144,9 @@ class SlotEngine:
     """The decode loop over S slots of `cache_len` cache positions, lowered for `state` without running
     it: `state` may be abstract (ShapeDtypeStructs with shardings), as in `Sampler.lower`."""
     sm = self.sampler
-    shapes = self._empty.eval_shape(cache_len)  # placed as `_empty_fn` places them: rows split, and the cache
+    shapes = self._empty.eval_shape(
+      self.num_slots, cache_len
+    )  # placed as `_empty_fn` places them: rows split, and the cache
     slots = jax.tree.map(lambda x: sm.row_spec(x.shape, x.dtype), shapes._replace(loop=shapes.loop._replace(cache=())))
     cache = (sm.cache_spec(self.num_slots, cache_len),) * 2
     slots = slots._replace(loop=slots.loop._replace(cache=cache))
@@ -136,7 +155,7 @@ class SlotEngine:
   def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys) -> Slots:
     """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F],
     sample f with the key of keys[f] = (seed, id)."""
-    sm, s = self.sampler, self.num_slots
+    sm, s = self.sampler, len(slots.lengths)
     order = list(dict.fromkeys(i for i, _ in fill))  # distinct prompts, first seen first
     tokens, lengths = sm.padded_prompts([prompts[i] for i in order], sm.round_rows(prompt_bucket(len(order), 1)), t)
     lengths = sm.put_rows(lengths)
@@ -147,6 +166,18 @@ class SlotEngine:
     for f, (i, _) in enumerate(fill):
       src[f], dst[f], (seeds[f], ids[f]) = order.index(i), free[f], keys[f]
     return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, seeds, ids)))
+
+  def _half(self, width: int) -> int:
+    """The slots a tail of `width` slots halves to (rounded up to the data axes); 0 if it may not:
+    below `min_slots` (0: never) or no fewer."""
+    half, floor = self.sampler.round_rows(width // 2), self.sampler.config.min_slots
+    return half if floor and floor <= half < width else 0
+
+  def _shrink(self, slots: Slots, occupant: list, width: int) -> tuple[Slots, list]:
+    """The busy slots moved into `width` slots (>= the busy ones), the rest filled with free ones."""
+    busy = [k for k, o in enumerate(occupant) if o is not None]
+    keep = busy + [k for k, o in enumerate(occupant) if o is None][: width - len(busy)]
+    return self._gather(slots, self.sampler.put_rows(np.array(keep, np.int32))), [occupant[k] for k in keep]
 
   def _collect(self, loop: Loop, occupant: list, n: int, out: list, on_sample) -> tuple[int, int]:
     """Frees the finished occupied slots, moving the samples of this process's prompts into out[sample id]
@@ -175,9 +206,9 @@ class SlotEngine:
 
   # ---------------------------------------------------------------------------------------- jitted
 
-  def _empty_fn(self, cache_len: int) -> Slots:
+  def _empty_fn(self, s: int, cache_len: int) -> Slots:
     """S free slots and their zeroed cache [layers, S, K, cache_len, D], made on the devices."""
-    sm, s = self.sampler, self.num_slots
+    sm = self.sampler
     sm.compiles['slot_empty'] += 1
     cache = sm.decoder.constrain_cache(init_cache(sm.model_cfg, s, cache_len))
     zeros = lambda: sm.decoder.constrain(jnp.zeros(s, jnp.int32), ('batch',))
@@ -188,21 +219,30 @@ class SlotEngine:
     src[f] (cache [layers, P, K, T, D], logits[P, V], lengths[P]) into slot dst[f] (>= S: no entry) for the
     sample of key (seeds[f], ids[f]), and draws its first token, as the chunked path draws every row's at
     its step 0."""
-    sm, s = self.sampler, self.num_slots
+    sm, s = self.sampler, len(slots.lengths)
     sm.compiles['slot_insert'] += 1
     d = sm.decoder
     keys = d.keys(seeds, ids)
     first = d.advance(d.fresh(dst < s, None), logits[src], keys)  # [S] rows
     put = lambda old, new: old.at[dst].set(new, mode='drop')
     loop = slots.loop
-    fields = ('token', 'done', 'num', 'finish', 'recent', 'tokens', 'logprobs', 'entropies')
-    loop = loop._replace(**{f: put(getattr(loop, f), getattr(first, f)) for f in fields})
+    loop = loop._replace(**{f: put(getattr(loop, f), getattr(first, f)) for f in _ROW_FIELDS})
     # Positions >= T keep the previous occupant's keys: the mask hides them until this one writes them.
     t = cache[0].shape[3]
     new_cache = tuple(c.at[:, dst, :, :t].set(p[:, src], mode='drop') for c, p in zip(loop.cache, cache))
     return Slots(
       loop._replace(cache=d.constrain_cache(new_cache)), put(slots.lengths, lengths[src]), put(slots.keys, keys)
     )
+
+  def _gather_fn(self, slots: Slots, keep) -> Slots:
+    """Slots keep[W] of slots, in that order: each occupant's state, cache rows and key."""
+    sm = self.sampler
+    sm.compiles['slot_gather'] += 1
+    d, loop = sm.decoder, slots.loop
+    rows = lambda x: d.constrain(x[keep], ('batch',) + (None,) * (x.ndim - 1))
+    loop = loop._replace(**{f: rows(getattr(loop, f)) for f in _ROW_FIELDS})
+    loop = loop._replace(cache=d.constrain_cache(tuple(c[:, keep] for c in loop.cache)))
+    return Slots(loop, rows(slots.lengths), slots.keys[keep])
 
   def _decode_fn(self, graphdef, state, slots: Slots, need) -> Slots:
     """Steps every running slot until `need` slots are done (finished or free). slots donated."""

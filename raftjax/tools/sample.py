@@ -7,6 +7,7 @@
 finish_reason, num_tokens, logprob; `tools.verify` grades the file.
 """
 
+import collections
 import logging
 import os
 import time
@@ -14,6 +15,7 @@ import time
 from raftjax import cli, rundir
 from raftjax import config as config_lib
 from raftjax.data.tasks import load_tasks
+from raftjax.generate.accounting import call_stats
 from raftjax.generate.sampler import Sampler
 from raftjax.model import checkpoint
 from raftjax.model import mesh as mesh_lib
@@ -44,15 +46,16 @@ def run(config, output: str, devices=None) -> list[dict]:
     for i, s in enumerate(samples)
   ]
   rundir.write_jsonl(output, lines)
-  tokens = sum(s.num_tokens for s in samples)
+  tokens, stats = sum(s.num_tokens for s in samples), call_stats(collections.Counter(), sampler.stats)
   logging.info(
-    '%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s',
+    '%d samples of %d tasks, %d tokens in %.1f s (%.1f tokens/s, compiles included) -> %s; sampler: %s',
     len(samples),
     len(tasks),
     tokens,
     seconds,
     tokens / seconds,
     output,
+    stats,
   )
   return lines
 

@@ -52,8 +52,9 @@ def test_slots_give_the_chunked_samples(tiny, mesh1, sampling):
   reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
   lengths = [s.num_tokens for s in reference]
   assert len(set(lengths)) > 2 and len({s.finish_reason for s in reference}) > 1, lengths
-  for slots in (1, 3, 8):
-    assert_same(reference, make(tiny, mesh1, slots=slots, **config).generate(tiny, PROMPTS, N, seed=3))
+  for slots, min_slots in ((1, 8), (3, 8), (8, 0), (8, 1)):  # the last halves its tail: 8 -> 4 -> 2 -> 1
+    sampler = make(tiny, mesh1, slots=slots, min_slots=min_slots, **config)
+    assert_same(reference, sampler.generate(tiny, PROMPTS, N, seed=3))
 
 
 def test_slots_keep_keys_across_calls_and_first_sample(tiny, mesh1):
@@ -87,12 +88,33 @@ def test_stats_count_slot_steps(tiny, mesh1):
   assert stats['decode_efficiency'] == 180 / (8 * 22 + 15)
 
 
+def test_the_tail_halves_the_slots(tiny, mesh1):
+  """Once nothing is pending, the busy slots move into half as many: the same samples and generated
+  tokens from fewer computed ones, one decode loop per width, and a call starts with no more slots than
+  it has samples (rounded up to a power of two)."""
+  config = finishing_config(tiny, mesh1)
+  runs = {}
+  for min_slots in (0, 1):
+    sampler = make(tiny, mesh1, slots=64, min_slots=min_slots, **config)
+    samples = sampler.generate(tiny, PROMPTS, N, seed=3)
+    runs[min_slots] = samples, sampler.stats, sampler.compiles
+  (ref, whole, whole_compiles), (tail, halved, halved_compiles) = runs[0], runs[1]
+  assert_same(ref, tail)
+  assert whole['rows'] == halved['rows'] == 16  # 15 samples: 16 slots of the 64
+  assert whole['generated_tokens'] == halved['generated_tokens'] < whole['computed_tokens']
+  assert halved['computed_tokens'] < whole['computed_tokens']
+  assert (whole_compiles['slot_decode'], whole_compiles['slot_gather']) == (1, 0)
+  assert halved_compiles['slot_decode'] == halved_compiles['slot_gather'] + 1 > 1
+
+
 def test_slots_on_8_devices(tiny, mesh1, mesh8):
   state8 = jax.device_put(nnx.state(tiny), mesh_lib.state_shardings(nnx.state(tiny), mesh8))
   config = finishing_config(tiny, mesh1, temperature=0.0)
   reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
-  sampler = make(tiny, mesh8, slots=3, **config)
-  assert sampler.round_rows(3) == 4  # slots are rounded up to a multiple of the data axes (4)
-  samples = sampler.generate(state8, PROMPTS, N, seed=3)
-  assert [s.tokens for s in samples] == [s.tokens for s in reference]
-  assert [s.finish_reason for s in samples] == [s.finish_reason for s in reference]
+  assert make(tiny, mesh8).round_rows(3) == 4  # slots are rounded up to a multiple of the data axes (4)
+  for slots in (3, 8):  # 8: the tail halves to 4 slots, split over the data axes as the 8 were
+    sampler = make(tiny, mesh8, slots=slots, min_slots=1, **config)
+    samples = sampler.generate(state8, PROMPTS, N, seed=3)
+    assert [s.tokens for s in samples] == [s.tokens for s in reference]
+    assert [s.finish_reason for s in samples] == [s.finish_reason for s in reference]
+  assert sampler.compiles['slot_gather'] == 1

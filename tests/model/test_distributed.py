@@ -161,12 +161,13 @@ def test_two_processes_with_slots_equal_one(tiny_dir, one_process, tmp_path):
   verdicts and kept sets (log-probs within 1e-4: another batch shape, split over other devices, reduces in
   another order; measured 2e-5), losses."""
   out = str(tmp_path / 'run')
-  _run(_flags(tiny_dir, out) + ['--config.generation.slots=3'], 2, 2, str(tmp_path / 'logs'))
+  slots = ['--config.generation.slots=6', '--config.generation.min_slots=4']  # the tail halves 8 -> 4
+  _run(_flags(tiny_dir, out) + slots, 2, 2, str(tmp_path / 'logs'))
   for name in ('samples.jsonl', 'kept.jsonl'):
     a, b = (read_jsonl(os.path.join(d, 'cycle_1', name)) for d in (one_process, out))
     assert_same_samples(a, b, rtol=1e-4)
   stats = [json.load(open(os.path.join(d, 'cycle_1', 'stats.json'))) for d in (one_process, out)]
-  assert stats[1]['sampler']['calls'] == 1 and stats[1]['sampler']['rows'] == 4  # 3 slots over data = 4
+  assert stats[1]['sampler']['calls'] == 1 and stats[1]['sampler']['rows'] == 8  # 6 slots over data = 8
   np.testing.assert_allclose(stats[1]['losses'], stats[0]['losses'], rtol=1e-5)
   assert stats[1]['eval'] == stats[0]['eval']
 
