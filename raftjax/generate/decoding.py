@@ -30,6 +30,11 @@ def prompt_bucket(length: int, minimum: int) -> int:
   return max(minimum, 1 << max(length - 1, 0).bit_length())
 
 
+def row_axes(ndim: int) -> tuple:
+  """Logical axes of an array whose leading axis is rows, split over the data axes; () for a scalar."""
+  return ('batch',) + (None,) * (ndim - 1) if ndim else ()
+
+
 class Loop(NamedTuple):
   """State of the rows [R] of a decode loop; M = max_new_tokens."""
 

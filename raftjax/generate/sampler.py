@@ -42,7 +42,7 @@ from flax import nnx
 from jax.sharding import Mesh
 
 from raftjax.generate.accounting import check_cache_fits
-from raftjax.generate.decoding import FINISH_REASONS, Decoder, prompt_bucket
+from raftjax.generate.decoding import FINISH_REASONS, Decoder, prompt_bucket, row_axes
 from raftjax.generate.slots import SlotEngine
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import CACHE_AXES, Llama, ModelConfig, cache_shape, init_cache
@@ -208,11 +208,11 @@ class Sampler:
 
   def put_rows(self, x: np.ndarray) -> jax.Array:
     """x[R, ...] on the device mesh, its rows split over the data axes."""
-    return jax.device_put(x, mesh_lib.array_sharding(x.shape, _row_axes(x.ndim), self.mesh))
+    return jax.device_put(x, mesh_lib.array_sharding(x.shape, row_axes(x.ndim), self.mesh))
 
   def row_spec(self, shape: tuple, dtype) -> jax.ShapeDtypeStruct:
     """The abstract array of shape [R, ...] placed as `put_rows` places it (a scalar: replicated)."""
-    return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, _row_axes(len(shape)), self.mesh))
+    return jax.ShapeDtypeStruct(shape, dtype, sharding=mesh_lib.array_sharding(shape, row_axes(len(shape)), self.mesh))
 
   def cache_spec(self, rows: int, cache_len: int) -> jax.ShapeDtypeStruct:
     """The abstract array of each of the KV cache's two halves for a call of `rows` rows, on its sharding."""
@@ -323,11 +323,6 @@ class Sampler:
       entropy=float(np.sum(entropies[:n], dtype=np.float64)),
       completion=text,
     )
-
-
-def _row_axes(ndim: int) -> tuple:
-  """Logical axes of an array whose leading axis is rows, split over the data axes; () for a scalar."""
-  return ('batch',) + (None,) * (ndim - 1) if ndim else ()
 
 
 def local_rows(*arrays: jax.Array) -> tuple[np.ndarray, list[np.ndarray]]:

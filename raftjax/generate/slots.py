@@ -55,7 +55,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 from raftjax.generate.accounting import check_cache_fits
-from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket
+from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket, row_axes
 from raftjax.model.llama import init_cache
 from raftjax.rows import Sample
 
@@ -144,9 +144,8 @@ class SlotEngine:
     """The decode loop over S slots of `cache_len` cache positions, lowered for `state` without running
     it: `state` may be abstract (ShapeDtypeStructs with shardings), as in `Sampler.lower`."""
     sm = self.sampler
-    shapes = self._empty.eval_shape(
-      self.num_slots, cache_len
-    )  # placed as `_empty_fn` places them: rows split, and the cache
+    # Placed as `_empty_fn` places them: every per-slot array's rows split, and the cache.
+    shapes = self._empty.eval_shape(self.num_slots, cache_len)
     slots = jax.tree.map(lambda x: sm.row_spec(x.shape, x.dtype), shapes._replace(loop=shapes.loop._replace(cache=())))
     cache = (sm.cache_spec(self.num_slots, cache_len),) * 2
     slots = slots._replace(loop=slots.loop._replace(cache=cache))
@@ -239,7 +238,7 @@ class SlotEngine:
     sm = self.sampler
     sm.compiles['slot_gather'] += 1
     d, loop = sm.decoder, slots.loop
-    rows = lambda x: d.constrain(x[keep], ('batch',) + (None,) * (x.ndim - 1))
+    rows = lambda x: d.constrain(x[keep], row_axes(x.ndim))
     loop = loop._replace(**{f: rows(getattr(loop, f)) for f in _ROW_FIELDS})
     loop = loop._replace(cache=d.constrain_cache(tuple(c[:, keep] for c in loop.cache)))
     return Slots(loop, rows(slots.lengths), slots.keys[keep])
