@@ -34,7 +34,8 @@ loop, which is what makes its numbers per generated token). Costs are therefore 
 programs compiled with 1 and 2 unrolled layers and one micro-batch, extrapolated linearly to the model's
 depth; the train step adds `gradient_accumulation_steps - 1` micro-batches (its cost without the
 optimizer update, which is compiled on its own). Memory and compile time are the real program's. The
-cost programs are compiled without sliced prefetches (COST_OPTIONS says why).
+cost programs are compiled without sliced prefetches (COST_OPTIONS says why), and with `--nomsa` without
+memory-space assignment (NO_MSA says why).
 
 Lowering the programs lives in `raftjax.programs`, their memory and the fit check in `raftjax.fit`: `fit.preflight` is
 the same check at the start of a run on accelerators, before any weight is loaded.
@@ -43,6 +44,7 @@ usage error.
 """
 
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -135,6 +137,12 @@ def tpu_slice(name: str, num_slices: int = 1) -> Slice:
 # `optimal_seconds` of a whole model negative (libtpu 0.0.42). The cost programs are compiled without
 # sliced prefetches; the real programs (memory, compile time) with the compiler's defaults.
 COST_OPTIONS = {'xla_tpu_sliced_prefetch_max_slices': 0}
+# `--nomsa`: the cost programs also without memory-space assignment (MSA), which moves buffers between HBM
+# and the chip's VMEM with async copies that the cost model prices on top of the ops reading them. Its
+# choices differ between programs of the same per-layer work (the slot loop of raft_7b copies every layer's
+# weights into VMEM each step, the chunked loop none: 0.38 GB a layer more in `bytes`), so without it two
+# programs compare on their ops' own traffic. The real programs (memory, compile time) keep MSA either way.
+NO_MSA = {**COST_OPTIONS, 'xla_msa_enable': False}
 
 
 def _cost(compiled) -> dict:
@@ -146,18 +154,19 @@ def _cost(compiled) -> dict:
   )
 
 
-def cost_variants(cfg: ModelConfig, config, mesh, shapes: Shapes) -> dict:
+def cost_variants(cfg: ModelConfig, config, mesh, shapes: Shapes, options: dict = COST_OPTIONS) -> dict:
   """Per-call costs of each program with 1 and 2 unrolled layers and one micro-batch, and of the
-  optimizer update alone: what `extrapolate` scales to the model (the module docstring says why)."""
+  optimizer update alone, compiled with `options`: what `extrapolate` scales to the model (the module
+  docstring says why)."""
   one_micro = dataclasses.replace(shapes, accumulation=1)
   at = {}
   for layers in (1, 2):
     variant = dataclasses.replace(cfg, num_layers=layers, scan_layers=False)
     at[layers] = {
-      name: _cost(p.lowered.compile(COST_OPTIONS))
+      name: _cost(p.lowered.compile(options))
       for name, p in lower_programs(variant, config, mesh, one_micro).items()
     }
-  return dict(layers=at, update=_cost(lower_update(cfg, config, mesh).compile(COST_OPTIONS)))
+  return dict(layers=at, update=_cost(lower_update(cfg, config, mesh).compile(options)))
 
 
 def extrapolate(variants: dict, layers: int, accumulation: int) -> dict[str, dict]:
@@ -216,10 +225,13 @@ def cycle_seconds(config, programs: dict, shapes: Shapes) -> dict:
   return out
 
 
-def add_costs(cfg, config, mesh, shapes: Shapes, programs: dict, target: Slice) -> dict | None:
-  """`fit.report`'s cost hook: each program's extrapolated cost and predictions; a cycle's predicted
-  seconds (None when XLA's estimate is not positive for every program)."""
-  for name, cost in extrapolate(cost_variants(cfg, config, mesh, shapes), cfg.num_layers, shapes.accumulation).items():
+def add_costs(
+  cfg, config, mesh, shapes: Shapes, programs: dict, target: Slice, options: dict = COST_OPTIONS
+) -> dict | None:
+  """`fit.report`'s cost hook: each program's extrapolated cost (cost programs compiled with `options`) and
+  predictions; a cycle's predicted seconds (None when XLA's estimate is not positive for every program)."""
+  variants = cost_variants(cfg, config, mesh, shapes, options)
+  for name, cost in extrapolate(variants, cfg.num_layers, shapes.accumulation).items():
     programs[name].update(cost=cost, predicted=predictions(cost, target.chip, programs[name]['tokens_per_call'], name))
   positive = all(p['cost']['optimal_seconds'] and p['cost']['optimal_seconds'] > 0 for p in programs.values())
   return cycle_seconds(config, programs, shapes) if positive else None
@@ -249,9 +261,12 @@ def main(argv) -> None:
     target,
     source,
     f.prompt_tokens or programs_lib.longest_prompt(config, source),
-    add_costs if f.costs else None,
+    functools.partial(add_costs, options=COST_OPTIONS if f.msa else NO_MSA) if f.costs else None,
   )
+  rep['cost_programs'] = 'with memory-space assignment' if f.msa else 'without memory-space assignment (--nomsa)'
   print(fit.table(rep))
+  if rep['cycle']:
+    print(f'cost programs compiled {rep["cost_programs"]}')
   if f.json:
     with open(f.json, 'w') as out:
       json.dump(rep, out, indent=1)
@@ -285,6 +300,12 @@ if __name__ == '__main__':
     True,
     'also compile the 1- and 2-layer cost programs (flops, optimal_seconds, '
     'predicted speeds); --nocosts: memory and compile time only',
+  )
+  flags.DEFINE_bool(
+    'msa',
+    True,
+    'compile the cost programs with memory-space assignment (the compiler default); --nomsa: without, '
+    'so that programs compare on their ops\' own HBM traffic (NO_MSA says why)',
   )
   flags.DEFINE_string('json', '', 'also write the report here as JSON')
   cli.run(main)

@@ -148,6 +148,24 @@ def test_costs_extrapolate_to_the_unrolled_programs(tiny_dir, v5e8):
       assert predicted[name][key] == pytest.approx(actual[key], rel=tolerance), (name, key)
 
 
+def test_without_msa_slots_and_rows_cost_the_same_per_layer(tiny_dir, v5e8):
+  """`--nomsa` (aot.NO_MSA): with the memory-space assignment off, a decode step's per-layer work is the same
+  ops for 16 slots as for the chunked loop's 16 rows, so the cost model prices a layer the same (bytes and
+  flops to 1%); what differs is outside the layers (the chunked call also draws every row's first token)."""
+  config = _config(tiny_dir)
+  mesh = mesh_lib.make_mesh((4, 1, 2), ('data', 'fsdp', 'tensor'), devices=v5e8.devices)
+  shapes = programs_lib.shapes_of(config, 40)
+  cfg = programs_lib.model_config(config.sft_checkpoint, config)
+  per_layer = {}
+  for slots in (0, 16):
+    config.generation.slots = slots
+    layers = aot.cost_variants(cfg, config, mesh, shapes, aot.NO_MSA)['layers']
+    per_layer[slots] = {k: layers[2]['decode'][k] - layers[1]['decode'][k] for k in ('bytes', 'flops')}
+  assert per_layer[16]['bytes'] > 0 and per_layer[16]['flops'] > 0
+  for key in ('bytes', 'flops'):
+    assert per_layer[16][key] == pytest.approx(per_layer[0][key], rel=0.01), key
+
+
 def test_oversized_config_is_refused_with_its_numbers(tiny_dir, tmp_path):
   """A cache of ~655k rows x 464 slots cannot fit 16 GiB per chip: the CLI exits 1 with the compiler's
   refusal, the sizes and the largest inputs."""
