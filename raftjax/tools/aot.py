@@ -163,8 +163,7 @@ def cost_variants(cfg: ModelConfig, config, mesh, shapes: Shapes, options: dict 
   for layers in (1, 2):
     variant = dataclasses.replace(cfg, num_layers=layers, scan_layers=False)
     at[layers] = {
-      name: _cost(p.lowered.compile(options))
-      for name, p in lower_programs(variant, config, mesh, one_micro).items()
+      name: _cost(p.lowered.compile(options)) for name, p in lower_programs(variant, config, mesh, one_micro).items()
     }
   return dict(layers=at, update=_cost(lower_update(cfg, config, mesh).compile(options)))
 
@@ -305,7 +304,7 @@ if __name__ == '__main__':
     'msa',
     True,
     'compile the cost programs with memory-space assignment (the compiler default); --nomsa: without, '
-    'so that programs compare on their ops\' own HBM traffic (NO_MSA says why)',
+    "so that programs compare on their ops' own HBM traffic (NO_MSA says why)",
   )
   flags.DEFINE_string('json', '', 'also write the report here as JSON')
   cli.run(main)
