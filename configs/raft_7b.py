@@ -46,6 +46,9 @@ def get_config():
 
   c.generation.max_new_tokens = 768
   c.generation.batch_size = 16
+  # Chunked: with XLA:TPU's default memory-space assignment the slot loop's step is priced at 1.6x the
+  # chunked step's bytes (without it, at less); not measured on a TPU (BENCHMARKS.md, "Slots at 7B").
+  c.generation.slots = 0
   c.raft.samples_per_prompt = 8
   c.raft.keep_top_percent = 0.25  # best 2 of 8 per prompt
   c.raft.prompts_per_cycle = 0  # every training task, every cycle

@@ -132,9 +132,12 @@ class SamplingConfig(Checked):
   # row of a chunk is done. N > 0: N decode slots (rounded up to a multiple of the mesh's data axes), each
   # refilled with the next pending sample as soon as its sample ends, so finished rows stop taking decode
   # steps; a RAFT round is one sampler call, and each task is verified as soon as its samples are done
-  # while the slots decode the rest. The samples are the same either way (one key per sample). Off by
-  # default: on a 2-core CPU, 32 or 64 slots were no faster than one 96-row chunk (BENCHMARKS.md).
-  slots: int = 0
+  # while the slots decode the rest. The samples are the same either way (one key per sample). Default:
+  # the default chunk's rows (batch_size 24 x 4 samples) with the tail halving: on the 2-core CPU the
+  # default RAFT cycle's sampling + verification took 15% less time than one 96-row chunk, the same
+  # samples kept (BENCHMARKS.md, "Slots on this CPU"); with rounds larger than the slots the refills cost
+  # more than they save there (set 0). The TPU configs keep 0 (configs/raft_7b.py says why).
+  slots: int = 96
   # The slots' tail: once no sample is pending, the slots halve (their busy rows gathered into half as many)
   # whenever at most half of them are busy, down to min_slots; 0 = decode on every slot to the end. A call
   # starts with at most as many slots as it has samples (rounded up to a power of two). Each width is its own

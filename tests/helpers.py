@@ -52,6 +52,9 @@ def tiny_config(tiny_dir: str, output_dir: str):
   c.raft.early_stopping = False  # these tests check two full cycles
   c.generation.max_new_tokens = 40
   c.generation.batch_size = 2
+  # The chunked path, which these tests count calls and rows of; the slot engine (the default) draws the
+  # same samples: tests/generate/test_slots.py, tests/rl/test_loop.py, tests/test_install.py.
+  c.generation.slots = 0
   c.training.batch_size = 2
   c.training.lora_rank = 4
   c.training.learning_rate = 3e-3

@@ -51,7 +51,7 @@ PROMPTS = [[5, 6, 7], [8, 9, 10, 11, 12, 13, 14], [20, 21]]
 
 
 def make(model, mesh, eos_ids=(), **config):
-  config = {'max_new_tokens': 12, 'temperature': 1.0, **config}
+  config = {'max_new_tokens': 12, 'temperature': 1.0, 'slots': 0, **config}  # chunked unless a test says
   return Sampler(model, CharTokenizer(), mesh, SamplingConfig(**config), eos_ids=eos_ids)
 
 

@@ -25,7 +25,7 @@ def tiny():
 
 
 def make(model, mesh, eos_ids=(), **config):
-  config = {'max_new_tokens': 12, 'temperature': 1.0, **config}
+  config = {'max_new_tokens': 12, 'temperature': 1.0, 'slots': 0, **config}  # chunked unless a test says
   return Sampler(model, CharTokenizer(), mesh, SamplingConfig(**config), eos_ids=eos_ids)
 
 
