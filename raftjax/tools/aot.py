@@ -262,9 +262,9 @@ def main(argv) -> None:
     f.prompt_tokens or programs_lib.longest_prompt(config, source),
     functools.partial(add_costs, options=COST_OPTIONS if f.msa else NO_MSA) if f.costs else None,
   )
-  rep['cost_programs'] = 'with memory-space assignment' if f.msa else 'without memory-space assignment (--nomsa)'
   print(fit.table(rep))
-  if rep['cycle']:
+  if any('cost' in p for p in rep['programs'].values()):
+    rep['cost_programs'] = 'with memory-space assignment' if f.msa else 'without memory-space assignment (--nomsa)'
     print(f'cost programs compiled {rep["cost_programs"]}')
   if f.json:
     with open(f.json, 'w') as out:

@@ -7,14 +7,7 @@ import json
 import os
 import sys
 
-
-def metrics(path: str) -> dict | None:
-  """An evaluation's JSON (tools.evaluate's stdout), or None if it was not run."""
-  if not os.path.exists(path) or not os.path.getsize(path):
-    return None
-  with open(path) as f:
-    text = f.read()
-  return json.loads(text[text.index('{') :])
+from table import read_eval  # records/sft/table.py, beside this script
 
 
 def rows(out: str, seed: str) -> list[str]:
@@ -23,8 +16,8 @@ def rows(out: str, seed: str) -> list[str]:
   greedy = [log['base']] + [c['eval'] for c in log['cycles']]
   lines = []
   for cycle, loop_eval in enumerate(greedy):
-    held = metrics(os.path.join(out, 'eval', f'seed_{seed}', f'cycle_{cycle}.held_out.json'))
-    beginner = metrics(os.path.join(out, 'eval', f'seed_{seed}', f'cycle_{cycle}.beginner.json'))
+    held = read_eval(os.path.join(out, 'eval', f'seed_{seed}', f'cycle_{cycle}.held_out.json'))
+    beginner = read_eval(os.path.join(out, 'eval', f'seed_{seed}', f'cycle_{cycle}.beginner.json'))
     pct = lambda m, k: f'{100 * m[k]:.1f}%' if m else 'not run'
     reward = f'{held["mean_reward"]:.3f}' if held else 'not run'
     solved = len(beginner['solved']) if beginner else 'not run'

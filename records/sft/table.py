@@ -11,17 +11,24 @@ COLUMNS = (('compile_rate', 'compile', True), ('pass@1', 'pass@1', True), ('pass
            ('solved', 'tasks solved', False))
 
 
+def read_eval(path: str) -> dict | None:
+  """An evaluation's metrics (tools.evaluate's stdout, log lines before the JSON), or None if not run."""
+  if not os.path.exists(path) or not os.path.getsize(path):
+    return None
+  with open(path) as f:
+    text = f.read()
+  return json.loads(text[text.index('{'):])
+
+
 def load(out: str) -> dict:
   """{(seed, model, set): metrics} of every evaluation there is."""
   found = {}
   for seed_dir in sorted(os.listdir(os.path.join(out, 'eval'))):
     for model, _ in MODELS:
       for name, _ in SETS:
-        path = os.path.join(out, 'eval', seed_dir, f'{model}.{name}.json')
-        if os.path.exists(path) and os.path.getsize(path):
-          with open(path) as f:
-            text = f.read()
-          found[(seed_dir.removeprefix('seed_'), model, name)] = json.loads(text[text.index('{'):])
+        metrics = read_eval(os.path.join(out, 'eval', seed_dir, f'{model}.{name}.json'))
+        if metrics:
+          found[(seed_dir.removeprefix('seed_'), model, name)] = metrics
   return found
 
 
