@@ -268,6 +268,8 @@ def _stream(job: Job, c, sampler, tasks: list[dict], complete: set, draw: tuple,
   gathers rows across processes, which must take part in step, all are flushed once, after sampling."""
   n, size = c.raft.samples_per_prompt, c.generation.batch_size
   todo = [i for i, t in enumerate(tasks) if t['id'] not in complete]
+  if not todo:  # resumed after every sample was written: nothing to sample (the same on every process)
+    return
   given = [hints.prefix(tasks[i]['reference'], hint_share) if hint_share else '' for i in todo]
   got, verifying = collections.defaultdict(dict), collections.deque()
   pending = lambda k, samples, handle: ([tasks[todo[k]]], samples, list(range(n)), handle)  # a task's flush

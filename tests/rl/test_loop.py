@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -234,5 +235,22 @@ def test_slots_make_the_chunked_run(tiny_dir, tiny_run, tmp_path):
       assert_same_samples(a, b, rtol=1e-5)
     stats = rundir.read_json(os.path.join(out, f'cycle_{cycle}', 'stats.json'))['sampler']
     assert stats['calls'] == 1 and stats['rows'] == 3  # one call over both chunks
+  chunked = rundir.read_json(os.path.join(tiny_run, 'training_log.json'))
+  assert [c['losses'] for c in log['cycles']] == [c['losses'] for c in chunked['cycles']]
+
+
+def test_slots_resume_a_cycle_whose_samples_are_all_written(tiny_dir, tiny_run, tmp_path):
+  """A kill after the last sample of a round was written and before the cycle ended: the resumed slot
+  run samples nothing and trains on the rows in the file, as the chunked run did."""
+  out = str(tmp_path / 'run')
+  shutil.copytree(tiny_run, out)
+  os.remove(os.path.join(out, 'cycle_2', 'stats.json'))  # cycle 2 unfinished, its samples.jsonl whole
+  c = tiny_config(tiny_dir, out)
+  c.generation.slots = 3
+  log = raft.run(c)
+  stats = rundir.read_json(os.path.join(out, 'cycle_2', 'stats.json'))['sampler']
+  assert stats['calls'] == 0
+  for name in ('samples.jsonl', 'kept.jsonl'):
+    assert read_jsonl(os.path.join(out, 'cycle_2', name)) == read_jsonl(os.path.join(tiny_run, 'cycle_2', name))
   chunked = rundir.read_json(os.path.join(tiny_run, 'training_log.json'))
   assert [c['losses'] for c in log['cycles']] == [c['losses'] for c in chunked['cycles']]
