@@ -8,8 +8,10 @@ finished early keep their place and compute nothing anyone keeps (decode efficie
 programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D], and the host loops:
 
   1. fill: the next pending samples (prompt-major) take the free slots. Their prompts are prefilled once
-     each (`Sampler._prefill`, the prompt count bucketed to a power of two), and `_insert` copies each
-     prompt's cache into its samples' slots and draws their first tokens from the prompt's last logits.
+     each (`Sampler._prefill`, the prompt count bucketed to a power of two; a prompt whose N samples span
+     fills keeps its prefill for the next fill, as in the chunked path a prompt is prefilled once), and
+     `_insert` copies each prompt's cache into its samples' slots and draws their first tokens from the
+     prompt's last logits.
   2. decode: one jitted while loop steps every slot (`Decoder.step`) until a slot finishes while samples
      are still pending (`need` = 1), or until every slot is done when none are (`need` = S; but see 4).
   3. collect: the finished slots' samples are read back and detokenised; their slots are free again.
@@ -20,8 +22,9 @@ programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D
 S is `generation.slots` rounded up to a multiple of the mesh's data axes, which split the slots as they
 split the chunked path's rows, and at most the call's sample count rounded up to a power of two. Shapes are
 static per width: S (and its halves), cache_len = the call's prompt bucket + max_new_tokens, and the
-prefill's prompt count (a power of two, < 2S), so a call compiles a decode loop per width and a prefill and
-an insert per prompt count it meets, and a later call in the same bucket none.
+prefill's prompt count and the insert's sample count (powers of two, < 2S), so a call compiles a decode
+loop per width, a prefill per prompt count and an insert per (prompt count, sample count) it meets, and a
+later call in the same bucket none.
 
 Why the samples are the chunked path's: sample j of prompt i draws from the key of sample i * N + j
 folded with its own token count (`Decoder.advance`), whichever slot or fill it lands in. Its cache row
@@ -111,15 +114,18 @@ class SlotEngine:
     occupant: list[int | None] = [None] * width  # sample id in each slot, None = free
     out: list[Sample | None] = [None] * (len(prompts) * n)
     slots, steps, computed, generated = self._empty(width, t + sm.config.max_new_tokens), 0, len(out), 0
+    held = None  # a fill's prefill whose last prompt has samples still pending, for the next fills
     while pending or any(o is not None for o in occupant):
       free = [k for k, o in enumerate(occupant) if o is None]
       if pending and free:
         fill = [pending.popleft() for _ in range(min(len(free), len(pending)))]
-        slots = self._fill(
-          graphdef, state, slots, prompts, fill, free, t, [(seeds[i], first_ids[i] + j) for i, j in fill]
+        slots, held = self._fill(
+          graphdef, state, slots, prompts, fill, free, t, [(seeds[i], first_ids[i] + j) for i, j in fill], held
         )
         for k, (i, j) in zip(free, fill):
           occupant[k] = i * n + j
+        if not pending or pending[0][0] != fill[-1][0]:  # no sample of its prompts waits: free its memory
+          held = None
       # The tail: nothing pending, and at most half the slots busy -> decode on half as many.
       half = 0 if pending else self._half(width)
       while half and width - occupant.count(None) <= half:
@@ -151,20 +157,36 @@ class SlotEngine:
     slots = slots._replace(loop=slots.loop._replace(cache=cache))
     return self._decode.lower(graphdef, state, slots, jax.ShapeDtypeStruct((), jnp.int32))
 
-  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys) -> Slots:
-    """Prefills the prompts of fill[F] = (prompt, sample) pairs once each and inserts them at slots free[:F],
-    sample f with the key of keys[f] = (seed, id)."""
-    sm, s = self.sampler, len(slots.lengths)
+  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys, held) -> tuple[Slots, tuple]:
+    """Inserts fill[F] = (prompt, sample) pairs at slots free[:F], sample f with the key of keys[f] =
+    (seed, id). Each prompt is prefilled once per call, not once per fill: a prompt whose samples span
+    fills (one slot frees at a time) takes its later samples from `held` = (prompts, cache, logits,
+    lengths), the prefill that brought it. Returns the slots and the prefill to hold for the next fill."""
+    sm = self.sampler
     order = list(dict.fromkeys(i for i, _ in fill))  # distinct prompts, first seen first
-    tokens, lengths = sm.padded_prompts([prompts[i] for i in order], sm.round_rows(prompt_bucket(len(order), 1)), t)
-    lengths = sm.put_rows(lengths)
-    cache, logits = sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t)
-    # Fill entry f: prefill row src[f] -> slot dst[f]; entries beyond the fill go to slot s (dropped).
-    src, dst = np.zeros(s, np.int32), np.full(s, s, np.int32)
-    seeds, ids = np.zeros(s, np.uint32), np.zeros(s, np.int32)
-    for f, (i, _) in enumerate(fill):
-      src[f], dst[f], (seeds[f], ids[f]) = order.index(i), free[f], keys[f]
-    return self._insert(slots, cache, logits, lengths, *map(sm.put_rows, (src, dst, seeds, ids)))
+    new = [i for i in order if held is None or i not in held[0]]
+    sources = [] if held is None else [held]  # at most the first prompt is held: fills take samples in order
+    if new:
+      tokens, lengths = sm.padded_prompts([prompts[i] for i in new], sm.round_rows(prompt_bucket(len(new), 1)), t)
+      lengths = sm.put_rows(lengths)
+      held = (new, *sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t), lengths)
+      sources.append(held)
+    for source in sources:
+      entries = [f for f, (i, _) in enumerate(fill) if i in source[0]]
+      if entries:
+        slots = self._insert(slots, *source[1:], *self._entries(source[0], fill, free, keys, entries))
+    return slots, held
+
+  def _entries(self, order: list, fill, free, keys, entries: list) -> list[jax.Array]:
+    """src, dst, seeds, ids [E] for `_insert` (E = len(entries) rounded up to a power of two): fill entry
+    f (of `entries`) copies prefill row order.index(prompt) into slot free[f]; the rows beyond go to no slot."""
+    sm = self.sampler
+    e = sm.round_rows(prompt_bucket(len(entries), 1))
+    src, dst = np.zeros(e, np.int32), np.full(e, np.iinfo(np.int32).max, np.int32)
+    seeds, ids = np.zeros(e, np.uint32), np.zeros(e, np.int32)
+    for row, f in enumerate(entries):
+      src[row], dst[row], (seeds[row], ids[row]) = order.index(fill[f][0]), free[f], keys[f]
+    return list(map(sm.put_rows, (src, dst, seeds, ids)))
 
   def _half(self, width: int) -> int:
     """The slots a tail of `width` slots halves to (rounded up to the data axes); 0 if it may not:
@@ -214,15 +236,15 @@ class SlotEngine:
     return Slots(sm.decoder.fresh(zeros() > 0, cache), zeros(), sm.decoder.keys(0, zeros()))
 
   def _insert_fn(self, slots: Slots, cache, logits, lengths, src, dst, seeds, ids) -> Slots:
-    """Puts prefilled prompts into slots (donated): entry f of src/dst/seeds/ids[S] copies prefill row
+    """Puts prefilled prompts into slots (donated): entry f of src/dst/seeds/ids[E] copies prefill row
     src[f] (cache [layers, P, K, T, D], logits[P, V], lengths[P]) into slot dst[f] (>= S: no entry) for the
     sample of key (seeds[f], ids[f]), and draws its first token, as the chunked path draws every row's at
-    its step 0."""
+    its step 0. E is the fill's size (bucketed), not S: a draw costs a top-p sort of its row."""
     sm, s = self.sampler, len(slots.lengths)
     sm.compiles['slot_insert'] += 1
     d = sm.decoder
     keys = d.keys(seeds, ids)
-    first = d.advance(d.fresh(dst < s, None), logits[src], keys)  # [S] rows
+    first = d.advance(d.fresh(dst < s, None), logits[src], keys)  # [E] rows
     put = lambda old, new: old.at[dst].set(new, mode='drop')
     loop = slots.loop
     loop = loop._replace(**{f: put(getattr(loop, f), getattr(first, f)) for f in _ROW_FIELDS})

@@ -70,10 +70,26 @@ def test_no_retrace_within_a_bucket(tiny, mesh1):
   sampler = make(tiny, mesh1, slots=4)
   sampler.generate(tiny, PROMPTS, N, seed=0)
   first = dict(sampler.compiles)
-  assert first['slot_decode'] == first['slot_empty'] == 1 and first['prefill'] == first['slot_insert'] <= 3
+  assert first['slot_decode'] == first['slot_empty'] == 1
+  assert first['prefill'] <= 3 and first['slot_insert'] <= 3 * 3  # 1, 2 or 4 prompts; 1, 2 or 4 samples
   state = jax.tree.map(lambda x: x * 1.01, nnx.state(tiny))
   sampler.generate(state, [[5] * 20, [6] * 31, [7] * 3, [8] * 9, [9]], N, seed=1)  # same bucket (32)
   assert sampler.compiles == first
+
+
+def test_each_prompt_is_prefilled_once(tiny, mesh1):
+  """One slot: every fill is one sample, so a prompt's 3 samples span 3 fills; its prefill is kept for
+  the next two, and the call prefills each prompt once, as the chunked path does."""
+  sampler = make(tiny, mesh1, slots=1, min_slots=0)
+  prefill, prefilled = sampler._prefill, []
+
+  def counting(graphdef, state, tokens, lengths, *rest):
+    prefilled.extend(tuple(row[:n]) for row, n in zip(np.asarray(tokens), np.asarray(lengths)))
+    return prefill(graphdef, state, tokens, lengths, *rest)
+
+  sampler._prefill = counting
+  assert_same(make(tiny, mesh1).generate(tiny, PROMPTS, N, seed=5), sampler.generate(tiny, PROMPTS, N, seed=5))
+  assert prefilled == [tuple(p) for p in PROMPTS]
 
 
 def test_stats_count_slot_steps(tiny, mesh1):
