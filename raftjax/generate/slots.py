@@ -172,16 +172,18 @@ class SlotEngine:
       held = (new, *sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t), lengths)
       sources.append(held)
     for source in sources:
-      entries = [f for f, (i, _) in enumerate(fill) if i in source[0]]
-      if entries:
-        slots = self._insert(slots, *source[1:], *self._entries(source[0], fill, free, keys, entries))
+      taken = [f for f, (i, _) in enumerate(fill) if i in source[0]]
+      if taken:
+        rows = self._entries(source[0], fill, free, keys, taken, len(slots.lengths))
+        slots = self._insert(slots, *source[1:], *rows)
     return slots, held
 
-  def _entries(self, order: list, fill, free, keys, entries: list) -> list[jax.Array]:
-    """src, dst, seeds, ids [E] for `_insert` (E = len(entries) rounded up to a power of two): fill entry
-    f (of `entries`) copies prefill row order.index(prompt) into slot free[f]; the rows beyond go to no slot."""
+  def _entries(self, order: list, fill, free, keys, entries: list, s: int) -> list[jax.Array]:
+    """src, dst, seeds, ids [E] for `_insert` (E = len(entries) rounded up to a power of two, at most the
+    S slots): fill entry f (of `entries`) copies prefill row order.index(prompt) into slot free[f]; the rows
+    beyond go to no slot."""
     sm = self.sampler
-    e = sm.round_rows(prompt_bucket(len(entries), 1))
+    e = min(sm.round_rows(prompt_bucket(len(entries), 1)), s)
     src, dst = np.zeros(e, np.int32), np.full(e, np.iinfo(np.int32).max, np.int32)
     seeds, ids = np.zeros(e, np.uint32), np.zeros(e, np.int32)
     for row, f in enumerate(entries):
