@@ -74,6 +74,15 @@ class Slots(NamedTuple):
   keys: jax.Array  # [S] PRNG key of the occupant (`Decoder.keys` of its seed and sample id)
 
 
+class Prefilled(NamedTuple):
+  """A fill's prefill, kept while its last prompt has samples waiting for a slot."""
+
+  prompts: list[int]  # prompt indices, one per prefill row
+  cache: tuple  # [layers, P, K, T, D] twice
+  logits: jax.Array  # [P, V] at each prompt's last token
+  lengths: jax.Array  # [P] prompt lengths
+
+
 class SlotEngine:
   """Runs `Sampler.generate` with `sampler.config.slots` decode slots; see the module docstring."""
 
@@ -157,25 +166,25 @@ class SlotEngine:
     slots = slots._replace(loop=slots.loop._replace(cache=cache))
     return self._decode.lower(graphdef, state, slots, jax.ShapeDtypeStruct((), jnp.int32))
 
-  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys, held) -> tuple[Slots, tuple]:
+  def _fill(self, graphdef, state, slots: Slots, prompts, fill, free, t: int, keys, held) -> tuple[Slots, Prefilled]:
     """Inserts fill[F] = (prompt, sample) pairs at slots free[:F], sample f with the key of keys[f] =
     (seed, id). Each prompt is prefilled once per call, not once per fill: a prompt whose samples span
-    fills (one slot frees at a time) takes its later samples from `held` = (prompts, cache, logits,
-    lengths), the prefill that brought it. Returns the slots and the prefill to hold for the next fill."""
+    fills (one slot frees at a time) takes its later samples from `held`, the prefill that brought it.
+    Returns the slots and the prefill to hold for the next fill."""
     sm = self.sampler
     order = list(dict.fromkeys(i for i, _ in fill))  # distinct prompts, first seen first
-    new = [i for i in order if held is None or i not in held[0]]
+    new = [i for i in order if held is None or i not in held.prompts]
     sources = [] if held is None else [held]  # at most the first prompt is held: fills take samples in order
     if new:
       tokens, lengths = sm.padded_prompts([prompts[i] for i in new], sm.round_rows(prompt_bucket(len(new), 1)), t)
       lengths = sm.put_rows(lengths)
-      held = (new, *sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t), lengths)
+      held = Prefilled(new, *sm._prefill(graphdef, state, sm.put_rows(tokens), lengths, 1, t), lengths)
       sources.append(held)
     for source in sources:
-      taken = [f for f, (i, _) in enumerate(fill) if i in source[0]]
+      taken = [f for f, (i, _) in enumerate(fill) if i in source.prompts]
       if taken:
-        rows = self._entries(source[0], fill, free, keys, taken, len(slots.lengths))
-        slots = self._insert(slots, *source[1:], *rows)
+        rows = self._entries(source.prompts, fill, free, keys, taken, len(slots.lengths))
+        slots = self._insert(slots, source.cache, source.logits, source.lengths, *rows)
     return slots, held
 
   def _entries(self, order: list, fill, free, keys, entries: list, s: int) -> list[jax.Array]:
