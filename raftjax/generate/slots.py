@@ -260,8 +260,13 @@ class SlotEngine:
     loop = slots.loop
     loop = loop._replace(**{f: put(getattr(loop, f), getattr(first, f)) for f in _ROW_FIELDS})
     # Positions >= T keep the previous occupant's keys: the mask hides them until this one writes them.
+    # One entry at a time, into the donated cache: gathering all E rows first (p[:, src]) would hold a
+    # second [layers, E, K, T, D] buffer beside the slots' cache at the insert's peak.
     t = cache[0].shape[3]
-    new_cache = tuple(c.at[:, dst, :, :t].set(p[:, src], mode='drop') for c, p in zip(loop.cache, cache))
+    put_row = lambda f, caches: tuple(
+      c.at[:, dst[f], :, :t].set(p[:, src[f]], mode='drop') for c, p in zip(caches, cache)
+    )
+    new_cache = jax.lax.fori_loop(0, len(src), put_row, loop.cache)
     return Slots(
       loop._replace(cache=d.constrain_cache(new_cache)), put(slots.lengths, lengths[src]), put(slots.keys, keys)
     )
