@@ -143,11 +143,17 @@ class SamplingConfig(Checked):
   # starts with at most as many slots as it has samples (rounded up to a power of two). Each width is its own
   # compiled decode loop; on CPU a step's cost grows with its rows, so the tail runs faster.
   min_slots: int = 8
+  # While samples are pending, a decode call over the slots stops for a refill once this many slots are
+  # done (fewer when fewer samples wait): 1 refills each slot as soon as it frees; more slots per stop
+  # means fewer decode loops stopped and restarted, fewer host round trips and inserts, and slots left
+  # idle until the group is complete. The samples are the same either way.
+  refill_group: int = 1
 
   def _checks(self):
     return (
       ('slots', 0 <= self.slots <= 1 << 16, '0 (chunks of batch_size) or a number of decode slots <= 65536'),
       ('min_slots', 0 <= self.min_slots <= 1 << 16, '0 (the slots never halve) or a number of slots <= 65536'),
+      ('refill_group', 1 <= self.refill_group <= 1 << 16, 'a number of slots in [1, 65536]'),
       ('max_new_tokens', 1 <= self.max_new_tokens <= 1 << 20, 'an integer in [1, 2**20]'),
       ('temperature', 0 <= self.temperature <= 100, 'in [0, 100] (0 = greedy)'),
       ('top_p', 0 < self.top_p <= 1, 'a probability in (0, 1]'),

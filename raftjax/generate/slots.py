@@ -12,8 +12,9 @@ programs). Here the device holds S slots, a KV cache [layers, S, K, cache_len, D
      fills keeps its prefill for the next fill, as in the chunked path a prompt is prefilled once), and
      `_insert` copies each prompt's cache into its samples' slots and draws their first tokens from the
      prompt's last logits.
-  2. decode: one jitted while loop steps every slot (`Decoder.step`) until a slot finishes while samples
-     are still pending (`need` = 1), or until every slot is done when none are (`need` = S; but see 4).
+  2. decode: one jitted while loop steps every slot (`Decoder.step`) until `generation.refill_group`
+     slots are done while samples are still pending (`need`), or until every slot is done when none are
+     (`need` = S; but see 4).
   3. collect: the finished slots' samples are read back and detokenised; their slots are free again.
   4. the tail: once nothing is pending, a decode call also stops when at most half the slots are busy;
      `_gather` moves the busy ones into half as many slots (down to `generation.min_slots`), so the last
@@ -140,8 +141,9 @@ class SlotEngine:
       while half and width - occupant.count(None) <= half:
         slots, occupant, width = *self._shrink(slots, occupant, half), half
         half = self._half(width)
-      # Stop for a refill when a slot is done, or (nothing pending) when the slots can halve, or all are done.
-      need = 1 if pending else width - half if half else width
+      # Stop for a refill when `refill_group` slots are done (or as many as samples wait), or (nothing
+      # pending) when the slots can halve, or when all are done.
+      need = min(sm.config.refill_group, len(pending)) if pending else width - half if half else width
       slots = self._decode(graphdef, state, slots, jnp.int32(need))
       step, tokens = self._collect(slots.loop, occupant, n, out, on_sample)
       steps, computed, generated = steps + step, computed + width * step, generated + tokens

@@ -10,6 +10,7 @@ from test_sampler import TINY, CharTokenizer
 
 from raftjax.generate import accounting
 from raftjax.generate.sampler import Sampler, SamplingConfig
+from raftjax.generate.slots import SlotEngine
 from raftjax.model import mesh as mesh_lib
 from raftjax.model.llama import Llama
 
@@ -52,8 +53,9 @@ def test_slots_give_the_chunked_samples(tiny, mesh1, sampling):
   reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
   lengths = [s.num_tokens for s in reference]
   assert len(set(lengths)) > 2 and len({s.finish_reason for s in reference}) > 1, lengths
-  for slots, min_slots in ((1, 8), (3, 8), (8, 0), (8, 1)):  # the last halves its tail: 8 -> 4 -> 2 -> 1
-    sampler = make(tiny, mesh1, slots=slots, min_slots=min_slots, **config)
+  # (8, 1, 1) halves its tail: 8 -> 4 -> 2 -> 1; (3, 8, 2) refills two slots at a time.
+  for slots, min_slots, group in ((1, 8, 1), (3, 8, 1), (3, 8, 2), (8, 0, 1), (8, 1, 1)):
+    sampler = make(tiny, mesh1, slots=slots, min_slots=min_slots, refill_group=group, **config)
     assert_same(reference, sampler.generate(tiny, PROMPTS, N, seed=3))
 
 
@@ -121,6 +123,28 @@ def test_the_tail_halves_the_slots(tiny, mesh1):
   assert halved['computed_tokens'] < whole['computed_tokens']
   assert (whole_compiles['slot_decode'], whole_compiles['slot_gather']) == (1, 0)
   assert halved_compiles['slot_decode'] == halved_compiles['slot_gather'] + 1 > 1
+
+
+def test_refills_wait_for_a_group(tiny, mesh1):
+  """refill_group = 2: while samples wait, a decode call stops once 2 slots are done (or as many as
+  wait), not at the first: fewer decode calls, the same samples, more idle row-steps."""
+  config = finishing_config(tiny, mesh1)
+  runs = {}
+  for group in (1, 2):
+    sampler = make(tiny, mesh1, slots=4, min_slots=0, refill_group=group, **config)
+    engine, needs = SlotEngine(sampler), []
+    decode, sampler._slots = engine._decode, engine
+    engine._decode = lambda graphdef, state, slots, need: (
+      needs.append(int(need)) or decode(graphdef, state, slots, need)
+    )
+    runs[group] = sampler.generate(tiny, PROMPTS, N, seed=3), sampler.stats, needs
+  (one, one_stats, one_needs), (two, two_stats, two_needs) = runs[1], runs[2]
+  assert_same(one, two)
+  assert set(one_needs[:-1]) == {1} and one_needs[-1] == 4  # the last call: nothing waits, every slot done
+  assert 2 in two_needs and set(two_needs[:-1]) <= {1, 2} and two_needs[-1] == 4
+  assert len(two_needs) < len(one_needs)
+  assert one_stats['generated_tokens'] == two_stats['generated_tokens']
+  assert one_stats['computed_tokens'] <= two_stats['computed_tokens']
 
 
 def test_slots_on_8_devices(tiny, mesh1, mesh8):
