@@ -12,7 +12,7 @@ from raftjax.generate import accounting
 from raftjax.generate.sampler import Sampler, SamplingConfig
 from raftjax.generate.slots import SlotEngine
 from raftjax.model import mesh as mesh_lib
-from raftjax.model.llama import Llama
+from raftjax.model.llama import Llama, init_cache
 
 # Five prompts of different lengths (one bucket of 32) and 3 samples each: 15 samples, which 1, 3 and 8
 # slots take in different orders and 8 does not divide.
@@ -145,6 +145,20 @@ def test_refills_wait_for_a_group(tiny, mesh1):
   assert len(two_needs) < len(one_needs)
   assert one_stats['generated_tokens'] == two_stats['generated_tokens']
   assert one_stats['computed_tokens'] <= two_stats['computed_tokens']
+
+
+def test_the_insert_holds_no_buffer_of_its_rows(tiny, mesh1):
+  """An insert of E samples copies their prompts' cache rows into the donated slots one at a time: the
+  compiled insert's temporaries (XLA's memory analysis) stay below the E rows' keys and values gathered
+  into one buffer, what the insert held before (~1 GB f32 at 96 samples of SmolLM2; BENCHMARKS.md)."""
+  engine, s, t, e = SlotEngine(make(tiny, mesh1, slots=32)), 32, 32, 32
+  slots = engine._empty.eval_shape(s, t + 12)
+  cache = jax.eval_shape(lambda: init_cache(TINY, e, t))
+  logits, lengths = jax.ShapeDtypeStruct((e, TINY.vocab_size), np.float32), jax.ShapeDtypeStruct((e,), np.int32)
+  rows = [jax.ShapeDtypeStruct((e,), dtype) for dtype in (np.int32, np.int32, np.uint32, np.int32)]
+  compiled = engine._insert.lower(slots, cache, logits, lengths, *rows).compile()
+  gathered = sum(c.size * c.dtype.itemsize for c in cache)  # every row of keys and values, E = P rows
+  assert compiled.memory_analysis().temp_size_in_bytes < gathered
 
 
 def test_slots_on_8_devices(tiny, mesh1, mesh8):
