@@ -60,7 +60,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from raftjax.generate.accounting import check_cache_fits
 from raftjax.generate.decoding import FINISH_REASONS, Loop, prompt_bucket, row_axes
-from raftjax.model.llama import init_cache
+from raftjax.model.llama import CACHE_AXES, init_cache
 from raftjax.rows import Sample
 
 # The fields of `Loop` with a leading row axis (the cache's rows are its axis 1; `step` has none).
@@ -94,7 +94,7 @@ class SlotEngine:
     self._empty = jax.jit(self._empty_fn, static_argnums=(0, 1))
     self._insert = jax.jit(self._insert_fn, donate_argnums=(0,))
     self._gather = jax.jit(self._gather_fn)  # no donation: the result is smaller than the input
-    self._gather_cache = jax.jit(lambda c, keep: self.sampler.decoder.constrain_cache((c[:, keep],))[0])
+    self._gather_cache = jax.jit(lambda c, keep: self.sampler.decoder.constrain(c[:, keep], CACHE_AXES))
     self._decode = jax.jit(self._decode_fn, static_argnums=(0,), donate_argnums=(2,))
     # Every slot's state on every device, so that each process can read all of it (multi-process runs).
     self._everywhere = jax.jit(lambda x: x, out_shardings=NamedSharding(sampler.mesh, PartitionSpec()))
@@ -144,7 +144,7 @@ class SlotEngine:
         half = self._half(width)
       # Stop for a refill when `refill_group` slots are done (or as many as samples wait), or (nothing
       # pending) when the slots can halve, or when all are done.
-      need = min(sm.config.refill_group, len(pending)) if pending else width - half if half else width
+      need = min(sm.config.refill_group, len(pending), width) if pending else width - half if half else width
       slots = self._decode(graphdef, state, slots, jnp.int32(need))
       step, tokens = self._collect(slots.loop, occupant, n, out, on_sample)
       steps, computed, generated = steps + step, computed + width * step, generated + tokens

@@ -53,8 +53,9 @@ def test_slots_give_the_chunked_samples(tiny, mesh1, sampling):
   reference = make(tiny, mesh1, **config).generate(tiny, PROMPTS, N, seed=3)
   lengths = [s.num_tokens for s in reference]
   assert len(set(lengths)) > 2 and len({s.finish_reason for s in reference}) > 1, lengths
-  # (8, 1, 1) halves its tail: 8 -> 4 -> 2 -> 1; (3, 8, 2) refills two slots at a time.
-  for slots, min_slots, group in ((1, 8, 1), (3, 8, 1), (3, 8, 2), (8, 0, 1), (8, 1, 1)):
+  # (8, 1, 1) halves its tail: 8 -> 4 -> 2 -> 1; (3, 8, 2) refills two slots at a time, (3, 8, 5) all
+  # three (a group larger than the slots waits for every slot).
+  for slots, min_slots, group in ((1, 8, 1), (3, 8, 1), (3, 8, 2), (3, 8, 5), (8, 0, 1), (8, 1, 1)):
     sampler = make(tiny, mesh1, slots=slots, min_slots=min_slots, refill_group=group, **config)
     assert_same(reference, sampler.generate(tiny, PROMPTS, N, seed=3))
 
