@@ -36,6 +36,10 @@ from raftjax.model.lora import LoRA
 
 KVCache = tuple[jax.Array, jax.Array]  # (k, v), each [num_layers, B, num_kv_heads, S, head_dim]
 # What `remat` keeps from the forward for the backward pass of each layer; the rest is recomputed.
+# Added to a masked score: finite, so that a row with nothing to attend to (padding) gets a uniform softmax
+# rather than NaN, and large enough that exp() of it is 0 beside any real score.
+MASKED = -1e30
+
 REMAT_POLICIES = {
   'none': None,  # no rematerialisation: every activation is kept
   'full': jax.checkpoint_policies.nothing_saveable,  # only each layer's input
@@ -189,10 +193,17 @@ class Attention(nnx.Module):
       out = (probs[..., None] * v[:, :, None]).sum(-2, dtype=jnp.float32).astype(q.dtype)  # [B, K, G, D]
       out = out[:, None].reshape(b, t, h, d)
     else:
-      scores = jnp.einsum('btkgd,bksd->bkgts', q, k.astype(q.dtype)).astype(jnp.float32) / math.sqrt(d)
-      scores = jnp.where(mask[:, None, None], scores, jnp.finfo(jnp.float32).min)
-      probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
-      out = jnp.einsum('bkgts,bksd->btkgd', probs, v).reshape(b, t, h, d)
+      # Each key/value head's G query heads as one [G*T, D] block, so that both products are plain
+      # batched matrix products over [B, K] and the softmax reads the scores where the product wrote
+      # them; the mask is added (its gradient is the identity, a `where`'s is another select over the
+      # scores). On XLA:CPU this layout made the default train step 19% faster (BENCHMARKS.md).
+      kv, g = k.shape[1], self.groups
+      q = (q / math.sqrt(d)).transpose(0, 2, 3, 1, 4).reshape(b, kv, g * t, d)  # [B, K, G*T, D]
+      scores = jnp.einsum('bkqd,bksd->bkqs', q, k.astype(q.dtype), preferred_element_type=jnp.float32)
+      scores = scores.reshape(b, kv, g, t, -1) + jnp.where(mask, 0.0, MASKED)[:, None, None]  # [B, K, G, T, S]
+      probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype).reshape(b, kv, g * t, -1)
+      out = jnp.einsum('bkqs,bksd->bkqd', probs, v).reshape(b, kv, g, t, d)
+      out = out.transpose(0, 3, 1, 2, 4).reshape(b, t, h, d)
     return self.o_proj(out), cache
 
 
