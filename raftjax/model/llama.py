@@ -36,10 +36,6 @@ from raftjax.model.lora import LoRA
 
 KVCache = tuple[jax.Array, jax.Array]  # (k, v), each [num_layers, B, num_kv_heads, S, head_dim]
 # What `remat` keeps from the forward for the backward pass of each layer; the rest is recomputed.
-# Added to a masked score: finite, so that a row with nothing to attend to (padding) gets a uniform softmax
-# rather than NaN, and large enough that exp() of it is 0 beside any real score.
-MASKED = -1e30
-
 REMAT_POLICIES = {
   'none': None,  # no rematerialisation: every activation is kept
   'full': jax.checkpoint_policies.nothing_saveable,  # only each layer's input
@@ -159,27 +155,14 @@ def apply_rope(x: jax.Array, positions: jax.Array, inv_freq: jax.Array) -> jax.A
 
 def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array) -> jax.Array:
   """Attention of queries [B, T, K, G, D] over keys and values [B, K, S, D] where `mask` [B, T, S] allows:
-  [B, T, K, G, D]. Scores and softmax in float32. This einsum form is what XLA:TPU compiles best."""
+  [B, T, K, G, D]. Scores and softmax in float32.
+
+  On XLA:CPU a batched form ([B, K, G*T, D] blocks, the mask added) trains ~20% faster, but XLA:TPU
+  predicts it 50% slower and, on CPU, two processes no longer sampled what one does (BENCHMARKS.md)."""
   scores = jnp.einsum('btkgd,bksd->bkgts', q, k.astype(q.dtype)).astype(jnp.float32) / math.sqrt(q.shape[-1])
   scores = jnp.where(mask[:, None, None], scores, jnp.finfo(jnp.float32).min)
   probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
   return jnp.einsum('bkgts,bksd->btkgd', probs, v)
-
-
-def attend_cpu(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array) -> jax.Array:
-  """`attend` written for XLA:CPU: each key/value head's G query heads as one [G*T, D] block, so that both
-  products are plain batched matrix products over [B, K] and the softmax reads the scores where the
-  product wrote them (XLA:CPU transposed the einsum's scores around the softmax, forward and backward),
-  and the mask added (the gradient of a `where` is one more select over the scores). The default train
-  step on CPU is ~20% faster; on TPU the compiler predicts this form 50% slower (BENCHMARKS.md), hence
-  one form per platform."""
-  b, t, kv, g, d = q.shape
-  q = (q / math.sqrt(d)).transpose(0, 2, 3, 1, 4).reshape(b, kv, g * t, d)  # [B, K, G*T, D]
-  scores = jnp.einsum('bkqd,bksd->bkqs', q, k.astype(q.dtype), preferred_element_type=jnp.float32)
-  scores = scores.reshape(b, kv, g, t, -1) + jnp.where(mask, 0.0, MASKED)[:, None, None]  # [B, K, G, T, S]
-  probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype).reshape(b, kv, g * t, -1)
-  out = jnp.einsum('bkqs,bksd->bkqd', probs, v).reshape(b, kv, g, t, d)
-  return out.transpose(0, 3, 1, 2, 4)
 
 
 class Attention(nnx.Module):
@@ -218,7 +201,7 @@ class Attention(nnx.Module):
       out = (probs[..., None] * v[:, :, None]).sum(-2, dtype=jnp.float32).astype(q.dtype)  # [B, K, G, D]
       out = out[:, None].reshape(b, t, h, d)
     else:
-      out = jax.lax.platform_dependent(q, k, v, mask, cpu=attend_cpu, default=attend).reshape(b, t, h, d)
+      out = attend(q, k, v, mask).reshape(b, t, h, d)
     return self.o_proj(out), cache
 
 

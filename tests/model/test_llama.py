@@ -17,7 +17,7 @@ from flax import nnx
 
 from raftjax import sections
 from raftjax.model import weights
-from raftjax.model.llama import REMAT_POLICIES, attend, attend_cpu, attention_mask, init_cache
+from raftjax.model.llama import REMAT_POLICIES, init_cache
 from raftjax.model.lora import add_lora
 
 from helpers import TINY_HF, save_random_hf_model
@@ -319,37 +319,6 @@ def test_remat_changes_memory_not_gradients(remat, tmp_path, mesh1):
     expected, got = _lora_grads(plain, ids), _lora_grads(rematerialised, ids)
     for path in expected:
       np.testing.assert_allclose(got[path], expected[path], atol=1e-5, rtol=1e-5)
-
-
-@pytest.mark.parametrize('cached', [False, True])
-def test_the_cpu_attention_is_the_attention(cached):
-  """The CPU's attention form (which the parity tests above run) gives the einsum form's outputs and
-  gradients (which accelerators run): packed segments, padding, grouped heads, and a cache longer than
-  the queries."""
-  b, t, kv, g, d = 2, 7, 2, 3, 8
-  s = 11 if cached else t
-  q, k, v, cotangent = (
-    jax.random.normal(key, shape)
-    for key, shape in zip(
-      jax.random.split(jax.random.key(0), 4), [(b, t, kv, g, d), (b, kv, s, d), (b, kv, s, d), (b, t, kv, g, d)]
-    )
-  )
-  positions = (
-    jnp.array([[0, 1, 2, 0, 1, 2, 3], [3, 4, 5, 6, 7, 8, 9]]) if cached else jnp.array([[0, 1, 2, 0, 1, 2, 3]] * 2)
-  )
-  segments = None if cached else jnp.array([[1, 1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 0, 0, 0]])
-  mask = attention_mask(positions, segments, cache_len=s if cached else None)
-  if not cached:  # padding's outputs reach nothing (no query attends to it, no loss reads it): no cotangent
-    cotangent = jnp.where((segments > 0)[:, :, None, None, None], cotangent, 0.0)
-  outputs = [
-    jax.value_and_grad(lambda *x, f=f: (f(*x, mask) * cotangent).sum(), argnums=(0, 1, 2))(q, k, v)
-    for f in (attend, attend_cpu)
-  ]
-  (want, want_grads), (got, got_grads) = outputs
-  np.testing.assert_allclose(got, want, rtol=1e-5)
-  for w, x in zip(want_grads, got_grads):
-    np.testing.assert_allclose(x, w, atol=1e-5, rtol=1e-5)
-  np.testing.assert_allclose(attend_cpu(q, k, v, mask), attend(q, k, v, mask), atol=1e-6)
 
 
 def test_remat_names_are_the_configs():
