@@ -48,14 +48,16 @@ def row(path: str) -> str:
 
 
 def main(root: str) -> None:
-  """root/seed_S/MODEL.beginner.stages.jsonl: each sample's prompt_id and stage (eval16.sh writes them)."""
+  """root/seed_S/MODEL.beginner.stages.jsonl: each sample's prompt_id and stage (eval16.sh writes them);
+  MODEL is sft, sft_raft or a cycle of the run (cycle_2)."""
   print('| seed, model | pass@1 | pass@4 (unbiased) | tasks solved at 4 samples | P(>= 25% at 4) | solved at 16 |')
   print('|---|---|---|---|---|---|')
+  suffix = '.beginner.stages.jsonl'
   for seed in sorted(os.listdir(root)):
-    for model in ('sft', 'sft_raft'):
-      path = os.path.join(root, seed, f'{model}.beginner.stages.jsonl')
-      if os.path.exists(path):
-        print(f'| {seed.removeprefix("seed_")}, {model.replace("_", " + ").upper()} {row(path)}')
+    models = sorted(f.removesuffix(suffix) for f in os.listdir(os.path.join(root, seed)) if f.endswith(suffix))
+    for model in sorted(models, key=lambda m: (m not in ('sft', 'sft_raft'), m)):  # SFT, SFT + RAFT, then cycles
+      name = model.replace('_', ' ') if model.startswith('cycle') else model.replace('_', ' + ').upper()
+      print(f'| {seed.removeprefix("seed_")}, {name} {row(os.path.join(root, seed, model + suffix))}')
 
 
 if __name__ == '__main__':
