@@ -15,9 +15,12 @@ shift || true
 models=("$@")
 [[ ${#models[@]} -gt 0 ]] || models=(sft_raft sft)
 run=${RUN:-$out/sft_raft/seed_$seed}
-[[ -n ${RUN:-} || $seed != 0 ]] || run=runs/sft_whole_raft_all/sft_raft/seed_0  # the chain's seed 0 is that run
-declare -A checkpoint=([sft]=$run/sft/final [sft_raft]=$(ls -d "$run"/cycle_*_final))
-[[ -n ${RUN:-} || $seed != 0 ]] || checkpoint[sft]=runs/sft_whole/sft_raft/seed_0/sft/final
+sft=$run/sft/final
+if [[ -z ${RUN:-} && $seed == 0 ]]; then  # the chain's seed 0 is two runs: SFT, then RAFT from its checkpoint
+  run=runs/sft_whole_raft_all/sft_raft/seed_0
+  sft=runs/sft_whole/sft_raft/seed_0/sft/final
+fi
+declare -A checkpoint=([sft]=$sft [sft_raft]=$(ls -d "$run"/cycle_*_final))
 for name in "${models[@]}"; do [[ -v checkpoint[$name] ]] || checkpoint[$name]=$run/$name; done
 dir=$out/eval16/seed_$seed
 mkdir -p "$dir"

@@ -54,7 +54,7 @@ def main(root: str) -> None:
   print('|---|---|---|---|---|---|')
   suffix = '.beginner.stages.jsonl'
   for seed in sorted(os.listdir(root)):
-    models = sorted(f.removesuffix(suffix) for f in os.listdir(os.path.join(root, seed)) if f.endswith(suffix))
+    models = [f.removesuffix(suffix) for f in os.listdir(os.path.join(root, seed)) if f.endswith(suffix)]
     for model in sorted(models, key=lambda m: (m not in ('sft', 'sft_raft'), m)):  # SFT, SFT + RAFT, then cycles
       name = model.replace('_', ' ') if model.startswith('cycle') else model.replace('_', ' + ').upper()
       print(f'| {seed.removeprefix("seed_")}, {name} {row(os.path.join(root, seed, model + suffix))}')
