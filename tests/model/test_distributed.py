@@ -21,7 +21,9 @@ from helpers import REPO, assert_same_samples, saved_params
 
 pytestmark = pytest.mark.slow  # whole runs or several processes: the full suite, not the fast tier
 
-TIMEOUT_S = 300
+# A run takes ~1 min alone on 2 cores, 2-3x that beside the other pytest worker; a hung run is found by
+# the heartbeat (HEARTBEAT_S), so this bound only has to end a run that never could.
+TIMEOUT_S = 600
 # Long enough that a process starved of CPU on a loaded 2-core machine (compiles of 4 processes, the other
 # pytest worker) is not declared dead; short enough that the kill test's survivor stops within a minute.
 HEARTBEAT_S = 30
@@ -39,6 +41,7 @@ def _flags(tiny_dir: str, output_dir: str) -> list[str]:
   overrides.update(
     {
       'mesh.shape': '(-1,1,1)',
+      'sft.num_examples': 8,  # the SFT stage runs across processes too, in 2 steps
       'raft.num_cycles': 1,
       'raft.samples_per_prompt': 4,
       'generation.max_new_tokens': 40,
