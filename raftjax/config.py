@@ -52,6 +52,7 @@ CYCLE_KEYS = (
   'raft.adaptive_rounds',
   'raft.demonstrations',
   'raft.hint_share',
+  'raft.replay',
   'training.learning_rate',
   'training.epochs',
   'generation.temperature',
@@ -193,6 +194,8 @@ def check(config: ml_collections.ConfigDict) -> None:
       raise ValueError(f'{e} (in cycle {cycle}, with its overrides)' if cycle else str(e)) from None
     if c.raft.demonstrations and c.training.objective != 'sft':  # a reference has no sampling policy's log-probs
       _fail('raft.demonstrations', True, f'False with training.objective {c.training.objective!r} (sft only)')
+    if c.raft.replay and c.training.objective != 'sft':  # an SFT example has no sampling policy's log-probs
+      _fail('raft.replay', c.raft.replay, f'0 with training.objective {c.training.objective!r} (sft only)')
 
 
 def model_overrides(config: ml_collections.ConfigDict) -> dict:

@@ -204,6 +204,12 @@ class RaftConfig(Checked):
   # verified and training uses the model's own continuation (the hint is context, never a target). A cycle
   # key: anneal it, e.g. 0.5 -> 0.25 -> 0. 0 = off.
   hint_share: float = 0.0
+  # Replay (InstructGPT's pretraining mix, toward the SFT stage): each cycle's fine-tune also trains on this
+  # many examples of the SFT stage's data (`sft.data`; the built-in corpus when the run has no SFT stage), a
+  # fresh seeded draw each cycle, so that sharpening the kept programs does not unlearn what SFT taught on
+  # tasks RAFT never samples. A cycle key, objective sft only; it rides along a cycle that keeps samples,
+  # never trains alone. 0 = off.
+  replay: int = 0
 
   def _checks(self):
     return (
@@ -218,6 +224,7 @@ class RaftConfig(Checked):
       ('adaptive_rounds', 0 <= self.adaptive_rounds <= 100, '0 (off) to 100'),
       ('max_refill_rounds', 1 <= self.max_refill_rounds <= 100, 'an integer in [1, 100]'),
       ('hint_share', 0.0 <= self.hint_share < 1.0, 'a share in [0, 1) of a reference (0 = off)'),
+      ('replay', 0 <= self.replay <= 1_000_000, '0 (off) or a count of SFT examples per cycle'),
       ('prompt_filter', self.prompt_filter in PROMPT_FILTERS, f'one of {PROMPT_FILTERS}'),
     )
 

@@ -6,6 +6,7 @@ import dataclasses
 import glob
 import importlib
 import os
+import re
 import subprocess
 import sys
 
@@ -159,12 +160,14 @@ def test_config_values_are_checked(key, value, message):
     config_lib.check(c)
 
 
-def test_demonstrations_need_the_sft_objective_in_the_cycle_that_uses_them():
+@pytest.mark.parametrize('key, value, expected', [('raft.demonstrations', True, 'False'), ('raft.replay', 8, '0')])
+def test_references_need_the_sft_objective_in_the_cycle_that_uses_them(key, value, expected):
+  """Demonstrations and replayed SFT examples have no sampling policy's log-probs to weigh."""
   c = raft_config.get_config()
   c.training.objective = 'raft_pp'
-  c.cycles = [{}, {'raft.demonstrations': True}]
+  c.cycles = [{}, {key: value}]
   with pytest.raises(
-    ValueError, match=r"raft\.demonstrations = True: expected False with training\.objective 'raft_pp'"
+    ValueError, match=rf"{re.escape(key)} = {value}: expected {expected} with training\.objective 'raft_pp'"
   ):
     config_lib.check(c)
   c.training.objective = 'sft'

@@ -22,6 +22,7 @@ from raftjax.model.tokenizer import encode_completion
 from raftjax.rl import hints, selection
 from raftjax.rl.job import Job, held_out, progress
 from raftjax.sections import TrainConfig
+from raftjax.sft import data as sft_data
 from raftjax.train import trainer
 
 log = logging.getLogger('raftjax')
@@ -51,9 +52,10 @@ def run_cycle(job: Job, cycle: int) -> dict:
   demos = selection.demonstrations(trained_tasks, rows, encode) if r.demonstrations else []
   distributed.write_jsonl(os.path.join(directory, 'kept.jsonl'), kept + demos)
   train_set = (earlier_kept(job, cycle) if c.training.accumulate_kept else []) + kept + demos
+  replayed = replay_examples(job, c, cycle) if train_set else []
 
   t0 = time.perf_counter()  # 4. fine-tune (never on nothing)
-  losses, train_tokens = fine_tune(job, train_set, c.training, cycle) if train_set else ([], 0)
+  losses, train_tokens = fine_tune(job, train_set, c.training, cycle, replayed) if train_set else ([], 0)
   seconds['train_s'] = time.perf_counter() - t0
 
   t0 = time.perf_counter()  # 5. evaluate on the held-out tasks
@@ -92,6 +94,7 @@ def run_cycle(job: Job, cycle: int) -> dict:
       selection.generation_stats(gen['rows']), **{f'{o}_share': n / max(1, len(outcomes)) for o, n in counts.items()}
     ),
     trained_on=len(train_set),
+    replayed=len(replayed),
     sampler=call_stats(before, sampler.stats),
   )
   t0 = time.perf_counter()
@@ -108,12 +111,13 @@ def run_cycle(job: Job, cycle: int) -> dict:
   distributed.write_json(os.path.join(directory, 'stats.json'), stats)  # written last: marks the cycle finished
   tr = stats['train']
   log.info(
-    'Cycle %d: %.1f%% compile rate (kept %d/%d samples%s)%s; held-out: %s',
+    'Cycle %d: %.1f%% compile rate (kept %d/%d samples%s%s)%s; held-out: %s',
     cycle,
     100 * tr['compile_rate'],
     len(kept),
     len(gen['rows']),
     f' + {len(demos)} demonstrations' if demos else '',
+    f' + {len(replayed)} replayed' if replayed else '',
     f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ', nothing kept: no training',
     describe(evaluation),
   )
@@ -324,11 +328,13 @@ def prompt_ids(job: Job, prompt: str, hint: str = '') -> list[int]:
   return ids + job.sampler.tokenizer.encode(hint, add_special_tokens=False) if hint else ids
 
 
-def fine_tune(job: Job, kept: list[dict], training: TrainConfig, cycle: int) -> tuple[list[float], int]:
+def fine_tune(
+  job: Job, kept: list[dict], training: TrainConfig, cycle: int, replayed: list[trainer.Example] = ()
+) -> tuple[list[float], int]:
   """Trains the model on the kept samples (prompt as the sampler saw it + the sampled tokens; for a
-  policy-gradient objective also the sampling policy's per-token log-probs and the advantage), from the
-  base weights with `reset_to_base`; returns the loss of every optimizer step and the number of completion
-  tokens trained on."""
+  policy-gradient objective also the sampling policy's per-token log-probs and the advantage) and the
+  `replayed` SFT examples, from the base weights with `reset_to_base`; returns the loss of every optimizer
+  step and the number of completion tokens trained on."""
   if training.reset_to_base:
     reset_to_base(job, training)
   prompts = {t['id']: t['prompt'] for t in job.train_tasks}
@@ -341,7 +347,7 @@ def fine_tune(job: Job, kept: list[dict], training: TrainConfig, cycle: int) -> 
       s.get('advantage', 1.0),
     )
     for s in kept
-  ]
+  ] + list(replayed)
   with progress(desc=f'cycle {cycle} train', unit='step') as bar:
     previous = [time.perf_counter()]  # the first step's rate includes compiling the step
 
@@ -355,6 +361,17 @@ def fine_tune(job: Job, kept: list[dict], training: TrainConfig, cycle: int) -> 
 
     losses = trainer.train(job.model, examples, training, job.mesh, cycle, job.seed(cycle, -3), on_step)
   return losses, training.epochs * sum(len(e.completion) for e in examples)
+
+
+def replay_examples(job: Job, c: config_lib.CycleConfig, cycle: int) -> list[trainer.Example]:
+  """The cycle's `raft.replay` examples of the SFT stage's data, formatted as the sampler formats a prompt
+  (raftjax.sft.data)."""
+  if not c.raft.replay:
+    return []
+  sft = config_lib.section(job.config, 'sft')
+  conversations = sft_data.replay(sft, job.config.seed, c.raft.replay, job.seed(cycle, -9))
+  g = c.generation
+  return sft_data.examples(conversations, job.sampler.tokenizer, g.system_prompt, g.prompt_format)
 
 
 def reset_to_base(job: Job, training: TrainConfig) -> None:

@@ -3,13 +3,17 @@ formats: raftjax.data.formats) as token ids, the prompt chat-templated exactly a
 and the answer ending with eos, so that what SFT trains is what RAFT then samples.
 """
 
+import dataclasses
 import random
 
+from raftjax.config import draw_seed
 from raftjax.data import formats
 from raftjax.model.tokenizer import encode_completion, format_messages
 from raftjax.sections import SftConfig
 from raftjax.train.trainer import Example
 from raftjax.verifier.extract import fenced
+
+SEED = -8  # the SFT stage's draws: (config seed, SEED, what)
 
 
 def corpus_conversations(num_examples: int, seed: int) -> list[list[dict]]:
@@ -43,6 +47,18 @@ def conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
   if sft.num_examples and sft.num_examples < total:
     out = random.Random(seed).sample(out, sft.num_examples)
   return out, f'{len(out)} of the {total} examples of {sft.data}'
+
+
+def stage_conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
+  """The SFT stage's conversations of a run with config seed `seed`, and their description."""
+  return conversations(sft, draw_seed(seed, SEED))
+
+
+def replay(sft: SftConfig, seed: int, count: int, draw: int) -> list[list[dict]]:
+  """`count` of the SFT stage's conversations (as the stage draws them; the built-in corpus when the run has
+  no stage), a seeded sample (`draw`) for one RAFT cycle's fine-tune (`raft.replay`)."""
+  stage, _ = stage_conversations(dataclasses.replace(sft, data=sft.data or 'corpus'), seed)
+  return random.Random(draw).sample(stage, min(count, len(stage)))
 
 
 def examples(conversations_: list[list[dict]], tokenizer, system_prompt: str, prompt_format: str = '') -> list[Example]:

@@ -38,7 +38,6 @@ from raftjax.train import trainer
 from raftjax.verifier.pool import Verifier
 
 log = logging.getLogger('raftjax')
-_SEED = -8  # the stage's draws: (config seed, _SEED, what)
 
 
 def run(config: ml_collections.ConfigDict) -> str | None:
@@ -81,7 +80,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
     seed=config.seed,
     **config_lib.model_overrides(config),
   )
-  conversations, described = data.conversations(sft, config_lib.draw_seed(config.seed, _SEED))
+  conversations, described = data.stage_conversations(sft, config.seed)
   examples = data.examples(conversations, tokenizer, config.generation.system_prompt, config.generation.prompt_format)
   _, eval_tasks, split = tasks_lib.task_split(config)
   sft_log = saved or dict(
@@ -111,7 +110,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
         verifier_cfg,
         eval_tasks,
         config.evaluation.samples_per_prompt,
-        config_lib.draw_seed(config.seed, _SEED, epoch),
+        config_lib.draw_seed(config.seed, data.SEED, epoch),
       )[0]
 
     if sft_log['evaluation'] is None:
@@ -142,7 +141,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
         base=config.sft_checkpoint,
         full_finetune=training.full_finetune,
         lora=dict(rank=training.lora_rank, alpha=training.lora_alpha, targets=list(training.lora_targets)),
-        seeds=dict(train=config_lib.draw_seed(config.seed, _SEED, -1)),
+        seeds=dict(train=config_lib.draw_seed(config.seed, data.SEED, -1)),
       )
       checkpoint.save(os.path.join(directory, 'checkpoint'), epoch, model, meta, training.full_finetune, optimizer)
       stats = dict(
@@ -174,7 +173,7 @@ def run(config: ml_collections.ConfigDict) -> str | None:
       training,
       mesh,
       1,
-      config_lib.draw_seed(config.seed, _SEED, -1),
+      config_lib.draw_seed(config.seed, data.SEED, -1),
       on_step,
       on_epoch,
       start_epoch=last,

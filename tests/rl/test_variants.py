@@ -226,6 +226,44 @@ def test_demonstrations_train_on_the_references_of_unsolved_prompts(tiny_dir, tm
   assert [r['reward'] for r in results] == [1.0] * len(tasks)
 
 
+def test_replay_adds_a_fresh_draw_of_the_sft_data_to_each_cycle(tiny_dir, tmp_path, monkeypatch):
+  """`raft.replay` on a run without an SFT stage: each cycle's fine-tune gets its kept samples and 3 corpus
+  conversations, prompt and fenced reference formatted as the SFT stage formats them, drawn anew each
+  cycle from the seed (a rerun draws the same)."""
+  from raftjax.data.corpus import build as corpus
+  from raftjax.model.tokenizer import encode_completion, format_messages
+  from raftjax.sft import data as sft_data
+  from raftjax.verifier.extract import fenced
+
+  c = tiny_config(tiny_dir, str(tmp_path / 'run'))
+  c.raft.replay = 3
+  trained = []
+  real_train = train.train
+  monkeypatch.setattr(
+    train, 'train', lambda model, examples, *a: trained.append(examples) or real_train(model, examples, *a)
+  )
+  log = raft.run(c)
+
+  tokenizer = weights.load_tokenizer(c.sft_checkpoint)
+  g = config_lib.for_cycle(c, 1).generation
+  references = {fenced(t['reference']): t['prompt'] for t in corpus.tasks()}
+  sft, draws = config_lib.section(c, 'sft'), []
+  for stats, examples in zip(log['cycles'], trained, strict=True):
+    assert stats['trained'] and stats['replayed'] == 3
+    kept = read_jsonl(os.path.join(c.output_dir, f'cycle_{stats["cycle"]}', 'kept.jsonl'))
+    assert len(examples) == len(kept) + 3
+    draw = sft_data.replay(sft, c.seed, 3, config_lib.draw_seed(c.seed, stats['cycle'], -9))
+    assert sft_data.replay(sft, c.seed, 3, config_lib.draw_seed(c.seed, stats['cycle'], -9)) == draw
+    for conversation, example in zip(draw, examples[-3:], strict=True):
+      answer = conversation[-1]['content']
+      assert references[answer] == conversation[0]['content']  # a corpus task and its verified reference
+      assert example.prompt == format_messages(tokenizer, conversation[:-1], g.system_prompt, g.prompt_format)
+      assert example.completion == encode_completion(tokenizer, answer)
+      assert example.logprobs is None and example.advantage == 1.0
+    draws.append(draw)
+  assert len(draws) == 2 and draws[0] != draws[1]
+
+
 # ------------------------------------------------------------------------------- reset, schedules
 
 
