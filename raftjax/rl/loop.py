@@ -7,7 +7,8 @@
       kept   = selection.training_rows(rows, ...)  # sft/raft_pp: reward >= threshold, top percent, never
                                                    # reward 0; reinforce_rej/grpo: all, with advantages
       kept  += selection.demonstrations(...)       # raft.demonstrations: references where none was right
-      losses = fine_tune(job, kept, cycle)         # LoRA step (training.objective), same mesh; from the
+      replay = sft.data.replay(...)                # raft.replay: a draw of the SFT stage's examples
+      losses = fine_tune(job, kept + replay)       # LoRA step (training.objective), same mesh; from the
                                                    # base with training.reset_to_base
       held-out evaluation -> stats.json, checkpoint, best cycle, early stopping
 
