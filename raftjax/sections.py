@@ -26,11 +26,10 @@ SEED_CURRICULUM = (
   {'raft.reward_threshold': 0.5},
   {'raft.reward_threshold': 0.7, 'verifier.run_after_compile': True},
 )
-# The default job's, after the SFT stage: that model already compiles nearly everything (92.6% of the
-# held-out tasks, seed 0), so keeping what compiles trains it on wrong programs (the seed's curriculum
-# lowered its held-out mean reward from 0.565 to 0.491 in its first cycle: records/sft). Every cycle runs
-# the programs and keeps those that pass at least half of their tests, only the correct ones where a prompt
-# has one. One entry: it holds for every cycle.
+# The default job's, after the SFT stage: that model already compiles nearly everything (92.6% of the held-out
+# tasks, seed 0), so keeping what compiles trains it on wrong programs (the seed's curriculum lowered its held-out
+# mean reward from 0.565 to 0.491 in its first cycle: records/sft). Every cycle runs the programs and keeps those
+# that pass at least half of their tests, only the correct ones where a prompt has one. One entry: every cycle.
 CURRICULUM = ({'raft.reward_threshold': 0.8, 'verifier.run_after_compile': True, 'raft.prefer_correct': True},)
 
 
@@ -198,17 +197,13 @@ class RaftConfig(Checked):
   # A sampled prompt whose task has a reference solution (the `easy` families do) and no correct sample
   # also trains on that reference (STaR's rationalization, for programs; objective sft only).
   demonstrations: bool = False
-  # Hinted rollouts (BREAD, QuestA; raftjax.rl.hints): in a cycle that runs programs, each prompt of the
-  # cycle without a correct sample whose task has a reference program is sampled samples_per_prompt more
-  # times, each sample starting from the first `hint_share` of the reference's lines; the whole program is
-  # verified and training uses the model's own continuation (the hint is context, never a target). A cycle
-  # key: anneal it, e.g. 0.5 -> 0.25 -> 0. 0 = off.
+  # Hinted rollouts (BREAD, QuestA; raftjax.rl.hints): in a cycle that runs programs, each prompt of the cycle
+  # without a correct sample whose task has a reference is sampled samples_per_prompt more times, each sample
+  # starting from the first `hint_share` of the reference's lines; the whole program is verified, training uses
+  # the model's own continuation (the hint is context, never a target). A cycle key (anneal: 0.5, 0.25, 0); 0 = off.
   hint_share: float = 0.0
-  # Replay (InstructGPT's pretraining mix, toward the SFT stage): each cycle's fine-tune also trains on this
-  # many examples of the SFT stage's data (`sft.data`; the built-in corpus when the run has no SFT stage), a
-  # fresh seeded draw each cycle, so that sharpening the kept programs does not unlearn what SFT taught on
-  # tasks RAFT never samples. A cycle key, objective sft only; it rides along a cycle that keeps samples,
-  # never trains alone. 0 = off.
+  # Replay (InstructGPT's pretraining mix): each cycle's fine-tune also trains on a fresh draw of this many of
+  # the SFT stage's examples (docs/training.md), holding RAFT toward what SFT taught. Objective sft only. 0 = off.
   replay: int = 0
 
   def _checks(self):
