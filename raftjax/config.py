@@ -192,10 +192,12 @@ def check(config: ml_collections.ConfigDict) -> None:
       c = for_cycle(config, cycle)
     except ValueError as e:
       raise ValueError(f'{e} (in cycle {cycle}, with its overrides)' if cycle else str(e)) from None
-    if c.raft.demonstrations and c.training.objective != 'sft':  # a reference has no sampling policy's log-probs
-      _fail('raft.demonstrations', True, f'False with training.objective {c.training.objective!r} (sft only)')
-    if c.raft.replay and c.training.objective != 'sft':  # an SFT example has no sampling policy's log-probs
-      _fail('raft.replay', c.raft.replay, f'0 with training.objective {c.training.objective!r} (sft only)')
+    for key in ('demonstrations', 'replay'):  # references and SFT examples have no sampling policy's log-probs
+      if getattr(c.raft, key) and c.training.objective != 'sft':
+        off = getattr(RaftConfig, key)  # the field's default
+        _fail(
+          f'raft.{key}', getattr(c.raft, key), f'{off!r} with training.objective {c.training.objective!r} (sft only)'
+        )
 
 
 def model_overrides(config: ml_collections.ConfigDict) -> dict:

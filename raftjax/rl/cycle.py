@@ -329,7 +329,7 @@ def prompt_ids(job: Job, prompt: str, hint: str = '') -> list[int]:
 
 
 def fine_tune(
-  job: Job, kept: list[dict], training: TrainConfig, cycle: int, replayed: list[trainer.Example] = ()
+  job: Job, kept: list[dict], training: TrainConfig, cycle: int, replayed: list[trainer.Example]
 ) -> tuple[list[float], int]:
   """Trains the model on the kept samples (prompt as the sampler saw it + the sampled tokens; for a
   policy-gradient objective also the sampling policy's per-token log-probs and the advantage) and the
