@@ -78,12 +78,16 @@ def find_checkpoint(path: str) -> str:
   )
 
 
+def host_mesh():
+  """One host CPU device: a host job's output is host arrays anyway, and a float32 copy may not fit on one
+  accelerator."""
+  return mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor'), devices=jax.devices('cpu')[:1])
+
+
 def load(directory: str, meta: dict) -> Llama:
-  """The base model on one host CPU device, with the checkpoint's weights (adapters or all) restored."""
-  # A host job: the output is host arrays anyway, and a float32 copy may not fit on one accelerator.
-  mesh = mesh_lib.make_mesh((1, 1, 1), ('data', 'fsdp', 'tensor'), devices=jax.devices('cpu')[:1])
+  """The base model on the host CPU, with the checkpoint's weights (adapters or all) restored."""
   try:
-    return ckpt.load(directory, mesh, None)[0]
+    return ckpt.load(directory, host_mesh(), None)[0]
   except FileNotFoundError as e:
     raise ExportError(f'{directory} was trained on base {meta["base"]!r}, which cannot be loaded: {e}') from e
 

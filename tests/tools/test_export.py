@@ -16,7 +16,7 @@ from flax import nnx
 from raftjax.model import checkpoint as ckpt
 from raftjax.model import weights
 from raftjax.model.lora import add_lora
-from raftjax.tools import export
+from raftjax.tools import export, interpolate
 
 from helpers import TINY_HF, save_random_hf_model, torch_watch_env
 
@@ -166,9 +166,9 @@ def test_adapter_export_loads_in_peft(lora_cycle, tmp_path):
 # ----------------------------------------------------------------------------------------- full, CLI
 
 
-def _cli(*args: str, env=None) -> subprocess.CompletedProcess:
+def _cli(*args: str, env=None, tool: str = 'export') -> subprocess.CompletedProcess:
   return subprocess.run(
-    [sys.executable, '-m', 'raftjax.tools.export', *args],
+    [sys.executable, '-m', f'raftjax.tools.{tool}', *args],
     capture_output=True,
     text=True,
     env=env or dict(os.environ, JAX_PLATFORMS='cpu'),
@@ -233,6 +233,63 @@ def test_non_empty_output_needs_overwrite(lora_cycle, tmp_path):
   with pytest.raises(export.ExportError, match='holds the checkpoint being exported'):
     export.export(cycle, os.path.dirname(cycle), overwrite=True)
   assert not os.path.exists(tmp_path / '.out.partial')
+
+
+# ---------------------------------------------------------------------------------------- interpolate
+
+
+def test_interpolated_lora_cycle_is_peft_with_scaled_adapters(lora_cycle, tmp_path, mesh1):
+  """alpha of the way from the base: PEFT computes it with every adapter's scaling times alpha (1.5:
+  extrapolated past the cycle); 0 is the base itself."""
+  import peft
+
+  _, base, cycle, _ = lora_cycle
+  export.export(cycle, str(tmp_path / 'adapter'))
+  for alpha in (0.0, 1.5):
+    out = str(tmp_path / f'at_{alpha}')
+    interpolate.interpolate(cycle, alpha, out)
+    model, _, meta = ckpt.load(out, mesh1, None)
+    assert meta['interpolated'] == dict(source=cycle, alpha=alpha) and meta['base'] == base
+    adapted = peft.PeftModel.from_pretrained(_base_torch(base), str(tmp_path / 'adapter')).eval()
+    for module in adapted.modules():
+      if isinstance(module, peft.tuners.lora.LoraLayer):
+        module.scaling['default'] *= alpha
+    np.testing.assert_allclose(np.asarray(model(IDS)), _logits(adapted), atol=1e-3, rtol=0)
+  at_zero = np.asarray(ckpt.load(str(tmp_path / 'at_0.0'), mesh1, None)[0](IDS))
+  np.testing.assert_allclose(at_zero, _logits(_base_torch(base)), atol=1e-3, rtol=0)
+
+
+def test_interpolated_full_finetune_by_cli(full_cycle, tmp_path, mesh1):
+  """A full fine-tune's weights mixed with the base's (transformers runs the mix of the base's own
+  safetensors and the exported cycle); no torch imported; bad input is one line, and a non-empty output
+  is kept."""
+  from safetensors.numpy import load_file
+
+  base, cycle, _ = full_cycle
+  out = str(tmp_path / 'quarter')
+  env, torch_log = torch_watch_env(tmp_path)
+  run = _cli('--checkpoint=' + cycle, '--alpha=0.25', '--output=' + out, env=env, tool='interpolate')
+  assert run.returncode == 0, run.stderr
+  assert not torch_log.exists(), torch_log.read_text()
+  export.export(cycle, str(tmp_path / 'trained'), merge=True)
+  trained = load_file(str(tmp_path / 'trained' / 'model.safetensors'))
+  plain = load_file(os.path.join(base, 'model.safetensors'))
+  mixed = {k: plain[k] + 0.25 * (trained[k] - plain[k]) for k in plain}
+  reference = _base_torch(base)
+  reference.load_state_dict({k: torch.from_numpy(v) for k, v in mixed.items()}, strict=False)
+  ours = np.asarray(ckpt.load(out, mesh1, None)[0](IDS))
+  np.testing.assert_allclose(ours, _logits(reference.eval()), atol=1e-3, rtol=0)
+  assert np.abs(ours - np.asarray(ckpt.load(cycle, mesh1, None)[0](IDS))).max() > 0.05
+
+  before = sorted(os.listdir(out))
+  run = _cli('--checkpoint=' + cycle, '--alpha=0.5', '--output=' + out, tool='interpolate')
+  assert run.returncode == 1 and f'{out}: exists and is not empty' in run.stderr, run.stderr
+  assert sorted(os.listdir(out)) == before
+  run = _cli('--checkpoint=' + cycle, '--alpha=nan', '--output=' + str(tmp_path / 'nan'), tool='interpolate')
+  assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+    'error: --alpha=nan: expected a finite number (0 = the base, 1 = the checkpoint, 0.5 = halfway)'
+  ]
+  assert not os.path.exists(tmp_path / 'nan')
 
 
 # ------------------------------------------------------------------------------------ real SmolLM2
