@@ -247,7 +247,7 @@ def check_output(out: str, checkpoint: str, overwrite: bool) -> None:
     raise ExportError(f'{out}: exists and is not empty; choose another --output, or pass --overwrite to replace it')
   out, checkpoint = os.path.abspath(out), os.path.abspath(checkpoint)
   if os.path.commonpath([out, checkpoint]) == out:
-    raise ExportError(f'{out}: holds the checkpoint being exported ({checkpoint}); --overwrite would delete it')
+    raise ExportError(f'{out}: holds the checkpoint it reads ({checkpoint}); --overwrite would delete it')
 
 
 def export(

@@ -230,7 +230,7 @@ def test_non_empty_output_needs_overwrite(lora_cycle, tmp_path):
   assert 'config.json' not in os.listdir(out)
   export.export(cycle, str(out), merge=True, overwrite=True)
   assert 'stale.txt' not in os.listdir(out) and 'config.json' in os.listdir(out)
-  with pytest.raises(export.ExportError, match='holds the checkpoint being exported'):
+  with pytest.raises(export.ExportError, match='holds the checkpoint it reads'):
     export.export(cycle, os.path.dirname(cycle), overwrite=True)
   assert not os.path.exists(tmp_path / '.out.partial')
 
