@@ -846,12 +846,16 @@ def test_killing_the_cli_leaves_nothing(tmp_path, sig):
   t0 = time.monotonic()
   proc.wait(30)
   proc.stdout.close()
-  proc.stderr.close()
   while time.monotonic() - t0 < 5 and [p for p in tree if procs.alive(p)]:
     time.sleep(0.05)
   assert [procs.cmdline(p) for p in tree if procs.alive(p)] == []
+  err = proc.stderr.read()  # every writer is gone: no wait
+  proc.stderr.close()
   if sig != signal.SIGKILL:  # first: an exit status 0 would say the CLI finished before the signal took
-    assert proc.returncode == {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 130}[sig]
+    assert proc.returncode == {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 130}[sig], (
+      f'exit {proc.returncode}, {time.monotonic() - t0:.1f} s after the signal; outputs {os.listdir(out_dir)}; '
+      f'stderr ends: {err[-1500:]}'
+    )
   assert os.listdir(out_dir) == []
   assert [d for w in workers for d in glob.glob(os.path.join(tempfile.gettempdir(), f'raftjax-verify-{w}-*'))] == []
   if sig != signal.SIGKILL:
