@@ -9,6 +9,7 @@ errors instead of the tracebacks config_flags prints for a missing file or an un
 """
 
 import importlib.util
+import logging
 import os
 import sys
 
@@ -46,6 +47,13 @@ def check(config) -> None:
     config_lib.check(config)
   except ValueError as e:
     fail(str(e))
+
+
+def log_info() -> None:
+  """A command's log: INFO lines with the time on stderr; the libraries beneath speak only of problems."""
+  logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
+  for name in ('absl', 'jax', 'orbax'):
+    logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def fail(message: str, status: int = 2):

@@ -30,9 +30,7 @@ def main(argv) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   cli.check(_CONFIG.value)  # every value, before anything starts: one line naming the key
-  logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
-  for name in ('absl', 'jax', 'orbax', 'absl.logging'):
-    logging.getLogger(name).setLevel(logging.WARNING)
+  cli.log_info()
   distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value, _HEARTBEAT.value)
   if not distributed.is_main():  # one log for the job: process 0's; the others report only problems
     logging.getLogger('raftjax').setLevel(logging.WARNING)

@@ -250,6 +250,25 @@ def check_output(out: str, checkpoint: str, overwrite: bool) -> None:
     raise ExportError(f'{out}: holds the checkpoint it reads ({checkpoint}); --overwrite would delete it')
 
 
+def write_dir(out: str, build) -> None:
+  """Runs `build(tmp)` on a fresh `.OUT.partial` beside `out`, then renames it over `out`: nothing is
+  written to `out` until the whole output is there; a failure or kill leaves no partial output."""
+  parent, name = os.path.split(os.path.abspath(out))
+  tmp = os.path.join(parent, f'.{name}.partial')
+  shutil.rmtree(tmp, ignore_errors=True)  # left by a tool that was killed
+  os.makedirs(tmp)
+  try:
+    build(tmp)
+    if os.path.isdir(out):
+      shutil.rmtree(out)
+    elif os.path.exists(out):
+      os.remove(out)
+    os.rename(tmp, out)
+  except BaseException:
+    shutil.rmtree(tmp, ignore_errors=True)
+    raise
+
+
 def export(
   checkpoint: str, out: str, merge: bool | None = None, overwrite: bool = False, max_shard_bytes: int = 5 * 2**30
 ) -> None:
@@ -273,23 +292,10 @@ def export(
     )
   check_output(out, checkpoint, overwrite)
   model = load(directory, meta)
-  parent, name = os.path.split(os.path.abspath(out))
-  tmp = os.path.join(parent, f'.{name}.partial')
-  shutil.rmtree(tmp, ignore_errors=True)  # left by an export that was killed
-  os.makedirs(tmp)
-  try:
-    if merge:
-      export_merged(model, meta, tmp, max_shard_bytes)
-    else:
-      export_adapter(model, meta, tmp)
-    if os.path.isdir(out):
-      shutil.rmtree(out)
-    elif os.path.exists(out):
-      os.remove(out)
-    os.rename(tmp, out)
-  except BaseException:
-    shutil.rmtree(tmp, ignore_errors=True)
-    raise
+  if merge:
+    write_dir(out, lambda tmp: export_merged(model, meta, tmp, max_shard_bytes))
+  else:
+    write_dir(out, lambda tmp: export_adapter(model, meta, tmp))
   log.info(
     'Exported %s (base %s) as a %s to %s',
     checkpoint,
@@ -304,9 +310,7 @@ def main(argv) -> None:
 
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
-  for name in ('absl', 'jax', 'orbax'):
-    logging.getLogger(name).setLevel(logging.WARNING)
+  cli.log_info()
   f = flags.FLAGS
   if not (math.isfinite(f.max_shard_gb) and 2**-20 <= f.max_shard_gb <= 2**20):
     cli.fail(f'--max_shard_gb={f.max_shard_gb}: expected a size in GiB in [2**-20, 2**20] (e.g. 5)')

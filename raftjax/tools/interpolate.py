@@ -20,7 +20,6 @@ error unless `--overwrite`.
 import logging
 import math
 import os
-import shutil
 import sys
 
 import jax
@@ -59,19 +58,8 @@ def interpolate(checkpoint: str, alpha: float, out: str, overwrite: bool = False
   full = meta['full_finetune']
   base = ckpt.base_model(meta['base'], export.host_mesh(), **ckpt.saved_layout(meta)) if full else None
   interpolated(model, base, alpha)
-  parent, name = os.path.split(os.path.abspath(out))
-  tmp = os.path.join(parent, f'.{name}.partial')
-  shutil.rmtree(tmp, ignore_errors=True)  # left by a run that was killed
-  try:
-    step = ckpt.finished_step(directory)
-    saved = dict(meta, interpolated=dict(source=checkpoint, alpha=alpha))
-    ckpt.save(os.path.join(tmp, 'checkpoint'), step, model, saved, full)
-    if os.path.exists(out):
-      shutil.rmtree(out)
-    os.rename(tmp, out)
-  except BaseException:
-    shutil.rmtree(tmp, ignore_errors=True)
-    raise
+  step, saved = ckpt.finished_step(directory), dict(meta, interpolated=dict(source=checkpoint, alpha=alpha))
+  export.write_dir(out, lambda tmp: ckpt.save(os.path.join(tmp, 'checkpoint'), step, model, saved, full))
   log.info('Wrote %s: %s moved %g of the way from its base %s', out, checkpoint, alpha, meta['base'])
 
 
@@ -80,9 +68,7 @@ def main(argv) -> None:
 
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
-  for name in ('absl', 'jax', 'orbax'):
-    logging.getLogger(name).setLevel(logging.WARNING)
+  cli.log_info()
   f = flags.FLAGS
   if not math.isfinite(f.alpha):
     cli.fail(f'--alpha={f.alpha}: expected a finite number (0 = the base, 1 = the checkpoint, 0.5 = halfway)')

@@ -239,9 +239,7 @@ def main(argv) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   f = flags.FLAGS
-  logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
-  for name in ('absl', 'jax', 'orbax'):
-    logging.getLogger(name).setLevel(logging.WARNING)
+  cli.log_info()
   if f.run:
     sys.exit(run_one(f.run))
   if not f.sweep or not f.output:
