@@ -8,6 +8,7 @@ checks a whole config and gives each cycle its typed sections. No JAX.
 import dataclasses
 
 from raftjax.checked import Checked, is_int
+from raftjax.data.corpus.program import CHECKS
 from raftjax.verifier import sandbox
 
 # Which prompts of a cycle are dropped before selection (raftjax.rl.selection.prompt_outcomes defines them).
@@ -325,6 +326,9 @@ class SftConfig(Checked):
   # (raftjax.data.corpus: generated beginner stdin/stdout tasks with C references); or a JSONL file of
   # {"prompt", "completion"} or {"messages"} lines (raftjax.data.formats).
   data: str = 'corpus'
+  # What the corpus' references check (raftjax.data.corpus.program): 'all' = scanf's result and the bounds
+  # the prompt states; 'needed' = only an array's size, as a beginner writes them.
+  corpus_checks: str = 'all'
   # Examples drawn from `data` (seeded, spread over the corpus' families); 0 = all. 320 keeps the default
   # job within 20 minutes on a 2-core CPU: SFT's steps are ~25 s there, 320 examples pack into 21 steps.
   num_examples: int = 320
@@ -333,6 +337,7 @@ class SftConfig(Checked):
 
   def _checks(self):
     return (
+      ('corpus_checks', self.corpus_checks in CHECKS, f'one of {", ".join(CHECKS)}'),
       ('num_examples', 0 <= self.num_examples <= 10_000_000, '0 (all) or a count of examples'),
       ('epochs', 1 <= self.epochs <= 1000, 'an integer in [1, 1000]'),
       ('learning_rate', 0 < self.learning_rate <= 1, 'in (0, 1]'),

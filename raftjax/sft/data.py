@@ -16,14 +16,15 @@ from raftjax.verifier.extract import fenced
 SEED = -8  # the SFT stage's draws: (config seed, SEED, what)
 
 
-def corpus_conversations(num_examples: int, seed: int) -> list[list[dict]]:
+def corpus_conversations(num_examples: int, seed: int, checks: str = 'all') -> list[list[dict]]:
   """`num_examples` tasks of the built-in corpus (all with 0) as conversations: the task's prompt, then its
-  reference as a fenced C block. The draw is spread over the families: a seeded shuffle of each family,
-  then one task of each family in turn, so a small subset still covers every family."""
+  reference (written with `checks`, raftjax.data.corpus.program) as a fenced C block. The draw is spread
+  over the families: a seeded shuffle of each family, then one task of each family in turn, so a small
+  subset still covers every family."""
   from raftjax.data.corpus import build as corpus  # pylint: disable=import-outside-toplevel  # built when asked for
 
   by_family: dict[str, list[dict]] = {}
-  for task in corpus.tasks():
+  for task in corpus.tasks(checks):
     by_family.setdefault(task['family'], []).append(task)
   rng = random.Random(seed)
   queues = [rng.sample(tasks, len(tasks)) for _, tasks in sorted(by_family.items())]
@@ -40,8 +41,8 @@ def corpus_conversations(num_examples: int, seed: int) -> list[list[dict]]:
 def conversations(sft: SftConfig, seed: int) -> tuple[list[list[dict]], str]:
   """(the conversations `sft.data` names, a description for the log)."""
   if sft.data == 'corpus':
-    out = corpus_conversations(sft.num_examples, seed)
-    return out, f'{len(out)} tasks of the built-in corpus (raftjax.data.corpus)'
+    out = corpus_conversations(sft.num_examples, seed, sft.corpus_checks)
+    return out, f'{len(out)} tasks of the built-in corpus (raftjax.data.corpus, checks: {sft.corpus_checks})'
   out = formats.read(sft.data)
   total = len(out)
   if sft.num_examples and sft.num_examples < total:

@@ -1,12 +1,15 @@
 """Write the built-in corpus of beginner C tasks (raftjax.data.corpus.build) to a JSONL file.
 
   python -m raftjax.tools.corpus --output=corpus.jsonl [--format=tasks|sft] [--families=a,b] [--limit=N]
+                                 [--checks=all|needed]
 
 --format=tasks (default): one task-file line per task, {"id", "prompt", "tests", "reference", "family",
 "difficulty"}, which `prompts`, `extra_train_prompts` and `tools.verify --tasks` read. --format=sft: one
 {"prompt", "completion"} line per task, the completion the reference in a ```c fence (raftjax.data.formats
 reads it). --families keeps only the named families; --limit=N keeps N tasks, taken from each family in turn
-so that a small N still covers every family. Prints how many tasks of each family it wrote.
+so that a small N still covers every family. --checks=needed writes the references without the checks a
+beginner leaves out (scanf's result, the bounds the prompt states; raftjax.data.corpus.program). Prints how
+many tasks of each family it wrote.
 """
 
 import collections
@@ -40,7 +43,9 @@ def lines(tasks: list[dict], fmt: str) -> list[dict]:
   return [{k: t[k] for k in keys} for t in tasks]
 
 
-def run(output: str, fmt: str = 'tasks', families: list[str] | None = None, limit: int = 0) -> dict[str, int]:
+def run(
+  output: str, fmt: str = 'tasks', families: list[str] | None = None, limit: int = 0, checks: str = 'all'
+) -> dict[str, int]:
   """Writes the corpus (as `select` picks it) to `output` in format `fmt`; returns the count per family."""
   from raftjax.data.corpus import build
 
@@ -51,7 +56,9 @@ def run(output: str, fmt: str = 'tasks', families: list[str] | None = None, limi
     raise ValueError(f'--format: expected one of {", ".join(FORMATS)}, got {fmt!r}')
   if limit < 0:
     raise ValueError(f'--limit: expected 0 (all) or a positive number of tasks, got {limit}')
-  picked = select(build.tasks(), list(families or ()), limit)
+  if checks not in build.CHECKS:
+    raise ValueError(f'--checks: expected one of {", ".join(build.CHECKS)}, got {checks!r}')
+  picked = select(build.tasks(checks), list(families or ()), limit)
   rundir.write_jsonl(output, lines(picked, fmt))
   return dict(collections.Counter(t['family'] for t in picked))
 
@@ -63,7 +70,7 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   f = flags.FLAGS
   try:
-    counts = run(f.output, f.format, [x for x in f.families.split(',') if x], f.limit)
+    counts = run(f.output, f.format, [x for x in f.families.split(',') if x], f.limit, f.checks)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
   width = max(map(len, counts), default=0)
@@ -79,4 +86,5 @@ if __name__ == '__main__':
   flags.DEFINE_enum('format', 'tasks', FORMATS, 'tasks: task-file lines; sft: {"prompt", "completion"} lines.')
   flags.DEFINE_string('families', '', 'Comma-separated families to keep (default: all).')
   flags.DEFINE_integer('limit', 0, 'At most this many tasks, taken from each family in turn (0 = all).')
+  flags.DEFINE_string('checks', 'all', "What references check: 'all', or only what the program 'needed's.")
   cli.run(main)

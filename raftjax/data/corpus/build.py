@@ -43,6 +43,7 @@ from raftjax.data.corpus import (
   text,
   words,
 )
+from raftjax.data.corpus.program import CHECKS
 from raftjax.verifier import reward
 
 _MODULES = (
@@ -70,20 +71,21 @@ FAMILIES = tuple(f for module in _MODULES for f in module.FAMILIES)
 
 
 @functools.cache
-def _candidates() -> dict[str, program.Task]:
-  """Every generated task by id, before decontamination."""
+def _candidates(checks: str = CHECKS[0]) -> dict[str, program.Task]:
+  """Every generated task by id, before decontamination, its reference written with `checks`."""
   out = {}
-  for module in _MODULES:
-    for t in module.tasks():
-      if t.id in out:
-        raise ValueError(f'corpus: task id {t.id!r} is generated twice')
-      out[t.id] = t
+  with program.checking(checks):
+    for module in _MODULES:
+      for t in module.tasks():
+        if t.id in out:
+          raise ValueError(f'corpus: task id {t.id!r} is generated twice')
+        out[t.id] = t
   return out
 
 
-def generated() -> list[dict]:
+def generated(checks: str = CHECKS[0]) -> list[dict]:
   """Every generated task in the task-file format, before decontamination."""
-  return [_as_dict(t) for t in _candidates().values()]
+  return [_as_dict(t) for t in _candidates(checks).values()]
 
 
 def _as_dict(t: program.Task) -> dict:
@@ -98,12 +100,13 @@ def _as_dict(t: program.Task) -> dict:
   return dict(id=t.id, prompt=t.prompt, tests=tests, reference=t.reference, family=t.family, difficulty=t.difficulty)
 
 
-def answer(task: dict, stdin: str) -> str | None:
-  """What the reference of corpus task `task` prints for `stdin`, or None where it exits 1 (input missing or
-  out of the bounds it checks)."""
-  if task['id'] not in _candidates():
+def answer(task: dict, stdin: str, checks: str = CHECKS[0]) -> str | None:
+  """What the reference of corpus task `task` (written with `checks`) prints for `stdin`, or None where it
+  exits 1 (input missing or out of the bounds it checks; with checks='needed', undefined where input is
+  missing)."""
+  if task['id'] not in _candidates(checks):
     raise KeyError(f'{task["id"]!r} is not a task of the corpus')
-  return _candidates()[task['id']].answer(stdin)
+  return _candidates(checks)[task['id']].answer(stdin)
 
 
 def heldout_sets() -> dict[str, list[dict]]:
@@ -111,12 +114,12 @@ def heldout_sets() -> dict[str, list[dict]]:
   return dict(builtin=tasks_lib.load_tasks(None), beginner=tasks_lib.load_tasks(tasks_lib.packaged(tasks_lib.BEGINNER)))
 
 
-def solves(task: dict, heldout: dict) -> bool:
+def solves(task: dict, heldout: dict, checks: str = CHECKS[0]) -> bool:
   """Whether the reference of corpus task `task` passes every test of task `heldout` (by its oracle)."""
   if not heldout['tests']:
     return False  # nothing to pass: the verifier's best is 0.7 there, whatever the program
   for test in heldout['tests']:
-    out = answer(task, test['stdin'])
+    out = answer(task, test['stdin'], checks)
     if out is None or not reward.outputs_match(out.encode('utf-8', 'surrogateescape'), test['stdout']):
       return False
   return True
@@ -136,7 +139,10 @@ def _near(tasks: list[dict], heldout: list[dict], threshold: float) -> dict[str,
 
 
 def decontaminated(
-  tasks: list[dict], heldout_sets: dict[str, list[dict]], threshold: float = similar.SIMILARITY_THRESHOLD
+  tasks: list[dict],
+  heldout_sets: dict[str, list[dict]],
+  threshold: float = similar.SIMILARITY_THRESHOLD,
+  checks: str = CHECKS[0],
 ) -> tuple[list[dict], list[tuple[str, str]]]:
   """(kept tasks, [(dropped id, why)]): drops corpus tasks whose reference solves a held-out task (by the
   oracle) or whose prompt is a near-duplicate of a held-out prompt. The template words depend on the set
@@ -144,7 +150,7 @@ def decontaminated(
   dropped = []
   heldout_all = [h for tasks_ in heldout_sets.values() for h in tasks_]
   for t in tasks:
-    solved = next((h['id'] for h in heldout_all if solves(t, h)), None)
+    solved = next((h['id'] for h in heldout_all if solves(t, h, checks)), None)
     if solved:
       dropped.append((t['id'], f'solves held-out task {solved}'))
   kept = [t for t in tasks if t['id'] not in {d for d, _ in dropped}]
@@ -159,11 +165,13 @@ def decontaminated(
 
 
 @functools.cache
-def _corpus() -> tuple[dict, ...]:
-  kept, _ = decontaminated(generated(), heldout_sets())
+def _corpus(checks: str) -> tuple[dict, ...]:
+  kept, _ = decontaminated(generated(checks), heldout_sets(), checks=checks)
   return tuple(kept)
 
 
-def tasks() -> list[dict]:
-  """Every corpus task (decontaminated), in a fixed order; a fresh copy on every call."""
-  return copy.deepcopy(list(_corpus()))
+def tasks(checks: str = CHECKS[0]) -> list[dict]:
+  """Every corpus task (decontaminated), in a fixed order, its reference written with `checks` (one of
+  CHECKS: 'all', scanf's result and the bounds the prompt states; 'needed', only what the program needs);
+  a fresh copy on every call."""
+  return copy.deepcopy(list(_corpus(checks)))

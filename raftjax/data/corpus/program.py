@@ -7,12 +7,21 @@ states wherever the program needs them (an array's size, a loop's length, a prod
 int); elsewhere a task's style decides. So a reference has no undefined behaviour and a bounded run time on
 any input, and its oracle can say exactly what it prints, or that it fails (None), for a held-out task's
 input too.
+
+With checks='needed' (build.tasks(checks='needed')) the references are written as a beginner writes them:
+scanf's and fgets' results unchecked, and no bounds checked but an array's size (what keeps the program in
+its memory on any input). A small model trained on the checked references copies the checks without their
+numbers (`scanf("%d %d", ...) != 1`, bounds its prompt does not state: records/sft). Such a reference does
+what its prompt asks on every input the prompt allows; where input is missing or outside the bounds the
+prompt states, its oracle still says None, and the program's behaviour is undefined there.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from raftjax.data.corpus import scan
 from raftjax.data.families import CONTRACT
@@ -20,11 +29,33 @@ from raftjax.data.families import CONTRACT
 # ------------------------------------------------------------------------------------------ style
 
 
+CHECKS = ('all', 'needed')  # what references check: see the module docstring
+_checks = contextvars.ContextVar('checks', default=CHECKS[0])
+
+
+@contextlib.contextmanager
+def checking(checks: str) -> Iterator[None]:
+  """Tasks made inside write their references with `checks` (one of CHECKS)."""
+  if checks not in CHECKS:
+    raise ValueError(f'checks: expected one of {", ".join(CHECKS)}, got {checks!r}')
+  token = _checks.set(checks)
+  try:
+    yield
+  finally:
+    _checks.reset(token)
+
+
 @dataclasses.dataclass(frozen=True)
 class Style:
   """A task's deterministic choices among equivalent ways of writing its reference (and its prompt)."""
 
   key: str
+  checks: str = CHECKS[0]
+
+  @property
+  def plain(self) -> bool:
+    """Reads without checking what it read, except the bounds the program needs."""
+    return self.checks == 'needed'
 
   def pick(self, salt: str, options):
     return options[zlib.crc32(f'{self.key}/{salt}'.encode()) % len(options)]
@@ -90,10 +121,10 @@ class Array:
 
   def scan(self, target: str, style: Style, indent: str = '') -> list[str]:
     """C that reads one value into `target` (an lvalue), checked as this array is."""
-    cond = f'scanf("%d", &{target}) != 1'
-    if self.check:
-      cond += f' || {_bounds(target, self.lo, self.hi)}'
-    return style.fail(cond, indent)
+    call, bounds = f'scanf("%d", &{target})', _bounds(target, self.lo, self.hi)
+    if style.plain:
+      return _unchecked(call, '!= 1', style, indent) + (style.fail(bounds, indent) if self.check else [])
+    return style.fail(f'{call} != 1' + (f' || {bounds}' if self.check else ''), indent)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +181,7 @@ def resolve(fields: tuple, style: Style) -> tuple:
   out = []
   for f in fields:
     if isinstance(f, Int) and f.check is None:
-      f = dataclasses.replace(f, check=style.flag(f'check/{f.name}'))
+      f = dataclasses.replace(f, check=not style.plain and style.flag(f'check/{f.name}'))
     if isinstance(f, Array) and f.stream is None:
       f = dataclasses.replace(f, stream=style.flag('stream'))
     out.append(f)
@@ -184,27 +215,29 @@ def read_code(fields: tuple, style: Style) -> list[str]:
   return lines
 
 
-def _read_ints(group: list[Int], style: Style) -> list[str]:
-  """One scanf for the whole group and then its bounds, or one scanf (and its bounds) per integer."""
+def _read_ints(group: list[Int], style: Style, sizes: bool = False) -> list[str]:
+  """One scanf for the whole group and then its bounds, or one scanf (and its bounds) per integer. A plain
+  style checks bounds only where the integers are `sizes` (of an array the program declares)."""
   kind, conv = ('long long', '%lld') if group[0].wide else ('int', '%d')
   lines = [f'{kind} {", ".join(f.name for f in group)};']
-  inline = style.flag('inline_check')
+  if style.plain and not sizes:
+    group = [dataclasses.replace(f, check=False) for f in group]
   if len(group) > 1 and style.flag('together'):
-    call = f'scanf("{" ".join([conv] * len(group))}", {", ".join("&" + f.name for f in group)}) != {len(group)}'
+    call = f'scanf("{" ".join([conv] * len(group))}", {", ".join("&" + f.name for f in group)})'
     checks = ' || '.join(_bounds(f.name, f.lo, f.hi) for f in group if f.check)
-    return lines + style.fail(call) + (style.fail(checks) if checks else [])
+    return lines + _unchecked(call, f'!= {len(group)}', style) + (style.fail(checks) if checks else [])
   for f in group:
-    call = f'scanf("{conv}", &{f.name}) != 1'
-    if f.check and inline:
-      lines += style.fail(f'{call} || {_bounds(f.name, f.lo, f.hi)}')
+    call = f'scanf("{conv}", &{f.name})'
+    if f.check and style.flag('inline_check') and not style.plain:
+      lines += style.fail(f'{call} != 1 || {_bounds(f.name, f.lo, f.hi)}')
     else:
-      lines += style.fail(call) + (style.fail(_bounds(f.name, f.lo, f.hi)) if f.check else [])
+      lines += _unchecked(call, '!= 1', style) + (style.fail(_bounds(f.name, f.lo, f.hi)) if f.check else [])
   return lines
 
 
 def _read_other(field, style: Style) -> list[str]:
   if isinstance(field, Array):
-    lines = _read_ints([field.count], style)
+    lines = _read_ints([field.count], style, sizes=not field.stream)
     if field.stream:
       return lines
     size = field.count.hi
@@ -224,19 +257,20 @@ def _read_other(field, style: Style) -> list[str]:
     ]
   if isinstance(field, Matrix):
     r, c, m = field.rows, field.cols, field.name
-    lines = _read_ints([r, c], style) + [
+    lines = _read_ints([r, c], style, sizes=True) + [
       f'int {m}[{r.hi}][{c.hi}];',
       f'for (int i = 0; i < {r.name}; i++)',
       f'  for (int j = 0; j < {c.name}; j++)',
     ]
-    return lines + style.fail(f'scanf("%d", &{m}[i][j]) != 1', '    ')
+    return lines + _unchecked(f'scanf("%d", &{m}[i][j])', '!= 1', style, '    ')
   if isinstance(field, Word):
-    return [f'char {field.name}[{field.size}];', *style.fail(f'scanf("%{field.size - 1}s", {field.name}) != 1')]
+    call = f'scanf("%{field.size - 1}s", {field.name})'
+    return [f'char {field.name}[{field.size}];', *_unchecked(call, '!= 1', style)]
   if isinstance(field, Char):
-    return [f'char {field.name};', *style.fail(f'scanf(" %c", &{field.name}) != 1')]
+    return [f'char {field.name};', *_unchecked(f'scanf(" %c", &{field.name})', '!= 1', style)]
   if isinstance(field, Line):
     name = field.name
-    lines = [f'char {name}[{field.size}];', *style.fail(f'fgets({name}, sizeof {name}, stdin) == NULL')]
+    lines = [f'char {name}[{field.size}];', *_unchecked(f'fgets({name}, sizeof {name}, stdin)', '== NULL', style)]
     if style.flag('strcspn'):
       return lines + [f'{name}[strcspn({name}, "\\n")] = \'\\0\';']
     return lines + [
@@ -245,6 +279,11 @@ def _read_other(field, style: Style) -> list[str]:
       f"  {name}[end - 1] = '\\0';",
     ]
   raise TypeError(f'unknown input field {field!r}')
+
+
+def _unchecked(call: str, failed: str, style: Style, indent: str = '') -> list[str]:
+  """`call;` for a plain style, else `if (call failed) return 1;`."""
+  return [f'{indent}{call};'] if style.plain else style.fail(f'{call} {failed}', indent)
 
 
 # ------------------------------------------------------------------------------------------ programs
@@ -352,7 +391,7 @@ def task(family: str, name: str, difficulty: int, fields: tuple, reads, prints, 
   statements after the reading, or (those statements, functions to put before main). `inputs` are the
   test inputs (stdin texts)."""
   key = f'{family}_{name}'
-  style = Style(key)
+  style = Style(key, _checks.get())
   fields = resolve(fields, style)
   reads, prints, body = (x(style) if callable(x) else x for x in (reads, prints, body))
   body, helpers = body if isinstance(body, tuple) else (body, '')
