@@ -121,10 +121,10 @@ class Array:
 
   def scan(self, target: str, style: Style, indent: str = '') -> list[str]:
     """C that reads one value into `target` (an lvalue), checked as this array is."""
-    call, bounds = f'scanf("%d", &{target})', _bounds(target, self.lo, self.hi)
-    if style.plain:
-      return _unchecked(call, '!= 1', style, indent) + (style.fail(bounds, indent) if self.check else [])
-    return style.fail(f'{call} != 1' + (f' || {bounds}' if self.check else ''), indent)
+    call = f'scanf("%d", &{target})'
+    if style.plain or not self.check:
+      return _unchecked(call, '!= 1', style, indent)
+    return style.fail(f'{call} != 1 || {_bounds(target, self.lo, self.hi)}', indent)
 
 
 @dataclasses.dataclass(frozen=True)
