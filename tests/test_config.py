@@ -138,6 +138,7 @@ def test_slice_configs_need_a_model_and_are_valid_with_one(name):
     ('mesh.shape', (2, 1), r'mesh\.shape = \(2, 1\)'),
     ('mesh.axes', ('data', 'data', 'tensor'), r'mesh\.axes = .*distinct'),
     ('sft_checkpoint', '', r'sft_checkpoint'),
+    ('sft.corpus_checks', 'some', r"sft\.corpus_checks = 'some': expected one of all, needed"),
     ('verifier.type', 'clang', r'verifier\.type'),
     ('verifier.memory_mb', -5, r'verifier\.memory_mb = -5: expected an integer in \[16, 2\*\*30\]'),
     ('verifier.memory_mb', 0, r'verifier\.memory_mb = 0'),

@@ -30,23 +30,30 @@ def corpus():
 
 
 @pytest.fixture(scope='module')
+def plain():
+  """The corpus with references written as a beginner writes them (checks='needed')."""
+  return build.tasks('needed')
+
+
+@pytest.fixture(scope='module')
 def heldout_sets():
   return build.heldout_sets()
 
 
 @pytest.fixture(scope='module')
-def verdicts(corpus):
-  """The real verifier's verdicts on every reference, and on a reference of each family that prints a prompt
-  first (one batch: each distinct program is compiled once)."""
+def verdicts(corpus, plain):
+  """The real verifier's verdicts on every reference (both ways of writing them), and on a reference of each
+  family that prints a prompt first (one batch: each distinct program is compiled once)."""
   from raftjax.sections import VerifierConfig
   from raftjax.verifier.pool import Verifier
 
   prompted = [next(t for t in corpus if t['family'] == f) for f in build.FAMILIES]
-  tasks = corpus + prompted
-  codes = [t['reference'] for t in corpus] + [with_prompt(t['reference']) for t in prompted]
+  tasks = corpus + plain + prompted
+  codes = [t['reference'] for t in corpus + plain] + [with_prompt(t['reference']) for t in prompted]
   with Verifier(VerifierConfig(run_after_compile=True)) as verifier:
     results = verifier.verify_batch(tasks, [f'```c\n{code}```' for code in codes])
-  return results[: len(corpus)], list(zip(prompted, results[len(corpus) :]))
+  n = len(corpus)
+  return results[:n], results[n : 2 * n], list(zip(prompted, results[2 * n :]))
 
 
 def with_prompt(code: str) -> str:
@@ -130,19 +137,40 @@ def test_oracle_says_none_where_the_reference_exits_1(corpus):
   assert build.answer(ints[0], '12abc\n') == build.answer(ints[0], '12\n')  # scanf stops at the first non-digit
 
 
+def test_plain_references_check_only_an_arrays_size(corpus, plain):
+  # The same tasks (prompts, tests) as the checked corpus; only the references differ.
+  assert [{**t, 'reference': ''} for t in plain] == [{**t, 'reference': ''} for t in corpus]
+  assert sum(p['reference'] != t['reference'] for p, t in zip(plain, corpus)) > 0.9 * len(corpus)
+  read_checked = re.compile(r'(scanf|fgets)\([^;]*\)\s*(!=|==)')
+  assert sum(bool(read_checked.search(t['reference'])) for t in corpus) > 0.9 * len(corpus)
+  assert [t['id'] for t in plain if read_checked.search(t['reference'])] == []
+  bound = re.compile(r'(\w+) < -?\d+ \|\| \1 > \d+[^)]*\)\s*\{?\s*return 1;')  # `if (n < 1 || n > 9 ...) return 1;`
+  sized = re.compile(r'\b(int|char|long long) \w+\[(\d+)\]')
+  assert sum(bool(bound.search(t['reference'])) for t in corpus) > 0.8 * len(corpus)
+  unneeded = [t['id'] for t in plain if bound.search(t['reference']) and not sized.search(t['reference'])]
+  assert unneeded == [] and sum(bool(bound.search(t['reference'])) for t in plain) >= 50
+  # A beginner's program reads what the prompt promises: the oracle still answers None outside that.
+  affine = next(t for t in plain if t['family'] == 'affine')
+  assert build.answer(affine, '5000\n', 'needed') is None and 'return 1' not in affine['reference']
+
+
 @needs_gcc
 @pytest.mark.slow
-def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_path):
+@pytest.mark.parametrize('checks', build.CHECKS)
+def test_oracles_agree_with_the_compiled_references(checks, heldout_sets, tmp_path):
   # Held-out inputs are what decontamination runs the oracles on: a sample of (reference, held-out input)
-  # pairs, half of them inputs the reference reads (an answer), half any input (mostly a failure).
+  # pairs, half of them inputs the reference reads (an answer), half any input (mostly a failure). A plain
+  # reference (checks='needed') is undefined where its oracle says None, so only its answers are compared.
+  corpus = build.tasks(checks)
   rng = random.Random(0)
   inputs = sorted({x['stdin'] for tasks in heldout_sets.values() for t in tasks for x in t['tests']})
   pairs = []
   for t in rng.sample(corpus, 180):
-    readable = [x for x in inputs if build.answer(t, x) is not None]
+    readable = [x for x in inputs if build.answer(t, x, checks) is not None]
     pairs += [(t, rng.choice(readable))] if readable else []
-    pairs.append((t, rng.choice(inputs)))
-  assert len(pairs) >= 300 and sum(build.answer(t, x) is not None for t, x in pairs) >= 100
+    pairs += [(t, rng.choice(inputs))] if checks == 'all' else []
+  assert len(pairs) >= (300 if checks == 'all' else 100)
+  assert sum(build.answer(t, x, checks) is not None for t, x in pairs) >= 100
   sources = {}
   for t, _ in pairs:
     sources[t['id']] = tmp_path / f'{t["id"]}.c'
@@ -152,8 +180,8 @@ def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_pa
   for t, stdin in pairs:
     run = subprocess.run([str(exes[t['id']])], input=stdin.encode(), capture_output=True, timeout=5)
     got = run.stdout.decode('utf-8', 'surrogateescape') if run.returncode == 0 else None
-    if run.returncode not in (0, 1) or got != build.answer(t, stdin):
-      wrong.append((t['id'], stdin, run.returncode, got, build.answer(t, stdin)))
+    if run.returncode not in (0, 1) or got != build.answer(t, stdin, checks):
+      wrong.append((t['id'], stdin, run.returncode, got, build.answer(t, stdin, checks)))
   assert wrong == []
 
 
@@ -162,11 +190,12 @@ def test_oracles_agree_with_the_compiled_references(corpus, heldout_sets, tmp_pa
 
 @needs_gcc
 @pytest.mark.slow
-def test_every_reference_gets_reward_1(corpus, verdicts):
-  refs, _ = verdicts
+@pytest.mark.parametrize('checks', build.CHECKS)
+def test_every_reference_gets_reward_1(corpus, plain, verdicts, checks):
+  tasks, results = (corpus, verdicts[0]) if checks == 'all' else (plain, verdicts[1])
   failed = [
     (t['id'], r['stage'], r['reward'], r['detail'] or r['compiler_output'][:300])
-    for t, r in zip(corpus, refs)
+    for t, r in zip(tasks, results)
     if r['stage'] != 'correct' or r['reward'] != 1.0
   ]
   assert failed == []
@@ -175,7 +204,7 @@ def test_every_reference_gets_reward_1(corpus, verdicts):
 @needs_gcc
 @pytest.mark.slow
 def test_a_reference_that_prints_a_prompt_is_refused(verdicts):
-  _, prompted = verdicts
+  _, _, prompted = verdicts
   assert len(prompted) >= 30
   assert [(t['id'], r['stage']) for t, r in prompted if r['stage'] != 'tests_failed' or r['reward'] >= 1.0] == []
 
@@ -192,10 +221,11 @@ def test_no_prompt_is_near_a_heldout_prompt(corpus, heldout_sets, name):
   assert overlap.same_tests(heldout, corpus) == []
 
 
-def test_no_reference_solves_a_heldout_task(corpus, heldout_sets):
+@pytest.mark.parametrize('checks', build.CHECKS)
+def test_no_reference_solves_a_heldout_task(checks, heldout_sets):
   heldout = [h for tasks in heldout_sets.values() for h in tasks]
   assert len(heldout) == 137 + 51
-  assert [(t['id'], h['id']) for t in corpus for h in heldout if build.solves(t, h)] == []
+  assert [(t['id'], h['id']) for t in build.tasks(checks) for h in heldout if build.solves(t, h, checks)] == []
 
 
 def test_decontamination_drops_copies_and_solvers(corpus, heldout_sets):
@@ -226,3 +256,9 @@ def test_cli_writes_tasks_and_sft_lines(corpus, tmp_path):
   assert conversations[0][-1]['content'] == f'```c\n{corpus[0]["reference"]}```'
   with pytest.raises(ValueError, match='unknown nope'):
     corpus_tool.run(str(out), 'tasks', ['nope'])
+  corpus_tool.run(str(out), 'tasks', ['affine'], 2, 'needed')
+  assert [t['reference'] for t in tasks_lib.load_tasks(str(out))] == [
+    t['reference'] for t in build.tasks('needed') if t['family'] == 'affine'
+  ][:2]
+  with pytest.raises(ValueError, match="--checks: expected one of all, needed, got 'some'"):
+    corpus_tool.run(str(out), 'tasks', checks='some')

@@ -1,9 +1,12 @@
 """The SFT stage's examples (raftjax.sft.data): a small draw of the corpus still covers every family, the
 draw is the seed's, and an example is the prompt as the sampler sees it plus the answer and eos."""
 
+import dataclasses
+
 from raftjax.data.corpus import build as corpus
 from raftjax.model import weights
 from raftjax.model.tokenizer import format_prompt
+from raftjax.sections import SftConfig
 from raftjax.sft import data
 
 
@@ -16,6 +19,17 @@ def test_a_small_draw_covers_every_family_and_is_the_seeds():
   assert len(data.corpus_conversations(0, seed=0)) == len(corpus.tasks())
   first = draw[0]
   assert first[1]['content'] == f'```c\n{by_prompt[first[0]["content"]]["reference"]}```'
+
+
+def test_sft_corpus_checks_picks_how_the_references_are_written():
+  config = SftConfig(num_examples=40, corpus_checks='needed')
+  plain, description = data.stage_conversations(config, seed=3)
+  checked, _ = data.stage_conversations(dataclasses.replace(config, corpus_checks='all'), seed=3)
+  assert 'checks: needed' in description and len(plain) == 40
+  assert [c[0] for c in plain] == [c[0] for c in checked]  # the same draw of prompts
+  references = {t['prompt']: t['reference'] for t in corpus.tasks('needed')}
+  assert [c[1]['content'] for c in plain] == [f'```c\n{references[c[0]["content"]]}```' for c in plain]
+  assert sum(c[1]['content'] != d[1]['content'] for c, d in zip(plain, checked)) > 30
 
 
 def test_an_example_is_the_samplers_prompt_then_the_answer_and_eos():
