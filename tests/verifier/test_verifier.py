@@ -168,11 +168,21 @@ def test_reward_ladder(cfg, completion, tests, stage, reward):
   json.dumps(r)
 
 
+# A file that includes itself twice at each of 40 levels: 2**40 includes, so gcc never finishes, in a few MB
+# (a macro that expands to 2**40 tokens also never finishes, but exhausts cc1's 2 GiB within ~10 s).
+SLOW_COMPILE = """#if __INCLUDE_LEVEL__ < 40
+#include __FILE__
+#include __FILE__
+#endif
+#if __INCLUDE_LEVEL__ == 0
+int main(void) { return 0; }
+#endif
+"""
+
+
 def test_compile_timeout():
-  # 2**40 initializer tokens: gcc never finishes.
-  code = '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)])
   cfg = dataclasses.replace(RUN, compile_timeout_s=1.0)
-  r = program_lib.verify(task(), fenced(code + '\nint a[] = { A40 };\nint main(void) { return 0; }\n'), cfg)
+  r = program_lib.verify(task(), fenced(SLOW_COMPILE), cfg)
   assert (r['stage'], r['reward']) == ('compile_timeout', 0.0)
 
 
@@ -806,12 +816,6 @@ def test_output_killed_while_writing_leaves_no_file(tmp_path):
   assert proc.returncode == -9 and os.listdir(tmp_path) == []
   rundir.write_jsonl(str(tmp_path / 'r.jsonl'), [{'a': 1}])
   assert os.listdir(tmp_path) == ['r.jsonl'] and (tmp_path / 'r.jsonl').read_text() == '{"a": 1}\n'
-
-
-SLOW_COMPILE = (
-  '\n'.join(['#define A0 1,'] + [f'#define A{i} A{i - 1} A{i - 1}' for i in range(1, 41)])
-  + '\nint a[] = { A40 };\nint main(void) { return 0; }\n'
-)
 
 
 @pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
