@@ -87,12 +87,9 @@ class MeshConfig(Checked):
   shape: tuple[int, ...] = (-1, 1, 1)
 
   def _checks(self):
+    distinct = len(set(self.axes)) == len(self.axes) and all(isinstance(a, str) and a for a in self.axes)
     return (
-      (
-        'axes',
-        len(set(self.axes)) == len(self.axes) and all(isinstance(a, str) and a for a in self.axes),
-        'distinct axis names',
-      ),
+      ('axes', distinct, 'distinct axis names'),
       (
         'shape',
         len(self.shape) == len(self.axes)
@@ -323,11 +320,9 @@ class SftConfig(Checked):
   sequence length, LoRA, remat) as RAFT; its own data, epochs and learning rate."""
 
   # '' = no SFT stage (RAFT starts from sft_checkpoint itself); 'corpus' = the built-in verified corpus
-  # (raftjax.data.corpus: generated beginner stdin/stdout tasks with C references); or a JSONL file of
-  # {"prompt", "completion"} or {"messages"} lines (raftjax.data.formats).
+  # (raftjax.data.corpus), whose references check scanf's result and the bounds the prompt states
+  # (corpus_checks 'all') or only an array's size ('needed'); or a JSONL file (raftjax.data.formats).
   data: str = 'corpus'
-  # What the corpus' references check (raftjax.data.corpus.program): 'all' = scanf's result and the bounds
-  # the prompt states; 'needed' = only an array's size, as a beginner writes them.
   corpus_checks: str = 'all'
   # Examples drawn from `data` (seeded, spread over the corpus' families); 0 = all. 320 keeps the default
   # job within 20 minutes on a 2-core CPU: SFT's steps are ~25 s there, 320 examples pack into 21 steps.

@@ -73,13 +73,17 @@ FAMILIES = tuple(f for module in _MODULES for f in module.FAMILIES)
 @functools.cache
 def _candidates(checks: str = CHECKS[0]) -> dict[str, program.Task]:
   """Every generated task by id, before decontamination, its reference written with `checks`."""
-  out = {}
-  with program.checking(checks):
+  if checks not in CHECKS:
+    raise ValueError(f'checks: expected one of {", ".join(CHECKS)}, got {checks!r}')
+  out, token = {}, program.CHECKING.set(checks)
+  try:
     for module in _MODULES:
       for t in module.tasks():
         if t.id in out:
           raise ValueError(f'corpus: task id {t.id!r} is generated twice')
         out[t.id] = t
+  finally:
+    program.CHECKING.reset(token)
   return out
 
 

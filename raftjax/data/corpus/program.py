@@ -16,12 +16,11 @@ what its prompt asks on every input the prompt allows; where input is missing or
 prompt states, its oracle still says None, and the program's behaviour is undefined there.
 """
 
-import contextlib
 import contextvars
 import dataclasses
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from raftjax.data.corpus import scan
 from raftjax.data.families import CONTRACT
@@ -30,19 +29,7 @@ from raftjax.data.families import CONTRACT
 
 
 CHECKS = ('all', 'needed')  # what references check: see the module docstring
-_checks = contextvars.ContextVar('checks', default=CHECKS[0])
-
-
-@contextlib.contextmanager
-def checking(checks: str) -> Iterator[None]:
-  """Tasks made inside write their references with `checks` (one of CHECKS)."""
-  if checks not in CHECKS:
-    raise ValueError(f'checks: expected one of {", ".join(CHECKS)}, got {checks!r}')
-  token = _checks.set(checks)
-  try:
-    yield
-  finally:
-    _checks.reset(token)
+CHECKING = contextvars.ContextVar('checks', default=CHECKS[0])  # of the tasks made now (build sets it)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,7 +378,7 @@ def task(family: str, name: str, difficulty: int, fields: tuple, reads, prints, 
   statements after the reading, or (those statements, functions to put before main). `inputs` are the
   test inputs (stdin texts)."""
   key = f'{family}_{name}'
-  style = Style(key, _checks.get())
+  style = Style(key, CHECKING.get())
   fields = resolve(fields, style)
   reads, prints, body = (x(style) if callable(x) else x for x in (reads, prints, body))
   body, helpers = body if isinstance(body, tuple) else (body, '')
