@@ -8,6 +8,7 @@ import random
 
 from raftjax.config import draw_seed
 from raftjax.data import formats
+from raftjax.data.corpus.program import CHECKS
 from raftjax.model.tokenizer import encode_completion, format_messages
 from raftjax.sections import SftConfig
 from raftjax.train.trainer import Example
@@ -16,7 +17,7 @@ from raftjax.verifier.extract import fenced
 SEED = -8  # the SFT stage's draws: (config seed, SEED, what)
 
 
-def corpus_conversations(num_examples: int, seed: int, checks: str = 'all') -> list[list[dict]]:
+def corpus_conversations(num_examples: int, seed: int, checks: str = CHECKS[0]) -> list[list[dict]]:
   """`num_examples` tasks of the built-in corpus (all with 0) as conversations: the task's prompt, then its
   reference (written with `checks`, raftjax.data.corpus.program) as a fenced C block. The draw is spread
   over the families: a seeded shuffle of each family, then one task of each family in turn, so a small
